@@ -1,0 +1,159 @@
+"""The computations of rules.md, as pure functions of plain numbers.
+
+Every function returns ``None`` where the rule says the result is blank or undefined
+(a zero or missing denominator), so callers never see ZeroDivisionError.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+Number = float | int
+
+
+def _num(x: object) -> float | None:
+    if isinstance(x, bool) or x is None:
+        return None
+    if isinstance(x, int | float):
+        return float(x) if x == x else None  # NaN is not a number here
+    return None
+
+
+def ratio(numerator: object, denominator: object) -> float | None:
+    """numerator / denominator; blank when either is blank or the denominator is 0."""
+    n, d = _num(numerator), _num(denominator)
+    if n is None or d is None or d == 0:
+        return None
+    return n / d
+
+
+def change_rate(new: object, base: object) -> float | None:
+    """(new − base) / base, signed; blank when base is blank or 0."""
+    n, b = _num(new), _num(base)
+    if n is None or b is None or b == 0:
+        return None
+    return (n - b) / b
+
+
+def execution_rate(executed: object, budget: object) -> float | None:
+    """执行率 = 全年执行数 / 全年预算数 (not 年初预算数)."""
+    return ratio(executed, budget)
+
+
+def execution_score(points: object, rate: object) -> float | None:
+    """执行率得分 = 分值 × min(执行率, 1)."""
+    p, r = _num(points), _num(rate)
+    if p is None or r is None:
+        return None
+    return p * min(max(r, 0.0), 1.0)
+
+
+def completion_rate(op: str | None, target: object, actual: object) -> float | None:
+    """完成率: actual/target for ≥ > = ; target/actual for ≤ < (full when actual ≤ target)."""
+    t, a = _num(target), _num(actual)
+    if t is None or a is None:
+        return None
+    if op in ("≤", "<"):
+        if a <= t:
+            return 1.0
+        return t / a if a != 0 else None
+    if t == 0:
+        # "at least 0" is met by anything non-negative
+        return 1.0 if a >= 0 else None
+    return a / t
+
+
+def deviation_rate(target: object, actual: object) -> float | None:
+    """偏差率 = (完成值 − 指标值) / 指标值, signed."""
+    return change_rate(actual, target)
+
+
+def reference_score(points: object, rate: object) -> float | None:
+    """参考得分 of a quantitative indicator = 分值 × min(完成率, 1)."""
+    return execution_score(points, rate)
+
+
+# Band names of qualitative scoring, best first.
+BANDS = ("达成", "部分达成", "未达成")
+
+
+def qualitative_reference_score(
+    points: object, band: str, bands: Mapping[str, tuple[float, float]]
+) -> float | None:
+    """参考得分 of a qualitative indicator: the top of the band the result falls in."""
+    p = _num(points)
+    if p is None or band not in bands:
+        return None
+    return p * bands[band][1]
+
+
+def total_score(execution: object, indicator_scores: Iterable[object]) -> float | None:
+    """总分 = 执行率得分 + Σ 指标得分 (blank scores count as 0)."""
+    e = _num(execution)
+    total = e if e is not None else 0.0
+    for s in indicator_scores:
+        v = _num(s)
+        if v is not None:
+            total += v
+    return total
+
+
+def grade(total: object, bands: Mapping[str, float]) -> str | None:
+    """等级 from grade bands {name: lower bound}, highest bound first wins."""
+    t = _num(total)
+    if t is None:
+        return None
+    for name, lower in sorted(bands.items(), key=lambda kv: -kv[1]):
+        if t >= lower - 1e-9:
+            return name
+    return None
+
+
+def budget_adjustment_rate(initial: object, full_year: object) -> float | None:
+    """预算调整率 = (全年预算数 − 年初预算数) / 年初预算数."""
+    return change_rate(full_year, initial)
+
+
+def staff_control_rate(actual_staff: object, authorised: object) -> float | None:
+    """在职人员控制率 = 实际在职人数 / 编制数."""
+    return ratio(actual_staff, authorised)
+
+
+def three_public_change_rate(this_year: object, last_year: object) -> float | None:
+    """三公经费变动率 = (本年 − 上年) / 上年; the caller names the basis used."""
+    return change_rate(this_year, last_year)
+
+
+def carryover_rate(carryover: object, full_year_budget: object) -> float | None:
+    """结转结余率 = 年末结转结余 / 全年预算数."""
+    return ratio(carryover, full_year_budget)
+
+
+def final_vs_budget_rate(final: object, initial_budget: object) -> float | None:
+    """预决算差异率 = (决算数 − 年初预算数) / 年初预算数."""
+    return change_rate(final, initial_budget)
+
+
+def control_rate(actual: object, planned: object) -> float | None:
+    """控制率 family (公用经费, 三公经费, 政府采购, 规模, 投资概算) = 实际 / 预算."""
+    return ratio(actual, planned)
+
+
+def same_at(a: float, b: float, places: int) -> bool:
+    """Equal when both are rounded to ``places`` decimals (half away from zero)."""
+    scale = 10**places
+    return _round_half_up(a * scale) == _round_half_up(b * scale)
+
+
+def _round_half_up(x: float) -> int:
+    # Rounding as clerks and Excel do: 0.5 goes away from zero; the nudge absorbs
+    # binary noise such as 18.749999999 that should print as 18.75.
+    from math import floor
+
+    sign = -1 if x < 0 else 1
+    return sign * floor(abs(x) + 0.5 + 1e-9)
+
+
+def round_half_up(x: float, places: int = 2) -> float:
+    scale = 10**places
+    return _round_half_up(x * scale) / scale

@@ -1,0 +1,67 @@
+"""Closed lists of the standard forms: indicator levels, their synonyms, instruction texts."""
+
+from __future__ import annotations
+
+import re
+
+OUTPUT, BENEFIT, SATISFACTION, COST = "产出指标", "效益指标", "满意度指标", "成本指标"
+
+LEVEL2_OF: dict[str, tuple[str, ...]] = {
+    OUTPUT: ("数量指标", "质量指标", "时效指标", "成本指标"),  # 成本指标 here: older national layout
+    BENEFIT: ("经济效益指标", "社会效益指标", "生态效益指标", "可持续影响指标"),
+    SATISFACTION: ("服务对象满意度指标",),
+    COST: ("经济成本指标", "社会成本指标", "生态环境成本指标"),
+}
+REQUIRED_LEVEL1 = (OUTPUT, BENEFIT, SATISFACTION)
+# Which profile weight a 一级 block counts towards (成本 shares the 产出 weight).
+WEIGHT_GROUP = {OUTPUT: OUTPUT, COST: OUTPUT, BENEFIT: BENEFIT, SATISFACTION: SATISFACTION}
+
+LEVEL1_SYNONYMS = {
+    "产出": OUTPUT, "效益": BENEFIT, "效果指标": BENEFIT, "满意度": SATISFACTION,
+    "成本": COST, "满意指标": SATISFACTION,
+}  # fmt: skip
+LEVEL2_SYNONYMS = {
+    "数量": "数量指标", "质量": "质量指标", "时效": "时效指标", "时效性指标": "时效指标",
+    "经济效益": "经济效益指标", "社会效益": "社会效益指标", "生态效益": "生态效益指标",
+    "可持续影响": "可持续影响指标", "可持续发展指标": "可持续影响指标",
+    "满意度指标": "服务对象满意度指标", "满意度": "服务对象满意度指标",
+    "服务对象满意度": "服务对象满意度指标", "群众满意度指标": "服务对象满意度指标",
+    "经济成本": "经济成本指标", "社会成本": "社会成本指标", "生态环境成本": "生态环境成本指标",
+    "生态成本指标": "生态环境成本指标", "成本": "成本指标",
+}  # fmt: skip
+ALL_LEVEL2 = frozenset(n for names in LEVEL2_OF.values() for n in names)
+COST_LEVEL2 = frozenset({"成本指标", "经济成本指标", "社会成本指标", "生态环境成本指标"})
+
+
+def standard_level1(name: str) -> str | None:
+    name = name.strip()
+    return name if name in LEVEL2_OF else LEVEL1_SYNONYMS.get(name)
+
+
+def standard_level2(name: str) -> str | None:
+    name = name.strip()
+    return name if name in ALL_LEVEL2 else LEVEL2_SYNONYMS.get(name)
+
+
+def parent_of(level2: str) -> tuple[str, ...]:
+    return tuple(l1 for l1, names in LEVEL2_OF.items() if level2 in names)
+
+
+# Text left over from the blank form's guidance ("对照年度目标，说明…（100字以内）").
+_INSTRUCTION = re.compile(r"\d+\s*字以内|^请?(填写|简要|对照|说明|根据)|^（?填写说明|此处填写")
+
+
+def is_instruction_text(text: str) -> bool:
+    return bool(_INSTRUCTION.search(text.strip()))
+
+
+# Units an indicator's name calls for (Q04): (name pattern, fitting units, what it measures).
+UNIT_FITS: tuple[tuple[re.Pattern[str], frozenset[str], str], ...] = (
+    (re.compile(r"满意"), frozenset({"%"}), "满意度应以 % 计量"),
+    (re.compile(r"人数|人员数量|人次"), frozenset({"人", "人次", "名", "位", "万人", "万人次"}),
+     "人数应以 人、人次 或 名 计量"),
+    (re.compile(r"企业.*(数量|个数|家数|户数)|企业数|落户"), frozenset({"家", "个", "户", "家次", "户次"}),
+     "企业数应以 家、个 或 户 计量"),
+    (re.compile(r"面积"), frozenset({"平方米", "亩", "公顷", "平方公里", "万平方米"}), "面积应以 平方米、亩 等计量"),
+)  # fmt: skip
+MONEY_UNITS = ("元", "万元", "亿元", "千元")
