@@ -26,10 +26,14 @@ def build_parser() -> argparse.ArgumentParser:
         prog="jixiao",
         description="预算绩效自评表工具包：校验自评表，计算执行率、得分，标记偏差。",
     )
-    parser.add_argument("--version", action="version", version=f"jixiao {__version__}", help="显示版本")
+    parser.add_argument(
+        "--version", action="version", version=f"jixiao {__version__}", help="显示版本"
+    )
     sub = parser.add_subparsers(dest="command", metavar="命令", required=True)
 
-    chk = sub.add_parser("check", help="校验 JSON 格式的自评表", description="校验一张或多张 JSON 格式的自评表。")
+    chk = sub.add_parser(
+        "check", help="校验 JSON 格式的自评表", description="校验一张或多张 JSON 格式的自评表。"
+    )
     chk.add_argument("forms", nargs="+", metavar="FORM.json", help="表单文件（JSON 交换格式）")
     chk.add_argument(
         "--profile",
@@ -59,7 +63,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("已中断。", file=sys.stderr)
         return 130
     except Exception as e:  # never a traceback for the user
-        print(f"jixiao 内部错误：{type(e).__name__}: {e}。请把输入文件和这条信息发给开发者。", file=sys.stderr)
+        print(
+            f"jixiao 内部错误：{type(e).__name__}: {e}。请把输入文件和这条信息发给开发者。",
+            file=sys.stderr,
+        )
         return EXIT_INTERNAL
 
 
@@ -96,12 +103,20 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _title(form: Form) -> str:
-    parts = [str(form.data.get(k)) for k in ("单位名称", "项目名称", "年度") if form.data.get(k) not in (None, "")]
+    parts = [
+        str(form.data.get(k))
+        for k in ("单位名称", "项目名称", "年度")
+        if form.data.get(k) not in (None, "")
+    ]
     return " ".join(parts)
 
 
 def _report_object(form: Form, found: list[Finding]) -> dict[str, Any]:
-    return {"file": form.source, "findings": [f.to_dict() for f in found], "summary": summary(found)}
+    return {
+        "file": form.source,
+        "findings": [f.to_dict() for f in found],
+        "summary": summary(found),
+    }
 
 
 if __name__ == "__main__":

@@ -70,4 +70,6 @@ def to_frame(findings: Iterable[Finding]):  # -> pandas.DataFrame
         }
         for f in findings
     ]
-    return pd.DataFrame(rows, columns=["严重程度", "代码", "工作表", "单元格", "字段", "说明", "填报值", "应为"])
+    return pd.DataFrame(
+        rows, columns=["严重程度", "代码", "工作表", "单元格", "字段", "说明", "填报值", "应为"]
+    )

@@ -111,11 +111,8 @@ class Indicator:
 
     @property
     def is_empty(self) -> bool:
-        return all(
-            is_blank(v)
-            for v in (self.level1, self.level2, self.name, self.target, self.actual)
-            + (self.points, self.score, self.reason, self.op, self.unit)
-        )
+        cells = (self.level1, self.level2, self.name, self.target, self.actual, self.points)
+        return all(is_blank(v) for v in (*cells, self.score, self.reason, self.op, self.unit))
 
 
 @dataclass

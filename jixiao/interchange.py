@@ -39,6 +39,8 @@ SCHEMA: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 
 _SCALAR = (str, int, float, bool, type(None))
+# Keys whose values are objects or arrays, checked by validate() itself.
+_CONTAINERS = frozenset(SCHEMA) | {"按收入性质", "按支出性质", "执行进度"}
 
 
 def read_form(path: str | Path) -> Form:
@@ -54,11 +56,15 @@ def read_form(path: str | Path) -> Form:
     except OSError as e:
         raise InputError(f"无法读取（{e.strerror}）", file=name) from None
     if raw[:4] == b"PK\x03\x04":
-        raise InputError("这是 Excel 工作簿而不是 JSON 表单，请用 jixiao validate 校验工作簿", file=name)
+        raise InputError(
+            "这是 Excel 工作簿而不是 JSON 表单，请用 jixiao validate 校验工作簿", file=name
+        )
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise InputError("不是 UTF-8 编码的 JSON 文本（若是 GBK 编码，请另存为 UTF-8）", file=name) from None
+        raise InputError(
+            "不是 UTF-8 编码的 JSON 文本（若是 GBK 编码，请另存为 UTF-8）", file=name
+        ) from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as e:
@@ -96,7 +102,9 @@ def validate(data: Any, source: str = "") -> None:
         raise fail("表类型", f"缺少“表类型”，应为 {'、'.join(FORM_TYPES)} 之一")
     if form_type not in FORM_TYPES:
         hint = _suggest(str(form_type), FORM_TYPES)
-        raise fail("表类型", f"“{form_type}”不是已知的表类型，应为 {'、'.join(FORM_TYPES)} 之一{hint}")
+        raise fail(
+            "表类型", f"“{form_type}”不是已知的表类型，应为 {'、'.join(FORM_TYPES)} 之一{hint}"
+        )
     top = "基础数据表" if form_type == BASIC else "自评表"
     _check_object(data, top, "", fail)
     if form_type in (WHOLE, PROJECT):
@@ -107,8 +115,14 @@ def validate(data: Any, source: str = "") -> None:
         _check_child(data, "年度总体目标", dict, fail, "")
         _check_list_of_objects(data, "绩效指标", "绩效指标", "绩效指标", fail)
         _check_child(data, "总分", dict, fail, "")
-        if "执行进度" in data and not isinstance(data["执行进度"], dict):
-            raise fail("执行进度", f"应为对象，如 {{\"6月\": 0.4}}，实际为{_kind(data['执行进度'])}")
+        progress = data.get("执行进度", {})
+        if not isinstance(progress, dict):
+            raise fail("执行进度", f'应为对象，如 {{"6月": 0.4}}，实际为{_kind(progress)}')
+        for month, value in progress.items():
+            if not isinstance(value, _SCALAR):
+                raise fail(
+                    f"执行进度.{month}", f'应为比例（如 0.4 或 "40%"），实际为{_kind(value)}'
+                )
     else:
         _check_child(data, "人员", dict, fail, "")
         _check_list_of_objects(data, "经费", "经费", "经费", fail)
@@ -120,8 +134,11 @@ def _check_object(obj: dict[str, Any], schema: str, path: str, fail: Any) -> Non
     for key, value in obj.items():
         where = f"{path}.{key}" if path else key
         if key not in allowed:
-            raise fail(where, f"未知的键“{key}”{_suggest(key, allowed)}；此处可用的键：{'、'.join(allowed)}")
-        if key not in SCHEMA and not isinstance(value, _SCALAR):
+            raise fail(
+                where,
+                f"未知的键“{key}”{_suggest(key, allowed)}；此处可用的键：{'、'.join(allowed)}",
+            )
+        if key not in _CONTAINERS and not isinstance(value, _SCALAR):
             raise fail(where, f"应为数字或文字，实际为{_kind(value)}")
 
 
@@ -135,7 +152,9 @@ def _check_child(parent: dict[str, Any], key: str, kind: type, fail: Any, path: 
     _check_object(value, key, where, fail)
 
 
-def _check_list_of_objects(parent: dict[str, Any], key: str, schema: str, where: str, fail: Any) -> None:
+def _check_list_of_objects(
+    parent: dict[str, Any], key: str, schema: str, where: str, fail: Any
+) -> None:
     if key not in parent:
         return
     items = parent[key]

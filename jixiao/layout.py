@@ -66,7 +66,15 @@ BASIC_ROWS: tuple[tuple[str, str | None], ...] = (
 # Parents whose rows must add up exactly ("="); other parents only bound their 其中 rows.
 SUM_PARENTS = frozenset({"三公经费"})
 BASIC_VALUE_COLUMNS = ("上年决算数", "本年预算数", "本年决算数")
-BUILDING_COLUMNS = ("名称", "批复规模", "实际规模", "规模控制率", "预算投资", "实际投资", "投资概算控制率")
+BUILDING_COLUMNS = (
+    "名称",
+    "批复规模",
+    "实际规模",
+    "规模控制率",
+    "预算投资",
+    "实际投资",
+    "投资概算控制率",
+)
 BUILDING_ROWS = 3
 
 

@@ -58,7 +58,7 @@ def _load_raw(spec: str, seen: tuple[str, ...]) -> dict[str, Any]:
     if not isinstance(parent, str):
         raise InputError("“继承”应为配置名称或文件路径", file=origin)
     if parent not in BUILTIN and spec not in BUILTIN:
-        parent = str((Path(spec).parent / parent))
+        parent = str(Path(spec).parent / parent)
     base = _load_raw(parent, (*seen, spec))
     return _merge(base, data)
 

@@ -7,7 +7,12 @@ import re
 OUTPUT, BENEFIT, SATISFACTION, COST = "产出指标", "效益指标", "满意度指标", "成本指标"
 
 LEVEL2_OF: dict[str, tuple[str, ...]] = {
-    OUTPUT: ("数量指标", "质量指标", "时效指标", "成本指标"),  # 成本指标 here: older national layout
+    OUTPUT: (
+        "数量指标",
+        "质量指标",
+        "时效指标",
+        "成本指标",
+    ),  # 成本指标 here: older national layout
     BENEFIT: ("经济效益指标", "社会效益指标", "生态效益指标", "可持续影响指标"),
     SATISFACTION: ("服务对象满意度指标",),
     COST: ("经济成本指标", "社会成本指标", "生态环境成本指标"),

@@ -156,6 +156,7 @@ EXCEL_ERRORS: frozenset[str] = frozenset(
 
 # Approximation marks: 余/多 right after the number (or after 万/千/百/亿), 左右 at the end.
 APPROX_MARKS: tuple[str, ...] = ("余", "多")
+APPROX_PREFIXES: tuple[str, ...] = ("大约", "大概", "约")
 APPROX_SUFFIX = "左右"
 MAGNITUDE_PREFIXES = "万千百亿"
 
@@ -380,6 +381,7 @@ THOUSANDS_RE = re.compile(r"(?<=\d),(?=\d{3}(?:\D|$))")
 TRAILING_PUNCT = "。.;；,，、"
 ARABIC_NUMBER_RE = re.compile(r"[+-]?(?:\d+(?:\.\d+)?|\.\d+)")
 CN_NUMBER_RE = re.compile(rf"[{CN_NUMERAL_CHARS}]{{1,8}}|半")
+DECIMAL_RE = re.compile(r"^[+-]?\d+\.\d+$")
 ASCII_DIGIT_RE = re.compile(r"[0-9]")
 CJK_UNIT_RE = re.compile(r"^[\u4e00-\u9fff]{1,5}$")
 CN_DATE_RE = re.compile(
@@ -560,6 +562,14 @@ def _take_number(text: str) -> tuple[float, bool, str] | None:
     return None
 
 
+def _strip_prefix(text: str, words: tuple[str, ...]) -> tuple[bool, str]:
+    """Remove the first of ``words`` (list longer words first) that starts ``text``."""
+    for word in words:
+        if text.startswith(word):
+            return True, text[len(word) :]
+    return False, text
+
+
 def _take_approx(rest: str) -> tuple[bool, str]:
     """Remove 余/多 after the number or after 万/千/百/亿 (292万余元 → 万元)."""
     for mark in APPROX_MARKS:
@@ -573,6 +583,7 @@ def _take_approx(rest: str) -> tuple[bool, str]:
 def _parse_quantity(raw: object, text: str) -> ParsedValue | None:
     """≥50个, 292万余元, 一年以内, 百分之九十五, 98% …; None if not a quantity."""
     prefix_op, symbolic, body = _take_prefix_operator(text)
+    about, body = _strip_prefix(body, APPROX_PREFIXES)
     percent_words = body.startswith("百分之")
     if percent_words:
         body = body[len("百分之") :]
@@ -580,8 +591,8 @@ def _parse_quantity(raw: object, text: str) -> ParsedValue | None:
     if taken is None:
         return None
     number, chinese, rest = taken
-    approx = rest.endswith(APPROX_SUFFIX)
-    if approx:
+    approx = about or rest.endswith(APPROX_SUFFIX)
+    if rest.endswith(APPROX_SUFFIX):
         rest = rest[: -len(APPROX_SUFFIX)]
     suffix_op, rest = _take_suffix_operator(rest, WORD_OPERATORS_AFTER)
     marked, rest = _take_approx(rest)
@@ -754,7 +765,9 @@ def _excel_error(text: str) -> str | None:
     return upper if upper in EXCEL_ERRORS else None
 
 
-def _parse_string(raw: str) -> ParsedValue:
+def _parse_string(raw: str, column_unit: str = "") -> ParsedValue:
+    """Read a text cell. ``column_unit`` is the 度量单位 column: with one, a plain decimal
+    such as "2020.12" is a number in that unit rather than the month 2020年12月."""
     text = normalize_text(raw)
     if not text or text in PLACEHOLDER_WORDS or PLACEHOLDER_RE.match(text):
         return ParsedValue(raw=raw, kind=Kind.EMPTY)
@@ -764,7 +777,10 @@ def _parse_string(raw: str) -> ParsedValue:
     text = text.rstrip(TRAILING_PUNCT)
     if not text:
         return ParsedValue(raw=raw, kind=Kind.EMPTY)
-    for reader in (_parse_date, _parse_quantity, _exact_level, _keyword_level):
+    readers = (_parse_date, _parse_quantity, _exact_level, _keyword_level)
+    if column_unit and DECIMAL_RE.match(text):
+        readers = (_parse_quantity,)
+    for reader in readers:
         found = reader(raw, text)
         if found is not None:
             return found
@@ -781,7 +797,7 @@ def _parse_number(raw: object) -> ParsedValue:
     return ParsedValue(raw=raw, kind=Kind.NUMBER, number=number)
 
 
-def _parse_any(raw: object) -> ParsedValue:
+def _parse_any(raw: object, column_unit: str = "") -> ParsedValue:
     """Dispatch on the cell's Python type (what openpyxl/pandas hand over)."""
     if raw is None:
         return ParsedValue(raw=raw, kind=Kind.EMPTY)
@@ -792,7 +808,7 @@ def _parse_any(raw: object) -> ParsedValue:
     if isinstance(raw, _dt.date):
         return ParsedValue(raw=raw, kind=Kind.DATE, date=(raw.year, raw.month, raw.day))
     if isinstance(raw, str):
-        return _parse_string(raw)
+        return _parse_string(raw, column_unit)
     return _text(raw, f"不支持的值类型 {type(raw).__name__}")
 
 
@@ -816,7 +832,7 @@ def parse_value(raw: object, *, op: str | None = None, unit: str | None = None) 
     not operators and are ignored here.
     """
     try:
-        return _apply_columns(_parse_any(raw), op, unit)
+        return _apply_columns(_parse_any(raw, normalize_unit(unit)), op, unit)
     except Exception as exc:  # the contract: report, never raise
         return _text(raw, f"解析出错（{type(exc).__name__}）")
 

@@ -117,6 +117,7 @@ CASES: dict[str, dict] = {
     "300余人": number(300, "人", approx=True),
     "10多个": number(10, "个", approx=True),
     "50人左右": number(50, "人", approx=True),
+    "约50人": number(50, "人", approx=True),
     # operators as signs
     "≥1": number(1, "", "≥", op_symbolic=True),
     "≥50个": number(50, "个", "≥", op_symbolic=True),

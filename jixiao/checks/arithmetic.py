@@ -87,7 +87,8 @@ def score_range(ctx: Context) -> Iterator[Hit]:
     form = _form(ctx)
     rows = [("预算执行", "预算执行", form.budget.points, form.budget.score)]
     rows += [
-        (f"第 {i.index} 个指标", f"绩效指标[{i.index}]", i.points, i.score) for i in form.filled_indicators
+        (f"第 {i.index} 个指标", f"绩效指标[{i.index}]", i.points, i.score)
+        for i in form.filled_indicators
     ]
     for what, path, raw_points, raw_score in rows:
         points, score = number(raw_points), number(raw_score)
@@ -100,7 +101,12 @@ def score_range(ctx: Context) -> Iterator[Hit]:
                 template="{what}的分值为 {points}：分值应大于 0，请改正或删去该行。",
             )
         if score is not None and score < 0:
-            yield Hit(f"{path}.得分", params, value=score, template="{what}的得分 {score} 为负数：请改正。")
+            yield Hit(
+                f"{path}.得分",
+                params,
+                value=score,
+                template="{what}的得分 {score} 为负数：请改正。",
+            )
         elif score is not None and points is not None and score > points + 1e-9:
             yield Hit(f"{path}.得分", params, value=score, expected=points)
 
@@ -216,7 +222,11 @@ def fund_sources(ctx: Context) -> Iterator[Hit]:
     b = _form(ctx).budget
     if not b.sources:
         return
-    for column, attr in (("年初预算数", "initial"), ("全年预算数", "full_year"), ("全年执行数", "executed")):
+    for column, attr in (
+        ("年初预算数", "initial"),
+        ("全年预算数", "full_year"),
+        ("全年执行数", "executed"),
+    ):
         values = [getattr(s, attr) for s in b.sources]
         if all(is_blank(v) for v in values):
             continue  # the column was not split by source
@@ -229,7 +239,12 @@ def fund_sources(ctx: Context) -> Iterator[Hit]:
             first = b.sources[0]
             yield Hit(
                 f"预算执行.资金来源[{first.name or first.position}].{column}",
-                {"column": column, "sum": fmt_num(parts), "total": fmt_num(total), "diff": fmt_num(abs(parts - total))},
+                {
+                    "column": column,
+                    "sum": fmt_num(parts),
+                    "total": fmt_num(total),
+                    "diff": fmt_num(abs(parts - total)),
+                },
                 value=round(parts, 6),
                 expected=total,
             )
@@ -260,7 +275,12 @@ def weights(ctx: Context) -> Iterator[Hit]:
             label = f"{group}（含成本指标）" if group == "产出指标" and _has_cost(form) else group
             yield Hit(
                 f"绩效指标[{group}].分值",
-                {"level1": label, "actual": fmt_num(actual), "expected": fmt_num(expected), "basis": f"{ctx.profile.name}配置"},
+                {
+                    "level1": label,
+                    "actual": fmt_num(actual),
+                    "expected": fmt_num(expected),
+                    "basis": f"{ctx.profile.name}配置",
+                },
                 value=actual,
                 expected=expected,
             )
@@ -328,5 +348,7 @@ def deducted_though_met(ctx: Context) -> Iterator[Hit]:
 
 def _shown(value: object, op: object, unit: object) -> str:
     """A value as the clerk wrote it, with the Sichuan columns put back together."""
-    parts = [str(x) for x in (op, value, unit) if not is_blank(x) and str(x) not in ("定性", "定量")]
+    parts = [
+        str(x) for x in (op, value, unit) if not is_blank(x) and str(x) not in ("定性", "定量")
+    ]
     return "".join(parts) or "（空）"

@@ -47,7 +47,13 @@ def parent_rows(ctx: Context) -> Iterator[Hit]:
                     names = " + ".join(str(r.get("名称")) for r in rows)
                     yield Hit(
                         field,
-                        {"parent": parent, "column": column, "total": fmt_num(total), "sum": fmt_num(parts), "parts": names},
+                        {
+                            "parent": parent,
+                            "column": column,
+                            "total": fmt_num(total),
+                            "sum": fmt_num(parts),
+                            "parts": names,
+                        },
                         value=total,
                         expected=round(parts, 6),
                     )
@@ -57,7 +63,13 @@ def parent_rows(ctx: Context) -> Iterator[Hit]:
                 if v is not None and v > total + 0.005:
                     yield Hit(
                         f"基础数据.{r.get('名称')}.{column}",
-                        {"parent": parent, "column": column, "child": r.get("名称"), "value": fmt_num(v), "total": fmt_num(total)},
+                        {
+                            "parent": parent,
+                            "column": column,
+                            "child": r.get("名称"),
+                            "value": fmt_num(v),
+                            "total": fmt_num(total),
+                        },
                         value=v,
                         expected=f"≤{fmt_num(total)}",
                         template="其中项“{child}”的{column} {value} 万元超过了“{parent}”的 {total} 万元："
@@ -80,7 +92,9 @@ def printed_ratios(ctx: Context) -> Iterator[Hit]:
             "人员.控制率",
             "在职人员控制率",
             staff.get("控制率"),
-            compute.staff_control_rate(number(staff.get("实际在职人数")), number(staff.get("编制数"))),
+            compute.staff_control_rate(
+                number(staff.get("实际在职人数")), number(staff.get("编制数"))
+            ),
             f"实际在职人数 {fmt_num(number(staff.get('实际在职人数')))} ÷ 编制数 {fmt_num(number(staff.get('编制数')))}",
         )
     ]
@@ -111,7 +125,12 @@ def printed_ratios(ctx: Context) -> Iterator[Hit]:
         if value is None or not compute.same_at(value, expected, 4):
             yield Hit(
                 field,
-                {"label": label, "shown": fmt_pct(value) if value is not None else f"“{shown}”", "formula": formula, "expected": fmt_pct(expected)},
+                {
+                    "label": label,
+                    "shown": fmt_pct(value) if value is not None else f"“{shown}”",
+                    "formula": formula,
+                    "expected": fmt_pct(expected),
+                },
                 value=shown,
                 expected=round(expected, 4),
             )

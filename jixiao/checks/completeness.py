@@ -8,7 +8,13 @@ from ..assess import BudgetReading, fmt_pct, readings
 from ..findings import Severity
 from ..form import SelfEvalForm, is_blank, number
 from ..layout import BASIC, PROJECT, WHOLE
-from ..standards import REQUIRED_LEVEL1, is_instruction_text, parent_of, standard_level1, standard_level2
+from ..standards import (
+    REQUIRED_LEVEL1,
+    is_instruction_text,
+    parent_of,
+    standard_level1,
+    standard_level2,
+)
 from .base import Context, Hit, check
 
 SELF_EVAL = (WHOLE, PROJECT)
@@ -24,7 +30,9 @@ def _label(ind_name: object) -> str:
     return f"（{ind_name}）" if not is_blank(ind_name) else ""
 
 
-@check("W01", Severity.ERROR, "表头必填项为空", "表头“{label}”为空：请填写{label}。", forms=ALL_FORMS)
+@check(
+    "W01", Severity.ERROR, "表头必填项为空", "表头“{label}”为空：请填写{label}。", forms=ALL_FORMS
+)
 def header_fields(ctx: Context) -> Iterator[Hit]:
     required = ["单位名称", "年度"]
     if ctx.form.form_type == PROJECT:
@@ -88,7 +96,13 @@ def indicator_coverage(ctx: Context) -> Iterator[Hit]:
             yield Hit("绩效指标", {"level1": level1})
 
 
-_ROW_FIELDS = (("三级指标", "name"), ("指标值", "target"), ("实际完成值", "actual"), ("分值", "points"), ("得分", "score"))
+_ROW_FIELDS = (
+    ("三级指标", "name"),
+    ("指标值", "target"),
+    ("实际完成值", "actual"),
+    ("分值", "points"),
+    ("得分", "score"),
+)
 
 
 @check(

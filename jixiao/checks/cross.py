@@ -43,7 +43,10 @@ def whole_form_figures(ctx: Context) -> Iterator[Hit]:
         if abs(both - executed) > TOLERANCE:
             yield _hit(
                 "预算执行.按支出性质[基本支出].全年执行数",
-                "基本支出与项目支出执行数之和", both, "年度资金总额的全年执行数", executed,
+                "基本支出与项目支出执行数之和",
+                both,
+                "年度资金总额的全年执行数",
+                executed,
             )
     if project_exec is None:
         return
@@ -53,8 +56,10 @@ def whole_form_figures(ctx: Context) -> Iterator[Hit]:
         if abs(total - project_exec) > TOLERANCE:
             yield _hit(
                 "预算执行.按支出性质[项目支出].全年执行数",
-                "整体支出表的项目支出执行数", project_exec,
-                f"{len(projects)} 张项目支出表的全年执行数合计", total,
+                "整体支出表的项目支出执行数",
+                project_exec,
+                f"{len(projects)} 张项目支出表的全年执行数合计",
+                total,
             )
     for basic in (f for f in ctx.others if isinstance(f, BasicDataForm)):
         row = basic.row("项目支出")
@@ -62,15 +67,23 @@ def whole_form_figures(ctx: Context) -> Iterator[Hit]:
         if final is not None and abs(final - project_exec) > TOLERANCE:
             yield _hit(
                 "预算执行.按支出性质[项目支出].全年执行数",
-                "整体支出表的项目支出执行数", project_exec,
-                f"{SHEET_NAMES[BASIC]}的项目支出本年决算数", final,
+                "整体支出表的项目支出执行数",
+                project_exec,
+                f"{SHEET_NAMES[BASIC]}的项目支出本年决算数",
+                final,
             )
 
 
 def _hit(field: str, a_label: str, a: float, b_label: str, b: float) -> Hit:
     return Hit(
         field,
-        {"a_label": a_label, "a": fmt_num(a), "b_label": b_label, "b": fmt_num(b), "diff": fmt_num(abs(a - b))},
+        {
+            "a_label": a_label,
+            "a": fmt_num(a),
+            "b_label": b_label,
+            "b": fmt_num(b),
+            "diff": fmt_num(abs(a - b)),
+        },
         value=round(a, 6),
         expected=round(b, 6),
     )
@@ -96,4 +109,9 @@ def same_unit_and_year(ctx: Context) -> Iterator[Hit]:
             continue
         if str(mine).strip() != str(theirs).strip():
             other = reference.source or _sheet(reference)
-            yield Hit(label, {"label": label, "mine": mine, "theirs": theirs, "other": other}, value=mine, expected=theirs)
+            yield Hit(
+                label,
+                {"label": label, "mine": mine, "theirs": theirs, "other": other},
+                value=mine,
+                expected=theirs,
+            )

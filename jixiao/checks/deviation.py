@@ -147,7 +147,12 @@ def basic_row_deviation(ctx: Context) -> Iterator[Hit]:
         budget, final = number(row.get("本年预算数")), number(row.get("本年决算数"))
         if budget is None or final is None:
             continue
-        params = {"row": name, "final": fmt_num(final), "budget": fmt_num(budget), "threshold": fmt_pct(threshold)}
+        params = {
+            "row": name,
+            "final": fmt_num(final),
+            "budget": fmt_num(budget),
+            "threshold": fmt_pct(threshold),
+        }
         if budget == 0:
             if final != 0:
                 yield Hit(
@@ -206,7 +211,12 @@ def growth(ctx: Context) -> Iterator[Hit]:
         if rate is not None and rate > EPS:
             yield Hit(
                 f"基础数据.三公经费.{column}",
-                {"rate": fmt_pct(rate), "basis": basis, "this": fmt_num(this), "last": fmt_num(last)},
+                {
+                    "rate": fmt_pct(rate),
+                    "basis": basis,
+                    "this": fmt_num(this),
+                    "last": fmt_num(last),
+                },
                 value=round(rate, 4),
                 expected="≤0",
             )

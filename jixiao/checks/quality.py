@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from ..assess import BudgetReading, IndicatorReading, fmt_num, fmt_pct, readings
 from ..findings import Severity
-from ..form import Indicator, SelfEvalForm, is_blank, number
+from ..form import Indicator, SelfEvalForm, is_blank
 from ..layout import PROJECT, SICHUAN, WHOLE
 from ..standards import (
     COST_LEVEL2,
@@ -18,7 +18,6 @@ from ..standards import (
     standard_level2,
 )
 from ..values import Kind, parse_operator, parse_value, same_unit
-from .arithmetic import _shown
 from .base import Context, Hit, check
 
 SELF_EVAL = (WHOLE, PROJECT)
@@ -65,7 +64,9 @@ def standard_names(ctx: Context) -> Iterator[Hit]:
             std = standard_level2(given)
             level1 = standard_level1(str(ind.level1)) if not is_blank(ind.level1) else None
             if std is None:
-                options = LEVEL2_OF.get(level1 or "", tuple(n for v in LEVEL2_OF.values() for n in v))
+                options = LEVEL2_OF.get(
+                    level1 or "", tuple(n for v in LEVEL2_OF.values() for n in v)
+                )
                 yield Hit(
                     f"绩效指标[{ind.index}].二级指标",
                     {**base, "label": "二级指标", "given": given, "options": "、".join(options)},
@@ -185,7 +186,9 @@ def units(ctx: Context) -> Iterator[Hit]:
                 break
 
 
-_BOUNDED_PERCENT = re.compile(r"满意|合格率|覆盖率|知晓率|达标率|准确率|正确率|及格率|普及率|参保率|到位率|入学率")
+_BOUNDED_PERCENT = re.compile(
+    r"满意|合格率|覆盖率|知晓率|达标率|准确率|正确率|及格率|普及率|参保率|到位率|入学率"
+)
 
 
 @check(
@@ -204,7 +207,12 @@ def percent_range(ctx: Context) -> Iterator[Hit]:
         if not bounded:
             continue
         for label, v in (("指标值", r.target), ("实际完成值", r.actual)):
-            if v.kind is Kind.NUMBER and v.unit == "%" and v.number is not None and not 0 <= v.number <= 100:
+            if (
+                v.kind is Kind.NUMBER
+                and v.unit == "%"
+                and v.number is not None
+                and not 0 <= v.number <= 100
+            ):
                 yield Hit(
                     f"绩效指标[{ind.index}].{label}",
                     {"n": ind.index, "name": _name(ind), "label": label, "value": f"{v.number:g}%"},
@@ -227,7 +235,9 @@ def full_marks(ctx: Context) -> Iterator[Hit]:
     rows = readings(form, ctx.profile)
     if rate is None or rate >= limit - 1e-9 or not rows:
         return
-    if all(r.points is not None and r.score is not None and r.score >= r.points - 1e-9 for r in rows):
+    if all(
+        r.points is not None and r.score is not None and r.score >= r.points - 1e-9 for r in rows
+    ):
         yield Hit(
             "总分.得分",
             {"rate": fmt_pct(rate), "limit": fmt_pct(limit), "count": len(rows)},
@@ -295,4 +305,3 @@ def cost_vs_budget(ctx: Context) -> Iterator[Hit]:
                 value=actual,
                 expected=b.executed,
             )
-
