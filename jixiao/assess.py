@@ -11,7 +11,7 @@ from functools import cached_property
 from . import compute
 from .form import Indicator, SelfEvalForm, number
 from .profile import Profile
-from .values import Kind, ParsedValue, magnitude, normalize_text, same_unit
+from .values import Kind, ParsedValue, magnitude, normalize_text, rank_on, same_unit, top_rank
 
 EPS = 1e-9
 
@@ -84,8 +84,9 @@ class IndicatorReading:
                 return None if mt is None or ma is None else ma <= mt
             return _positive(a)
         if t.kind is Kind.LEVEL:
-            if a.kind is Kind.LEVEL and a.scale == t.scale and a.rank is not None:
-                return a.rank >= (t.rank or 0)
+            rank = _rank_against(t, a)
+            if rank is not None and t.rank is not None:
+                return rank >= t.rank
             return _positive(a)
         return None
 
@@ -97,14 +98,8 @@ class IndicatorReading:
         if self.met:
             return "达成"
         t, a = self.target, self.actual
-        if (
-            t.kind is Kind.LEVEL
-            and a.kind is Kind.LEVEL
-            and a.scale == t.scale
-            and a.rank is not None
-            and t.rank is not None
-            and t.rank - a.rank == 1
-        ):
+        rank = _rank_against(t, a) if t.kind is Kind.LEVEL else None
+        if rank is not None and t.rank is not None and t.rank - rank == 1:
             return "部分达成"
         return "未达成"
 
@@ -118,11 +113,20 @@ class IndicatorReading:
         return compute.qualitative_reference_score(self.points, self.band, self.profile.bands)
 
 
+def _rank_against(target: ParsedValue, actual: ParsedValue) -> int | None:
+    """The actual level's rank on the target's scale, if it has one there."""
+    if actual.kind is not Kind.LEVEL:
+        return None
+    if actual.scale == target.scale:
+        return actual.rank
+    return rank_on(actual, target.scale) if target.scale else None
+
+
 def _positive(v: ParsedValue) -> bool | None:
     """A completion statement (完成, 及时, 达标, 是) read as "done"; its negation as not."""
     if v.kind is not Kind.LEVEL or v.rank is None:
         return None
-    return v.rank >= 2
+    return v.rank == top_rank(v.scale)
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from . import __version__
+from .checks import REGISTRY
 from .engine import check_form, check_set
 from .errors import InputError
 from .findings import Finding, Severity, summary
@@ -47,6 +48,9 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="把这些表作为同一单位同一年度的一套表，另做表间校验（X01、X02）",
     )
+    sub.add_parser(
+        "checks", help="列出全部校验规则", description="列出全部校验规则的代码、级别和名称。"
+    )
     return parser
 
 
@@ -55,10 +59,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         if args.command == "check":
             return _check(args)
+        if args.command == "checks":
+            return _list_checks()
         return EXIT_INPUT
     except InputError as e:
         print(f"错误：{e}", file=sys.stderr)
         return EXIT_INPUT
+    except BrokenPipeError:
+        # the reader (head, less) went away: nothing left to say
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     except KeyboardInterrupt:
         print("已中断。", file=sys.stderr)
         return 130
@@ -100,6 +112,15 @@ def _check(args: argparse.Namespace) -> int:
         return EXIT_INPUT
     has_error = any(x.severity is Severity.ERROR for _, found in reports for x in found)
     return EXIT_ERRORS if has_error else EXIT_OK
+
+
+def _list_checks() -> int:
+    families = "WSDQX"
+    listed: dict[str, str] = {}
+    for chk in sorted(REGISTRY, key=lambda c: (families.index(c.family), c.code)):
+        listed.setdefault(chk.code, f"{chk.code}  {chk.severity}  {chk.title}")
+    print("\n".join(listed.values()))
+    return EXIT_OK
 
 
 def _title(form: Form) -> str:

@@ -864,3 +864,9 @@ def rank_on(v: ParsedValue, scale: str) -> int | None:
         if v.level == canonical or v.level in words:
             return rank
     return None
+
+
+def top_rank(scale: str | None) -> int | None:
+    """The best rank on a scale: a level there means the target is fully met."""
+    levels = LEVEL_SCALES.get(scale or "")
+    return max(rank for _, rank, _ in levels) if levels else None

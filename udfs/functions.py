@@ -14,6 +14,7 @@ import xlwings as xw
 
 from jixiao import compute
 from jixiao.assess import IndicatorReading
+from jixiao.errors import InputError
 from jixiao.form import Indicator, number
 from jixiao.profile import Profile, load_profile
 from jixiao.values import Kind, parse_value
@@ -47,8 +48,16 @@ def _profile(name: str) -> Profile:
     return load_profile(name or "national")
 
 
+def _profile_or_message(name: str) -> Profile | str:
+    """The profile, or the Chinese reason it cannot be loaded (shown in the cell)."""
+    try:
+        return _profile(name)
+    except InputError as e:
+        return f"配置错误：{e}"
+
+
 def _reading(
-    target: Any, actual: Any, op: Any, unit: Any, points: Any = None, profile: str = ""
+    target: Any, actual: Any, op: Any, unit: Any, points: Any = None, profile: Profile | None = None
 ) -> IndicatorReading:
     ind = Indicator(
         index=1,
@@ -58,7 +67,7 @@ def _reading(
         actual=actual,
         points=points,
     )
-    return IndicatorReading(ind, _profile(_text(profile)))
+    return IndicatorReading(ind, profile or _profile(""))
 
 
 def _flatten(values: Any) -> list[Any]:
@@ -114,7 +123,10 @@ def JX_REF_SCORE(
     points: Any, target: Any, actual: Any, op: Any = None, unit: Any = None, profile: Any = None
 ) -> float | str:
     """参考得分：定量指标 = 分值 × min(完成率, 100%)；定性指标按达成档次取档次上限。"""
-    return _out(_reading(target, actual, op, unit, _n(points), _text(profile)).reference_score)
+    settings = _profile_or_message(_text(profile))
+    if isinstance(settings, str):
+        return settings
+    return _out(_reading(target, actual, op, unit, _n(points), settings).reference_score)
 
 
 @xw.func(category=CATEGORY)
@@ -131,7 +143,10 @@ def JX_TOTAL_SCORE(exec_score: Any, indicator_scores: Any) -> float | str:
 @xw.arg("profile", doc="可选：地区配置 national、sichuan、hunan 或配置文件路径")
 def JX_GRADE(total: Any, profile: Any = None) -> str:
     """等级：优（≥90）、良（≥80）、中（≥60）、差（<60），档次取自地区配置。"""
-    return compute.grade(_n(total), _profile(_text(profile)).grades) or BLANK
+    settings = _profile_or_message(_text(profile))
+    if isinstance(settings, str):
+        return settings
+    return compute.grade(_n(total), settings.grades) or BLANK
 
 
 @xw.func(category=CATEGORY)

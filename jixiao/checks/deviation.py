@@ -104,7 +104,7 @@ def budget_adjustment(ctx: Context) -> Iterator[Hit]:
 @check(
     "D03",
     Severity.WARNING,
-    "执行率异常",
+    "执行率过低（警告）或超过 100%（错误）",
     "执行率 {rate} 低于 {floor}：预算执行明显偏慢，请说明原因和改进措施。",
     forms=SELF_EVAL,
 )
