@@ -6,17 +6,17 @@ Every function returns ``None`` where the rule says the result is blank or undef
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 
 Number = float | int
 
 
 def _num(x: object) -> float | None:
-    if isinstance(x, bool) or x is None:
+    if isinstance(x, bool) or x is None or not isinstance(x, int | float):
         return None
-    if isinstance(x, int | float):
-        return float(x) if x == x else None  # NaN is not a number here
-    return None
+    value = float(x)
+    return value if math.isfinite(value) else None  # NaN and infinities are not figures
 
 
 def ratio(numerator: object, denominator: object) -> float | None:
@@ -24,7 +24,8 @@ def ratio(numerator: object, denominator: object) -> float | None:
     n, d = _num(numerator), _num(denominator)
     if n is None or d is None or d == 0:
         return None
-    return n / d
+    r = n / d
+    return r if math.isfinite(r) else None  # a denormal denominator is as good as 0
 
 
 def change_rate(new: object, base: object) -> float | None:
@@ -32,7 +33,8 @@ def change_rate(new: object, base: object) -> float | None:
     n, b = _num(new), _num(base)
     if n is None or b is None or b == 0:
         return None
-    return (n - b) / b
+    r = (n - b) / b
+    return r if math.isfinite(r) else None
 
 
 def execution_rate(executed: object, budget: object) -> float | None:
@@ -142,18 +144,21 @@ def control_rate(actual: object, planned: object) -> float | None:
 def same_at(a: float, b: float, places: int) -> bool:
     """Equal when both are rounded to ``places`` decimals (half away from zero)."""
     scale = 10**places
-    return _round_half_up(a * scale) == _round_half_up(b * scale)
+    x, y = a * scale, b * scale
+    if not (math.isfinite(x) and math.isfinite(y)):
+        return x == y
+    return _round_half_up(x) == _round_half_up(y)
 
 
 def _round_half_up(x: float) -> int:
     # Rounding as clerks and Excel do: 0.5 goes away from zero; the nudge absorbs
     # binary noise such as 18.749999999 that should print as 18.75.
-    from math import floor
-
     sign = -1 if x < 0 else 1
-    return sign * floor(abs(x) + 0.5 + 1e-9)
+    return sign * math.floor(abs(x) + 0.5 + 1e-9)
 
 
 def round_half_up(x: float, places: int = 2) -> float:
     scale = 10**places
+    if not math.isfinite(x * scale):
+        return x
     return _round_half_up(x * scale) / scale

@@ -6,6 +6,7 @@ checks can tell "blank" from "0" from "12万", and the JSON can be written back 
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -28,17 +29,22 @@ class _Missing:
 MISSING: Any = _Missing()
 
 
+_PLAIN_NUMBER = re.compile(r"[-+]?\d+(\.\d+)?")
+MAX_AMOUNT = 1e15
+
+
 def number(raw: Any) -> float | None:
     """A number cell's value: numbers, and text that is only a number (Excel text-numbers)."""
     if isinstance(raw, bool) or raw is None or raw is MISSING:
         return None
     if isinstance(raw, int | float):
-        return float(raw) if raw == raw else None
-    if isinstance(raw, str):
-        text = normalize_text(raw)
-        if re.fullmatch(r"[-+]?\d+(\.\d+)?", text):
-            return float(text)
-    return None
+        value = float(raw)
+    elif isinstance(raw, str) and _PLAIN_NUMBER.fullmatch(text := normalize_text(raw)):
+        value = float(text)
+    else:
+        return None
+    # NaN, infinities and amounts beyond any budget are not figures a form can hold.
+    return value if math.isfinite(value) and abs(value) < MAX_AMOUNT else None
 
 
 def is_blank(raw: Any) -> bool:
@@ -181,7 +187,7 @@ class SelfEvalForm(Form):
                 out[int(m.group(1))] = v
         return out
 
-    @property
+    @cached_property
     def filled_indicators(self) -> tuple[Indicator, ...]:
         return tuple(i for i in self.indicators if not i.is_empty)
 

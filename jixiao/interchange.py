@@ -66,12 +66,25 @@ def read_form(path: str | Path) -> Form:
             "不是 UTF-8 编码的 JSON 文本（若是 GBK 编码，请另存为 UTF-8）", file=name
         ) from None
     try:
-        data = json.loads(text)
+        data = json.loads(text, parse_constant=_reject_constant)
+    except _NonFinite as e:
+        raise InputError(
+            f"含有 {e.args[0]}：JSON 表单中的数字必须是普通数字，请改为实际金额或删去该值",
+            file=name,
+        ) from None
     except json.JSONDecodeError as e:
         raise InputError(
             f"第 {e.lineno} 行第 {e.colno} 列：JSON 格式错误（{_json_reason(e.msg)}）", file=name
         ) from None
     return form_from_data(data, source=name)
+
+
+class _NonFinite(ValueError):
+    pass
+
+
+def _reject_constant(name: str) -> None:
+    raise _NonFinite(name)
 
 
 def form_from_data(data: Any, source: str = "") -> Form:

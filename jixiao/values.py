@@ -515,14 +515,21 @@ def _cn_to_number(text: str) -> float | None:
     return float(total + (current or 0))
 
 
+# Longest first, so ">=" wins over ">"; sorted once, not on every call.
+_SIGNS_LONGEST_FIRST = tuple(sorted(SIGN_OPERATORS, key=len, reverse=True))
+_WORDS_BEFORE_LONGEST_FIRST = tuple(sorted(WORD_OPERATORS_BEFORE, key=len, reverse=True))
+
+
 def _take_prefix_operator(text: str) -> tuple[str | None, bool, str]:
     """Split a leading operator off: (op, symbolic, rest)."""
-    for sign in sorted(SIGN_OPERATORS, key=len, reverse=True):
-        if text.startswith(sign):
-            return SIGN_OPERATORS[sign], True, text[len(sign) :]
-    for word in sorted(WORD_OPERATORS_BEFORE, key=len, reverse=True):
-        if text.startswith(word):
-            return WORD_OPERATORS_BEFORE[word], False, text[len(word) :]
+    if text.startswith(_SIGNS_LONGEST_FIRST):
+        for sign in _SIGNS_LONGEST_FIRST:
+            if text.startswith(sign):
+                return SIGN_OPERATORS[sign], True, text[len(sign) :]
+    if text.startswith(_WORDS_BEFORE_LONGEST_FIRST):
+        for word in _WORDS_BEFORE_LONGEST_FIRST:
+            if text.startswith(word):
+                return WORD_OPERATORS_BEFORE[word], False, text[len(word) :]
     return None, False, text
 
 

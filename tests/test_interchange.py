@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from support import EXAMPLE_FILES
+from support import EXAMPLE_FILES, findings_for
 
 from jixiao.errors import InputError
 from jixiao.interchange import dumps, form_from_data, read_form, write_form
@@ -82,3 +82,28 @@ def test_json_syntax_error_gives_line_and_column(tmp_path):
     path.write_text('{\n "表类型": "项目支出绩效自评表"\n "年度": 2024\n}', "utf-8")
     with pytest.raises(InputError, match="第 3 行第 2 列"):
         read_form(path)
+
+
+@pytest.mark.parametrize("literal", ["Infinity", "NaN", "-Infinity"])
+def test_non_finite_json_numbers_are_refused(tmp_path, literal):
+    path = tmp_path / "inf.json"
+    path.write_text(
+        '{"表类型": "项目支出绩效自评表", "预算执行": {"执行率": ' + literal + "}}", "utf-8"
+    )
+    with pytest.raises(InputError, match=literal):
+        read_form(path)
+
+
+@pytest.mark.parametrize("huge", [1e308, 1e20])
+def test_absurd_amounts_are_reported_not_crashed(example, huge):
+    # found by fuzzing the benchmark: S01 used to overflow while rounding
+    data = example("zhaohua-2024-p1.json")
+    data["预算执行"]["执行率"] = huge
+    data["预算执行"]["全年预算数"] = huge
+    assert "W02" in {f.code for f in findings_for(data)}  # not a usable figure
+
+
+def test_denormal_budget_gives_no_rate(example):
+    data = example("zhaohua-2024-p1.json")
+    data["预算执行"]["全年预算数"] = 1e-320
+    assert not {"S01", "D03"} & {f.code for f in findings_for(data)}

@@ -6,12 +6,12 @@ from collections import defaultdict
 from collections.abc import Iterator
 
 from .. import compute
-from ..assess import BudgetReading, fmt_num, fmt_pct, readings
+from ..assess import fmt_num, fmt_pct
 from ..findings import Severity
 from ..form import SelfEvalForm, is_blank, number, rate_value
 from ..layout import PROJECT, WHOLE
 from ..standards import WEIGHT_GROUP, standard_level1
-from .base import Context, Hit, check
+from .base import Context, Hit, budget_reading, check, indicator_readings
 
 SELF_EVAL = (WHOLE, PROJECT)
 SCORE_TOLERANCE = 0.01
@@ -31,7 +31,7 @@ def _form(ctx: Context) -> SelfEvalForm:
     forms=SELF_EVAL,
 )
 def execution_rate(ctx: Context) -> Iterator[Hit]:
-    b = BudgetReading(_form(ctx), ctx.profile)
+    b = budget_reading(ctx)
     shown = _form(ctx).budget.rate
     if b.rate is None or is_blank(shown):
         return
@@ -58,7 +58,7 @@ def execution_rate(ctx: Context) -> Iterator[Hit]:
     forms=SELF_EVAL,
 )
 def execution_score(ctx: Context) -> Iterator[Hit]:
-    b = BudgetReading(_form(ctx), ctx.profile)
+    b = budget_reading(ctx)
     score = number(_form(ctx).budget.score)
     if b.score is None or score is None:
         return
@@ -127,7 +127,7 @@ def points_total(ctx: Context) -> Iterator[Hit]:
     form = _form(ctx)
     if not form.filled_indicators:
         return  # W04 reports the missing indicators; the sum means nothing yet
-    budget_points = BudgetReading(form, ctx.profile).points or 0.0
+    budget_points = budget_reading(ctx).points or 0.0
     total = budget_points + _indicator_points(form)
     shown = number(form.total_points)
     off_100 = abs(total - 100) > 1e-6
@@ -155,7 +155,7 @@ def points_total(ctx: Context) -> Iterator[Hit]:
 
 def recomputed_total(ctx: Context) -> float | None:
     form = _form(ctx)
-    execution = BudgetReading(form, ctx.profile).score
+    execution = budget_reading(ctx).score
     return compute.total_score(execution, (i.score for i in form.filled_indicators))
 
 
@@ -171,7 +171,7 @@ def total_score(ctx: Context) -> Iterator[Hit]:
     shown = number(form.total_score)
     if shown is None or not form.filled_indicators:
         return
-    execution = BudgetReading(form, ctx.profile).score or 0.0
+    execution = budget_reading(ctx).score or 0.0
     expected = recomputed_total(ctx)
     if expected is not None and abs(shown - expected) > SCORE_TOLERANCE + 1e-9:
         yield Hit(
@@ -299,7 +299,7 @@ def _has_cost(form: SelfEvalForm) -> bool:
     forms=SELF_EVAL,
 )
 def generous_scores(ctx: Context) -> Iterator[Hit]:
-    for r in readings(_form(ctx), ctx.profile):
+    for r in indicator_readings(ctx):
         if not r.quantitative or r.reference_score is None or r.score is None:
             continue
         if r.score > r.reference_score + SCORE_TOLERANCE + 1e-9:
@@ -329,7 +329,7 @@ def generous_scores(ctx: Context) -> Iterator[Hit]:
     forms=SELF_EVAL,
 )
 def deducted_though_met(ctx: Context) -> Iterator[Hit]:
-    for r in readings(_form(ctx), ctx.profile):
+    for r in indicator_readings(ctx):
         if r.met and r.points is not None and r.score is not None and r.score < r.points - 1e-9:
             ind = r.indicator
             yield Hit(

@@ -6,8 +6,9 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..assess import BudgetReading, IndicatorReading, readings
 from ..findings import Finding, Severity
-from ..form import Form
+from ..form import Form, SelfEvalForm
 from ..layout import Cell
 from ..profile import Profile
 
@@ -36,6 +37,22 @@ class Context:
 
 
 Rule = Callable[[Context], Iterable[Hit]]
+
+
+def indicator_readings(ctx: Context) -> list[IndicatorReading]:
+    """The filled indicators as the rules read them, computed once per form."""
+    if "readings" not in ctx.cache:
+        assert isinstance(ctx.form, SelfEvalForm)
+        ctx.cache["readings"] = readings(ctx.form, ctx.profile)
+    return ctx.cache["readings"]
+
+
+def budget_reading(ctx: Context) -> BudgetReading:
+    """The budget block's recomputed rates, computed once per form."""
+    if "budget" not in ctx.cache:
+        assert isinstance(ctx.form, SelfEvalForm)
+        ctx.cache["budget"] = BudgetReading(ctx.form, ctx.profile)
+    return ctx.cache["budget"]
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..assess import BudgetReading, fmt_pct, readings
+from ..assess import fmt_pct
 from ..findings import Severity
 from ..form import SelfEvalForm, is_blank, number
 from ..layout import BASIC, PROJECT, WHOLE
@@ -15,7 +15,7 @@ from ..standards import (
     standard_level1,
     standard_level2,
 )
-from .base import Context, Hit, check
+from .base import Context, Hit, budget_reading, check, indicator_readings
 
 SELF_EVAL = (WHOLE, PROJECT)
 ALL_FORMS = (WHOLE, PROJECT, BASIC)
@@ -168,7 +168,7 @@ def indicator_levels(ctx: Context) -> Iterator[Hit]:
 def explanations(ctx: Context) -> Iterator[Hit]:
     form = _form(ctx)
     threshold = ctx.profile.deviation_threshold
-    for r in readings(form, ctx.profile):
+    for r in indicator_readings(ctx):
         ind = r.indicator
         if not _unexplained(ind.reason):
             continue
@@ -182,7 +182,7 @@ def explanations(ctx: Context) -> Iterator[Hit]:
                 f"绩效指标[{ind.index}].偏差原因",
                 {"n": ind.index, "name": _label(ind.name), "why": "，".join(why)},
             )
-    budget = BudgetReading(form, ctx.profile)
+    budget = budget_reading(ctx)
     limit = ctx.profile.reason_required_below
     if budget.rate is not None and budget.rate < limit - 1e-9 and _unexplained(form.budget.reason):
         yield Hit(

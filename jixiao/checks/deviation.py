@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from .. import compute
-from ..assess import BudgetReading, fmt_num, fmt_pct, readings
+from ..assess import fmt_num, fmt_pct
 from ..findings import Severity
 from ..form import BasicDataForm, SelfEvalForm, is_blank, number, rate_value
 from ..layout import BASIC, PROJECT, WHOLE
 from .arithmetic import _shown
-from .base import Context, Hit, check
+from .base import Context, Hit, budget_reading, check, indicator_readings
 
 SELF_EVAL = (WHOLE, PROJECT)
 EPS = 1e-9
@@ -35,7 +35,7 @@ def _basic(ctx: Context) -> BasicDataForm:
 )
 def indicator_deviation(ctx: Context) -> Iterator[Hit]:
     threshold = ctx.profile.deviation_threshold
-    for r in readings(_form(ctx), ctx.profile):
+    for r in indicator_readings(ctx):
         dev = r.deviation
         if dev is None or abs(dev) <= threshold + EPS:
             continue
@@ -71,7 +71,7 @@ def indicator_deviation(ctx: Context) -> Iterator[Hit]:
     forms=SELF_EVAL,
 )
 def budget_adjustment(ctx: Context) -> Iterator[Hit]:
-    b = BudgetReading(_form(ctx), ctx.profile)
+    b = budget_reading(ctx)
     threshold = ctx.profile.deviation_threshold
     if b.initial is None or b.full_year is None:
         return  # W02/W03 report the blank
@@ -109,7 +109,7 @@ def budget_adjustment(ctx: Context) -> Iterator[Hit]:
     forms=SELF_EVAL,
 )
 def execution_level(ctx: Context) -> Iterator[Hit]:
-    b = BudgetReading(_form(ctx), ctx.profile)
+    b = budget_reading(ctx)
     if b.rate is None:
         return
     floor = 1 - ctx.profile.deviation_threshold

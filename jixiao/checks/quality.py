@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from ..assess import BudgetReading, IndicatorReading, fmt_num, fmt_pct, readings
+from ..assess import IndicatorReading, fmt_num, fmt_pct
 from ..findings import Severity
 from ..form import Indicator, SelfEvalForm, is_blank
 from ..layout import PROJECT, SICHUAN, WHOLE
@@ -18,7 +18,7 @@ from ..standards import (
     standard_level2,
 )
 from ..values import Kind, parse_operator, parse_value, same_unit
-from .base import Context, Hit, check
+from .base import Context, Hit, budget_reading, check, indicator_readings
 
 SELF_EVAL = (WHOLE, PROJECT)
 
@@ -96,7 +96,7 @@ def _shifted(r: IndicatorReading) -> bool:
     forms=SELF_EVAL,
 )
 def measurable_targets(ctx: Context) -> Iterator[Hit]:
-    for r in readings(_form(ctx), ctx.profile):
+    for r in indicator_readings(ctx):
         if r.target.kind is Kind.TEXT and not _shifted(r):
             ind = r.indicator
             yield Hit(
@@ -116,7 +116,7 @@ def measurable_targets(ctx: Context) -> Iterator[Hit]:
 )
 def shifted_columns(ctx: Context) -> Iterator[Hit]:
     form = _form(ctx)
-    for r in readings(form, ctx.profile):
+    for r in indicator_readings(ctx):
         ind = r.indicator
         params = {"n": ind.index, "name": _name(ind), "actual": ind.actual}
         if _shifted(r):
@@ -149,7 +149,7 @@ def _unit_of(r: IndicatorReading) -> str:
     forms=SELF_EVAL,
 )
 def units(ctx: Context) -> Iterator[Hit]:
-    for r in readings(_form(ctx), ctx.profile):
+    for r in indicator_readings(ctx):
         ind = r.indicator
         t, a = r.target, r.actual
         params = {"n": ind.index, "name": _name(ind)}
@@ -199,7 +199,7 @@ _BOUNDED_PERCENT = re.compile(
     forms=SELF_EVAL,
 )
 def percent_range(ctx: Context) -> Iterator[Hit]:
-    for r in readings(_form(ctx), ctx.profile):
+    for r in indicator_readings(ctx):
         ind = r.indicator
         bounded = _BOUNDED_PERCENT.search("" if is_blank(ind.name) else str(ind.name)) or (
             standard_level2(str(ind.level2)) == "服务对象满意度指标"
@@ -229,10 +229,9 @@ def percent_range(ctx: Context) -> Iterator[Hit]:
     forms=SELF_EVAL,
 )
 def full_marks(ctx: Context) -> Iterator[Hit]:
-    form = _form(ctx)
-    rate = BudgetReading(form, ctx.profile).rate
+    rate = budget_reading(ctx).rate
     limit = ctx.profile.reason_required_below
-    rows = readings(form, ctx.profile)
+    rows = indicator_readings(ctx)
     if rate is None or rate >= limit - 1e-9 or not rows:
         return
     if all(
@@ -258,12 +257,11 @@ def _is_money(unit: str) -> bool:
     forms=SELF_EVAL,
 )
 def cost_vs_budget(ctx: Context) -> Iterator[Hit]:
-    form = _form(ctx)
-    b = BudgetReading(form, ctx.profile)
+    b = budget_reading(ctx)
     if b.executed is None:
         return
     budget_figures = [x for x in (b.initial, b.full_year) if x is not None]
-    for r in readings(form, ctx.profile):
+    for r in indicator_readings(ctx):
         ind = r.indicator
         l1 = standard_level1(str(ind.level1)) if not is_blank(ind.level1) else None
         l2 = standard_level2(str(ind.level2)) if not is_blank(ind.level2) else None
