@@ -11,15 +11,10 @@ from ..findings import Severity
 from ..form import SelfEvalForm, is_blank, number, rate_value
 from ..layout import PROJECT, WHOLE
 from ..standards import WEIGHT_GROUP, standard_level1
-from .base import Context, Hit, budget_reading, check, indicator_readings
+from .base import Context, Hit, budget_reading, check, indicator_readings, named, self_eval
 
 SELF_EVAL = (WHOLE, PROJECT)
 SCORE_TOLERANCE = 0.01
-
-
-def _form(ctx: Context) -> SelfEvalForm:
-    assert isinstance(ctx.form, SelfEvalForm)
-    return ctx.form
 
 
 @check(
@@ -32,7 +27,7 @@ def _form(ctx: Context) -> SelfEvalForm:
 )
 def execution_rate(ctx: Context) -> Iterator[Hit]:
     b = budget_reading(ctx)
-    shown = _form(ctx).budget.rate
+    shown = self_eval(ctx).budget.rate
     if b.rate is None or is_blank(shown):
         return
     form_rate = rate_value(shown)
@@ -59,7 +54,7 @@ def execution_rate(ctx: Context) -> Iterator[Hit]:
 )
 def execution_score(ctx: Context) -> Iterator[Hit]:
     b = budget_reading(ctx)
-    score = number(_form(ctx).budget.score)
+    score = number(self_eval(ctx).budget.score)
     if b.score is None or score is None:
         return
     if abs(score - b.score) > SCORE_TOLERANCE + 1e-9:
@@ -84,7 +79,7 @@ def execution_score(ctx: Context) -> Iterator[Hit]:
     forms=SELF_EVAL,
 )
 def score_range(ctx: Context) -> Iterator[Hit]:
-    form = _form(ctx)
+    form = self_eval(ctx)
     rows = [("预算执行", "预算执行", form.budget.points, form.budget.score)]
     rows += [
         (f"第 {i.index} 个指标", f"绩效指标[{i.index}]", i.points, i.score)
@@ -124,7 +119,7 @@ def _indicator_points(form: SelfEvalForm) -> float:
     forms=SELF_EVAL,
 )
 def points_total(ctx: Context) -> Iterator[Hit]:
-    form = _form(ctx)
+    form = self_eval(ctx)
     if not form.filled_indicators:
         return  # W04 reports the missing indicators; the sum means nothing yet
     budget_points = budget_reading(ctx).points or 0.0
@@ -154,7 +149,7 @@ def points_total(ctx: Context) -> Iterator[Hit]:
 
 
 def recomputed_total(ctx: Context) -> float | None:
-    form = _form(ctx)
+    form = self_eval(ctx)
     execution = budget_reading(ctx).score
     return compute.total_score(execution, (i.score for i in form.filled_indicators))
 
@@ -167,7 +162,7 @@ def recomputed_total(ctx: Context) -> float | None:
     forms=SELF_EVAL,
 )
 def total_score(ctx: Context) -> Iterator[Hit]:
-    form = _form(ctx)
+    form = self_eval(ctx)
     shown = number(form.total_score)
     if shown is None or not form.filled_indicators:
         return
@@ -195,7 +190,7 @@ def total_score(ctx: Context) -> Iterator[Hit]:
     forms=SELF_EVAL,
 )
 def grade(ctx: Context) -> Iterator[Hit]:
-    form = _form(ctx)
+    form = self_eval(ctx)
     if is_blank(form.grade) or not form.filled_indicators:
         return
     total = recomputed_total(ctx)
@@ -219,7 +214,7 @@ def grade(ctx: Context) -> Iterator[Hit]:
     forms=SELF_EVAL,
 )
 def fund_sources(ctx: Context) -> Iterator[Hit]:
-    b = _form(ctx).budget
+    b = self_eval(ctx).budget
     if not b.sources:
         return
     for column, attr in (
@@ -258,7 +253,7 @@ def fund_sources(ctx: Context) -> Iterator[Hit]:
     forms=SELF_EVAL,
 )
 def weights(ctx: Context) -> Iterator[Hit]:
-    form = _form(ctx)
+    form = self_eval(ctx)
     sums: dict[str, float] = defaultdict(float)
     for ind in form.filled_indicators:
         level1 = standard_level1(str(ind.level1))
@@ -308,7 +303,7 @@ def generous_scores(ctx: Context) -> Iterator[Hit]:
                 f"绩效指标[{ind.index}].得分",
                 {
                     "n": ind.index,
-                    "name": f"（{ind.name}）" if not is_blank(ind.name) else "",
+                    "name": named(ind),
                     "completion": fmt_pct(r.completion),
                     "target": _shown(ind.target, ind.op, ind.unit),
                     "actual": _shown(ind.actual, None, ind.unit),
@@ -336,7 +331,7 @@ def deducted_though_met(ctx: Context) -> Iterator[Hit]:
                 f"绩效指标[{ind.index}].得分",
                 {
                     "n": ind.index,
-                    "name": f"（{ind.name}）" if not is_blank(ind.name) else "",
+                    "name": named(ind),
                     "target": _shown(ind.target, ind.op, ind.unit),
                     "actual": _shown(ind.actual, None, ind.unit),
                     "lost": fmt_num(r.points - r.score),

@@ -8,7 +8,7 @@ from typing import Any
 
 from ..assess import BudgetReading, IndicatorReading, readings
 from ..findings import Finding, Severity
-from ..form import Form, SelfEvalForm
+from ..form import BasicDataForm, Form, Indicator, SelfEvalForm, is_blank
 from ..layout import Cell
 from ..profile import Profile
 
@@ -37,6 +37,21 @@ class Context:
 
 
 Rule = Callable[[Context], Iterable[Hit]]
+
+
+def self_eval(ctx: Context) -> SelfEvalForm:
+    assert isinstance(ctx.form, SelfEvalForm)
+    return ctx.form
+
+
+def basic(ctx: Context) -> BasicDataForm:
+    assert isinstance(ctx.form, BasicDataForm)
+    return ctx.form
+
+
+def named(ind: Indicator) -> str:
+    """“（三级指标名）” for messages, or nothing when the row has no name."""
+    return f"（{ind.name}）" if not is_blank(ind.name) else ""
 
 
 def indicator_readings(ctx: Context) -> list[IndicatorReading]:

@@ -7,14 +7,9 @@ from collections.abc import Iterator
 from .. import compute
 from ..assess import fmt_num, fmt_pct
 from ..findings import Severity
-from ..form import BasicDataForm, is_blank, number, rate_value
+from ..form import is_blank, number, rate_value
 from ..layout import BASIC, BASIC_VALUE_COLUMNS, SUM_PARENTS
-from .base import Context, Hit, check
-
-
-def _basic(ctx: Context) -> BasicDataForm:
-    assert isinstance(ctx.form, BasicDataForm)
-    return ctx.form
+from .base import Context, Hit, basic, check
 
 
 @check(
@@ -25,7 +20,7 @@ def _basic(ctx: Context) -> BasicDataForm:
     forms=(BASIC,),
 )
 def parent_rows(ctx: Context) -> Iterator[Hit]:
-    form = _basic(ctx)
+    form = basic(ctx)
     children: dict[str, list[dict]] = {}
     for row in form.rows:
         parent = row.get("上级")
@@ -85,7 +80,7 @@ def parent_rows(ctx: Context) -> Iterator[Hit]:
     forms=(BASIC,),
 )
 def printed_ratios(ctx: Context) -> Iterator[Hit]:
-    form = _basic(ctx)
+    form = basic(ctx)
     staff = form.staff
     cases = [
         (

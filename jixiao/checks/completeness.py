@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from ..assess import fmt_pct
 from ..findings import Severity
-from ..form import SelfEvalForm, is_blank, number
+from ..form import is_blank, number
 from ..layout import BASIC, PROJECT, WHOLE
 from ..standards import (
     REQUIRED_LEVEL1,
@@ -15,19 +15,10 @@ from ..standards import (
     standard_level1,
     standard_level2,
 )
-from .base import Context, Hit, budget_reading, check, indicator_readings
+from .base import Context, Hit, budget_reading, check, indicator_readings, named, self_eval
 
 SELF_EVAL = (WHOLE, PROJECT)
 ALL_FORMS = (WHOLE, PROJECT, BASIC)
-
-
-def _form(ctx: Context) -> SelfEvalForm:
-    assert isinstance(ctx.form, SelfEvalForm)
-    return ctx.form
-
-
-def _label(ind_name: object) -> str:
-    return f"（{ind_name}）" if not is_blank(ind_name) else ""
 
 
 @check(
@@ -50,7 +41,7 @@ def header_fields(ctx: Context) -> Iterator[Hit]:
     forms=SELF_EVAL,
 )
 def budget_totals(ctx: Context) -> Iterator[Hit]:
-    b = _form(ctx).budget
+    b = self_eval(ctx).budget
     for label, raw in (("全年预算数", b.full_year), ("全年执行数", b.executed)):
         if is_blank(raw):
             yield Hit(f"预算执行.{label}", {"label": label})
@@ -71,7 +62,7 @@ def budget_totals(ctx: Context) -> Iterator[Hit]:
     forms=SELF_EVAL,
 )
 def initial_budget(ctx: Context) -> Iterator[Hit]:
-    if is_blank(_form(ctx).budget.initial):
+    if is_blank(self_eval(ctx).budget.initial):
         yield Hit("预算执行.年初预算数")
 
 
@@ -83,7 +74,7 @@ def initial_budget(ctx: Context) -> Iterator[Hit]:
     forms=SELF_EVAL,
 )
 def indicator_coverage(ctx: Context) -> Iterator[Hit]:
-    filled = _form(ctx).filled_indicators
+    filled = self_eval(ctx).filled_indicators
     if not filled:
         yield Hit(
             "绩效指标",
@@ -113,10 +104,10 @@ _ROW_FIELDS = (
     forms=SELF_EVAL,
 )
 def indicator_rows(ctx: Context) -> Iterator[Hit]:
-    for ind in _form(ctx).filled_indicators:
+    for ind in self_eval(ctx).filled_indicators:
         for label, attr in _ROW_FIELDS:
             raw = getattr(ind, attr)
-            params = {"n": ind.index, "name": _label(ind.name), "label": label, "raw": raw}
+            params = {"n": ind.index, "name": named(ind), "label": label, "raw": raw}
             if is_blank(raw):
                 yield Hit(f"绩效指标[{ind.index}].{label}", params)
             elif attr in ("points", "score") and number(raw) is None:
@@ -136,8 +127,8 @@ def indicator_rows(ctx: Context) -> Iterator[Hit]:
     forms=SELF_EVAL,
 )
 def indicator_levels(ctx: Context) -> Iterator[Hit]:
-    for ind in _form(ctx).filled_indicators:
-        params = {"n": ind.index, "name": _label(ind.name)}
+    for ind in self_eval(ctx).filled_indicators:
+        params = {"n": ind.index, "name": named(ind)}
         for label, raw in (("一级指标", ind.level1), ("二级指标", ind.level2)):
             if is_blank(raw):
                 yield Hit(f"绩效指标[{ind.index}].{label}", {**params, "label": label})
@@ -166,7 +157,7 @@ def indicator_levels(ctx: Context) -> Iterator[Hit]:
     forms=SELF_EVAL,
 )
 def explanations(ctx: Context) -> Iterator[Hit]:
-    form = _form(ctx)
+    form = self_eval(ctx)
     threshold = ctx.profile.deviation_threshold
     for r in indicator_readings(ctx):
         ind = r.indicator
@@ -180,7 +171,7 @@ def explanations(ctx: Context) -> Iterator[Hit]:
         if why:
             yield Hit(
                 f"绩效指标[{ind.index}].偏差原因",
-                {"n": ind.index, "name": _label(ind.name), "why": "，".join(why)},
+                {"n": ind.index, "name": named(ind), "why": "，".join(why)},
             )
     budget = budget_reading(ctx)
     limit = ctx.profile.reason_required_below
@@ -205,7 +196,7 @@ def _unexplained(reason: object) -> bool:
     forms=SELF_EVAL,
 )
 def goals(ctx: Context) -> Iterator[Hit]:
-    g = _form(ctx).goals
+    g = self_eval(ctx).goals
     for label in ("预期目标", "实际完成情况"):
         raw = g.get(label)
         if is_blank(raw):

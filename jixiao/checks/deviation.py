@@ -7,23 +7,13 @@ from collections.abc import Iterator
 from .. import compute
 from ..assess import fmt_num, fmt_pct
 from ..findings import Severity
-from ..form import BasicDataForm, SelfEvalForm, is_blank, number, rate_value
+from ..form import number, rate_value
 from ..layout import BASIC, PROJECT, WHOLE
 from .arithmetic import _shown
-from .base import Context, Hit, budget_reading, check, indicator_readings
+from .base import Context, Hit, basic, budget_reading, check, indicator_readings, named, self_eval
 
 SELF_EVAL = (WHOLE, PROJECT)
 EPS = 1e-9
-
-
-def _form(ctx: Context) -> SelfEvalForm:
-    assert isinstance(ctx.form, SelfEvalForm)
-    return ctx.form
-
-
-def _basic(ctx: Context) -> BasicDataForm:
-    assert isinstance(ctx.form, BasicDataForm)
-    return ctx.form
 
 
 @check(
@@ -51,7 +41,7 @@ def indicator_deviation(ctx: Context) -> Iterator[Hit]:
             f"绩效指标[{ind.index}].实际完成值",
             {
                 "n": ind.index,
-                "name": f"（{ind.name}）" if not is_blank(ind.name) else "",
+                "name": named(ind),
                 "actual": _shown(ind.actual, None, ind.unit),
                 "target": _shown(ind.target, ind.op, ind.unit),
                 "deviation": fmt_pct(dev),
@@ -142,7 +132,7 @@ def execution_level(ctx: Context) -> Iterator[Hit]:
 )
 def basic_row_deviation(ctx: Context) -> Iterator[Hit]:
     threshold = ctx.profile.deviation_threshold
-    for row in _basic(ctx).rows:
+    for row in basic(ctx).rows:
         name = str(row.get("名称", ""))
         budget, final = number(row.get("本年预算数")), number(row.get("本年决算数"))
         if budget is None or final is None:
@@ -180,7 +170,7 @@ def basic_row_deviation(ctx: Context) -> Iterator[Hit]:
     forms=SELF_EVAL,
 )
 def progress(ctx: Context) -> Iterator[Hit]:
-    shown = _form(ctx).progress
+    shown = self_eval(ctx).progress
     for month, target in ctx.profile.checkpoints.items():
         actual = rate_value(shown.get(month))
         if actual is not None and actual < target - EPS:
@@ -200,7 +190,7 @@ def progress(ctx: Context) -> Iterator[Hit]:
     forms=(BASIC,),
 )
 def growth(ctx: Context) -> Iterator[Hit]:
-    form = _basic(ctx)
+    form = basic(ctx)
     row = form.row("三公经费")
     if row:
         last = number(row.get("上年决算数"))

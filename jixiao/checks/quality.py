@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from ..assess import IndicatorReading, fmt_num, fmt_pct
 from ..findings import Severity
-from ..form import Indicator, SelfEvalForm, is_blank
+from ..form import is_blank
 from ..layout import PROJECT, SICHUAN, WHOLE
 from ..standards import (
     COST_LEVEL2,
@@ -18,18 +18,9 @@ from ..standards import (
     standard_level2,
 )
 from ..values import Kind, parse_operator, parse_value, same_unit
-from .base import Context, Hit, budget_reading, check, indicator_readings
+from .base import Context, Hit, budget_reading, check, indicator_readings, named, self_eval
 
 SELF_EVAL = (WHOLE, PROJECT)
-
-
-def _form(ctx: Context) -> SelfEvalForm:
-    assert isinstance(ctx.form, SelfEvalForm)
-    return ctx.form
-
-
-def _name(ind: Indicator) -> str:
-    return f"（{ind.name}）" if not is_blank(ind.name) else ""
 
 
 @check(
@@ -40,46 +31,28 @@ def _name(ind: Indicator) -> str:
     forms=SELF_EVAL,
 )
 def standard_names(ctx: Context) -> Iterator[Hit]:
-    for ind in _form(ctx).filled_indicators:
-        base = {"n": ind.index}
-        if not is_blank(ind.level1):
-            given = str(ind.level1).strip()
-            std = standard_level1(given)
+    all_level2 = tuple(n for names in LEVEL2_OF.values() for n in names)
+    for ind in self_eval(ctx).filled_indicators:
+        level1 = standard_level1(str(ind.level1)) if not is_blank(ind.level1) else None
+        for label, raw, standard, options in (
+            ("一级指标", ind.level1, standard_level1, tuple(LEVEL2_OF)),
+            ("二级指标", ind.level2, standard_level2, LEVEL2_OF.get(level1 or "", all_level2)),
+        ):
+            if is_blank(raw):
+                continue  # W06 reports the blank
+            given = str(raw).strip()
+            std = standard(given)
+            params = {"n": ind.index, "label": label, "given": given, "standard": std}
+            field = f"绩效指标[{ind.index}].{label}"
             if std is None:
                 yield Hit(
-                    f"绩效指标[{ind.index}].一级指标",
-                    {**base, "label": "一级指标", "given": given, "options": "、".join(LEVEL2_OF)},
+                    field,
+                    {**params, "options": "、".join(options)},
                     value=given,
-                    template="第 {n} 个指标的一级指标“{given}”不是标准名称：请从 {options} 中选择。",
+                    template="第 {n} 个指标的{label}“{given}”不是标准名称：请从 {options} 中选择。",
                 )
             elif std != given:
-                yield Hit(
-                    f"绩效指标[{ind.index}].一级指标",
-                    {**base, "label": "一级指标", "given": given, "standard": std},
-                    value=given,
-                    expected=std,
-                )
-        if not is_blank(ind.level2):
-            given = str(ind.level2).strip()
-            std = standard_level2(given)
-            level1 = standard_level1(str(ind.level1)) if not is_blank(ind.level1) else None
-            if std is None:
-                options = LEVEL2_OF.get(
-                    level1 or "", tuple(n for v in LEVEL2_OF.values() for n in v)
-                )
-                yield Hit(
-                    f"绩效指标[{ind.index}].二级指标",
-                    {**base, "label": "二级指标", "given": given, "options": "、".join(options)},
-                    value=given,
-                    template="第 {n} 个指标的二级指标“{given}”不是标准名称：请从 {options} 中选择。",
-                )
-            elif std != given:
-                yield Hit(
-                    f"绩效指标[{ind.index}].二级指标",
-                    {**base, "label": "二级指标", "given": given, "standard": std},
-                    value=given,
-                    expected=std,
-                )
+                yield Hit(field, params, value=given, expected=std)
 
 
 def _shifted(r: IndicatorReading) -> bool:
@@ -101,7 +74,7 @@ def measurable_targets(ctx: Context) -> Iterator[Hit]:
             ind = r.indicator
             yield Hit(
                 f"绩效指标[{ind.index}].指标值",
-                {"n": ind.index, "name": _name(ind), "target": ind.target},
+                {"n": ind.index, "name": named(ind), "target": ind.target},
                 value=ind.target,
             )
 
@@ -115,10 +88,10 @@ def measurable_targets(ctx: Context) -> Iterator[Hit]:
     forms=SELF_EVAL,
 )
 def shifted_columns(ctx: Context) -> Iterator[Hit]:
-    form = _form(ctx)
+    form = self_eval(ctx)
     for r in indicator_readings(ctx):
         ind = r.indicator
-        params = {"n": ind.index, "name": _name(ind), "actual": ind.actual}
+        params = {"n": ind.index, "name": named(ind), "actual": ind.actual}
         if _shifted(r):
             yield Hit(f"绩效指标[{ind.index}].实际完成值", params, value=ind.actual)
             continue
@@ -152,7 +125,7 @@ def units(ctx: Context) -> Iterator[Hit]:
     for r in indicator_readings(ctx):
         ind = r.indicator
         t, a = r.target, r.actual
-        params = {"n": ind.index, "name": _name(ind)}
+        params = {"n": ind.index, "name": named(ind)}
         if (
             t.kind is Kind.NUMBER
             and a.kind is Kind.NUMBER
@@ -177,7 +150,7 @@ def units(ctx: Context) -> Iterator[Hit]:
             if applies:
                 if not any(same_unit(unit, u) for u in fitting):
                     yield Hit(
-                        f"绩效指标[{ind.index}].{'度量单位' if _form(ctx).layout == SICHUAN else '指标值'}",
+                        f"绩效指标[{ind.index}].{'度量单位' if self_eval(ctx).layout == SICHUAN else '指标值'}",
                         {**params, "unit": unit, "hint": hint},
                         value=unit,
                         expected="、".join(sorted(fitting)),
@@ -215,7 +188,7 @@ def percent_range(ctx: Context) -> Iterator[Hit]:
             ):
                 yield Hit(
                     f"绩效指标[{ind.index}].{label}",
-                    {"n": ind.index, "name": _name(ind), "label": label, "value": f"{v.number:g}%"},
+                    {"n": ind.index, "name": named(ind), "label": label, "value": f"{v.number:g}%"},
                     value=v.number,
                     expected="0–100%",
                 )
@@ -276,7 +249,7 @@ def cost_vs_budget(ctx: Context) -> Iterator[Hit]:
         target = t.number * scale if t.kind is Kind.NUMBER and t.number is not None else None
         params = {
             "n": ind.index,
-            "name": _name(ind),
+            "name": named(ind),
             "actual": fmt_num(actual),
             "budget": fmt_num(b.full_year),
             "executed": fmt_num(b.executed),
