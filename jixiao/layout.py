@@ -216,3 +216,61 @@ def sheet_layout(form_type: str, layout: str = NATIONAL) -> SheetLayout:
     if form_type == BASIC:
         return _basic()
     return _self_eval(form_type, layout)
+
+
+# Defined names (ASCII, sheet-level) of each input region, so readers find fields by
+# name and survive inserted rows. Field path -> name for single cells. The jxf_ prefix
+# keeps them apart from the JX_ worksheet functions: spreadsheet names are
+# case-insensitive, and LibreOffice reads "jx_grade(" as a name when one exists.
+CELL_NAMES = {
+    "年度": "jxf_year",
+    "单位名称": "jxf_unit",
+    "项目名称": "jxf_project",
+    "项目负责人": "jxf_project_lead",
+    "主管部门": "jxf_department",
+    "预算执行.年初预算数": "jxf_budget_initial",
+    "预算执行.全年预算数": "jxf_budget_full",
+    "预算执行.全年执行数": "jxf_budget_executed",
+    "预算执行.分值": "jxf_budget_points",
+    "预算执行.执行率": "jxf_budget_rate",
+    "预算执行.得分": "jxf_budget_score",
+    "年度总体目标.预期目标": "jxf_goal_expected",
+    "年度总体目标.实际完成情况": "jxf_goal_actual",
+    "总分.分值": "jxf_total_points",
+    "总分.得分": "jxf_total_score",
+    "等级": "jxf_grade",
+    "填表人": "jxf_filler",
+    "填报日期": "jxf_fill_date",
+    "联系电话": "jxf_phone",
+    "厉行节约保障措施": "jxf_measures",
+}
+
+
+def _abs(cell: Cell) -> str:
+    return f"${get_column_letter(cell.col)}${cell.row}"
+
+
+def field_names(lay: SheetLayout) -> dict[str, str]:
+    """Defined name -> absolute range on the layout's sheet (no sheet prefix)."""
+    names = {name: _abs(lay.cells[path]) for path, name in CELL_NAMES.items() if path in lay.cells}
+    if lay.layout == SICHUAN and lay.form_type != BASIC:
+        names["jxf_budget_reason"] = _abs(lay.cells["预算执行.原因"])
+
+    def block(first_row: int, rows: int, first_col: int, last_col: int) -> str:
+        a = Cell(lay.sheet, first_row, first_col)
+        b = Cell(lay.sheet, first_row + rows - 1, last_col)
+        return f"{_abs(a)}:{_abs(b)}"
+
+    if lay.form_type == BASIC:
+        names["jxf_staff"] = block(lay.rows["人员"], 1, 2, 4)
+        names["jxf_expenses"] = block(lay.rows["经费"], len(BASIC_ROWS), 1, 4)
+        names["jxf_buildings"] = block(
+            lay.rows["楼堂馆所"], BUILDING_ROWS, 1, len(BUILDING_COLUMNS)
+        )
+        return names
+    names["jxf_sources"] = block(lay.rows["资金来源"], SOURCE_ROWS, 1, 5)
+    if "按支出性质" in lay.rows:
+        names["jxf_nature"] = block(lay.rows["按支出性质"], 2, 1, 5)
+    names["jxf_indicators"] = block(lay.rows["绩效指标"], INDICATOR_ROWS, 1, lay.width)
+    names["jxf_progress"] = block(lay.rows["执行进度"] + 1, len(PROGRESS_MONTHS), 2, 3)
+    return names

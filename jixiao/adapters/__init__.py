@@ -1,0 +1,1 @@
+"""Adapters: the outside programs and file formats jixiao talks to (openpyxl, LibreOffice, Excel)."""
