@@ -42,6 +42,7 @@ HEADER_FIELDS = {
     PROJECT: ("年度", "单位名称", "项目名称", "项目负责人"),
 }
 FOOTER_FIELDS = ("填表人", "填报日期", "联系电话")
+FOOTER_COLUMNS = {NATIONAL: (2, 5, 8), SICHUAN: (2, 5, 10)}  # value cells, in wide columns
 
 # 基础数据表 rows (section 2 of forms.md): (name, parent, sums_to_parent)
 BASIC_ROWS: tuple[tuple[str, str | None], ...] = (
@@ -169,8 +170,8 @@ def _self_eval(form_type: str, layout: str, sheet: str | None = None) -> SheetLa
     lay.put("等级", row, points_col + 1)
     row += 1
     lay.rows["页脚"] = row
-    for i, name in enumerate(FOOTER_FIELDS):
-        lay.put(name, row, 2 + i * (width // 3))
+    for name, col in zip(FOOTER_FIELDS, FOOTER_COLUMNS[layout], strict=True):
+        lay.put(name, row, col)  # the label sits in the column before
     row += 2
     lay.rows["执行进度"] = row
     for k, month in enumerate(PROGRESS_MONTHS):

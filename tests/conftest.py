@@ -12,3 +12,14 @@ from support import load_example
 def example():
     """A fresh, mutable copy of a real form, by file name."""
     return lambda name: copy.deepcopy(load_example(name))
+
+
+@pytest.fixture(scope="session")
+def libreoffice():
+    """One headless LibreOffice for the whole test session (its own profile, killed at the end)."""
+    from jixiao.adapters.libreoffice import Engine, soffice_path
+
+    if soffice_path() is None:
+        pytest.fail("LibreOffice 未安装：make test 会安装它（libreoffice-calc-nogui python3-uno）")
+    with Engine() as engine:
+        yield engine

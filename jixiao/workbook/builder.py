@@ -65,7 +65,7 @@ INDICATOR_HEADINGS = {
 }  # fmt: skip
 COLUMN_WIDTHS = {
     NATIONAL: (11, 14, 30, 14, 14, 7, 7, 30),
-    SICHUAN: (10, 13, 26, 8, 10, 9, 10, 8, 7, 26),
+    SICHUAN: (10, 13, 26, 8, 10, 9, 10, 9, 7, 26),
 }
 TITLES = {
     WHOLE: "部门整体支出绩效自评表",
@@ -300,8 +300,10 @@ class Builder:
             ws.merge_range(rr, 0, rr, 1, label or None, f.input)
             for c in (2, 3, 4):
                 ws.write_blank(rr, c, None, f.input_num)
-            for c in range(5, width):
+            for c in range(5, 8):
                 ws.write_blank(rr, c, None, f.blank)
+            if layout == SICHUAN:
+                ws.merge_range(rr, 8, rr, 9, None, f.blank)
         if form_type == WHOLE:
             nature = lay.rows["按支出性质"]
             for k, label in enumerate(("其中：基本支出", "项目支出")):
@@ -614,6 +616,7 @@ class Builder:
                     f"{_a1(r + 3, col, True)}:{_a1(r + 2 + len(table.rows), col, True)}",
                 )
             r += len(table.rows) + 3
+        ws.print_area(0, 0, 3 + len(rows), 1)  # the settings, not the lookup tables
         self.protect(ws)
 
     def results_sheet(self) -> None:

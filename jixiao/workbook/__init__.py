@@ -1,0 +1,1 @@
+"""The standard workbooks: layout into cells, formulas, VBA, build."""
