@@ -2,12 +2,21 @@
 PY ?= python3
 PIP = $(PY) -m pip install --quiet --disable-pip-version-check
 
-.PHONY: demo test setup setup-test bench lint
+# LibreOffice (headless) is the spreadsheet program the tests open, recalculate and print in.
+APT_PACKAGES = libreoffice-calc-nogui python3-uno fonts-noto-cjk poppler-utils
+SUDO = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: demo test setup setup-test system-packages bench lint templates render
 
 setup:
 	$(PIP) -e .
 
-setup-test:
+system-packages:
+	@dpkg -s $(APT_PACKAGES) >/dev/null 2>&1 || { \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $(APT_PACKAGES); }
+
+setup-test: system-packages
 	$(PIP) -e '.[test]'
 
 # Main job: check the real example forms and write the findings as JSON into out/.
@@ -27,3 +36,11 @@ test: setup-test lint
 
 bench: setup
 	$(PY) bench/bench_check.py
+
+# Rebuild the committed workbooks after changing the layout, formulas, UDFs or macros.
+templates: setup-test
+	$(PY) xlsx_templates/build.py
+
+# Render every template to PDF and PNG pages (out/render/) to look at them.
+render: setup-test
+	$(PY) xlsx_templates/render.py

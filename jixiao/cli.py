@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from . import __version__
@@ -51,6 +52,49 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser(
         "checks", help="列出全部校验规则", description="列出全部校验规则的代码、级别和名称。"
     )
+
+    new = sub.add_parser(
+        "new", help="新建标准工作簿", description="新建一个标准工作簿，填好单位名称和年度。"
+    )
+    new.add_argument(
+        "--type", required=True, choices=sorted(TYPE_ALIASES), metavar="类型",
+        help=f"表的类型：{'、'.join(TYPE_NAMES)}",
+    )  # fmt: skip
+    new.add_argument("--unit", required=True, metavar="单位名称", help="预算单位名称")
+    new.add_argument("--year", required=True, type=int, metavar="年度", help="年度，如 2024")
+    new.add_argument(
+        "--projects",
+        type=int,
+        default=1,
+        metavar="N",
+        help="部门绩效自评工作簿中的项目表数量，默认 1",
+    )
+    new.add_argument(
+        "-o", "--output", required=True, type=Path, metavar="FILE", help="输出文件（.xlsm）"
+    )
+    new.add_argument("--force", action="store_true", help="输出文件已存在时覆盖")
+
+    imp = sub.add_parser(
+        "import",
+        help="把 JSON 表单填入标准工作簿",
+        description="把 JSON 表单填入对应的标准工作簿。",
+    )
+    imp.add_argument("form", type=Path, metavar="FORM.json", help="表单文件（JSON 交换格式）")
+    imp.add_argument(
+        "-o", "--output", required=True, type=Path, metavar="FILE", help="输出工作簿（.xlsm）"
+    )
+    imp.add_argument("--force", action="store_true", help="输出文件已存在时覆盖")
+
+    exp = sub.add_parser(
+        "export",
+        help="把工作簿导出为 JSON 表单",
+        description="读取工作簿中的一张表，导出为 JSON 表单。",
+    )
+    exp.add_argument("workbook", type=Path, metavar="FILE", help="工作簿（.xlsx/.xlsm）")
+    exp.add_argument(
+        "-o", "--output", type=Path, metavar="FORM.json", help="输出文件；不给出时打印到屏幕"
+    )
+    exp.add_argument("--sheet", metavar="工作表", help="工作簿中有多张表时，指定导出哪一张")
     return parser
 
 
@@ -61,6 +105,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _check(args)
         if args.command == "checks":
             return _list_checks()
+        if args.command == "new":
+            return _new(args)
+        if args.command == "import":
+            return _import(args)
+        if args.command == "export":
+            return _export(args)
         return EXIT_INPUT
     except InputError as e:
         print(f"错误：{e}", file=sys.stderr)
@@ -112,6 +162,96 @@ def _check(args: argparse.Namespace) -> int:
         return EXIT_INPUT
     has_error = any(x.severity is Severity.ERROR for _, found in reports for x in found)
     return EXIT_ERRORS if has_error else EXIT_OK
+
+
+# --type values: short names and the forms' own names.
+TYPE_NAMES = ("整体", "项目", "项目-四川", "基础数据", "单位")
+TYPE_ALIASES = {
+    "整体": "部门整体支出绩效自评表.xlsm",
+    "项目": "项目支出绩效自评表.xlsm",
+    "项目-四川": "项目支出绩效自评表（四川式）.xlsm",
+    "基础数据": "部门整体支出绩效评价基础数据表.xlsm",
+    "单位": "部门绩效自评工作簿.xlsm",
+    "whole": "部门整体支出绩效自评表.xlsm",
+    "project": "项目支出绩效自评表.xlsm",
+    "project-sichuan": "项目支出绩效自评表（四川式）.xlsm",
+    "basic": "部门整体支出绩效评价基础数据表.xlsm",
+    "unit": "部门绩效自评工作簿.xlsm",
+}
+
+
+def _writable(path: Path, force: bool) -> None:
+    if path.suffix.lower() != ".xlsm":
+        raise InputError("输出文件应以 .xlsm 结尾（工作簿带有「校验」等按钮的宏）", file=str(path))
+    if path.exists() and not force:
+        raise InputError(
+            "文件已存在，为免覆盖您的内容没有写入；如确需覆盖请加 --force", file=str(path)
+        )
+    if not path.parent.exists():
+        raise InputError("所在文件夹不存在", file=str(path))
+
+
+def _new(args: argparse.Namespace) -> int:
+    from .workbook.builder import TEMPLATES, build, with_projects
+
+    _writable(args.output, args.force)
+    if not 1 <= args.projects <= 100:
+        raise InputError(f"--projects 应在 1–100 之间，实际为 {args.projects}")
+    template = next(t for t in TEMPLATES if t.file == TYPE_ALIASES[args.type])
+    if template.unit_workbook:
+        template = with_projects(template, args.projects)
+    build(template, args.output, header={"单位名称": args.unit, "年度": args.year})
+    print(f"已新建 {args.output}（{template.title}，{args.unit} {args.year} 年度）")
+    return EXIT_OK
+
+
+def template_for(form: Form) -> str:
+    """The committed template a form goes into."""
+    from .form import SelfEvalForm
+    from .layout import BASIC, SICHUAN, WHOLE
+
+    if form.form_type == BASIC:
+        return "部门整体支出绩效评价基础数据表.xlsm"
+    if form.form_type == WHOLE:
+        if isinstance(form, SelfEvalForm) and form.layout == SICHUAN:
+            raise InputError(
+                "这是四川式（指标性质/度量单位分列）的部门整体支出自评表，jixiao 暂无此模板；"
+                "请改用全国式写法（指标值写成“≥18场次”）",
+                file=form.source,
+            )
+        return "部门整体支出绩效自评表.xlsm"
+    if isinstance(form, SelfEvalForm) and form.layout == SICHUAN:
+        return "项目支出绩效自评表（四川式）.xlsm"
+    return "项目支出绩效自评表.xlsm"
+
+
+def _import(args: argparse.Namespace) -> int:
+    from importlib import resources
+
+    from .adapters.openpyxl_forms import fill_workbook
+
+    form = read_form(args.form)
+    _writable(args.output, args.force)
+    with resources.as_file(
+        resources.files("jixiao.xlsx_templates").joinpath(template_for(form))
+    ) as template:
+        fill_workbook(form, template, args.output)
+    print(f"已写入 {args.output}（{form.form_type}）")
+    return EXIT_OK
+
+
+def _export(args: argparse.Namespace) -> int:
+    from .adapters.openpyxl_forms import read_workbook_form
+    from .interchange import dumps, form_from_data
+
+    data = read_workbook_form(args.workbook, sheet=args.sheet)
+    text = dumps(form_from_data(data, str(args.workbook)))
+    if args.output is None:
+        print(text)
+    else:
+        args.output.write_text(text + "\n", encoding="utf-8")
+        print(f"已导出 {args.output}")
+    return EXIT_OK
 
 
 def _list_checks() -> int:

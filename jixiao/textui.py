@@ -19,6 +19,9 @@ _ARGPARSE_ZH = {
     "expected one argument": "此选项需要一个值",
     "%(prog)s: error: %(message)s\n": "%(prog)s：错误：%(message)s\n",
     "ambiguous option: %(option)s could match %(matches)s": "选项 %(option)s 有歧义，可能是 %(matches)s",
+    "argument %(argument_name)s: %(message)s": "参数 %(argument_name)s：%(message)s",
+    "invalid %(type)s value: %(value)r": "%(value)r 不是有效的值",
+    "show program's version number and exit": "显示版本并退出",
 }
 
 

@@ -41,9 +41,15 @@ def test_every_button_runs_a_macro_that_exists(template, tmp_path):
     with zipfile.ZipFile(path) as z:
         vml = b"".join(z.read(n) for n in z.namelist() if n.endswith(".vml")).decode("utf-8")
     bound = set(re.findall(r"\[0\]!(\w+)", vml))
-    expected = set(BUTTON_MACROS.values()) if template.unit_workbook else {"JixiaoValidate", "JixiaoClearMarks"}
+    expected = (
+        set(BUTTON_MACROS.values())
+        if template.unit_workbook
+        else {"JixiaoValidate", "JixiaoClearMarks"}
+    )
     assert bound == expected
-    assert vml.count("[0]!JixiaoValidate") == len(template.sheets)  # a 校验 button on every form sheet
+    assert vml.count("[0]!JixiaoValidate") == len(
+        template.sheets
+    )  # a 校验 button on every form sheet
     parser = VBA_Parser(str(path))
     try:
         code = "\n".join(src for _, _, _, src in parser.extract_macros())

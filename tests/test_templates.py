@@ -74,7 +74,9 @@ def test_inputs_unlocked_computed_locked_and_sheets_protected(built, file):
     wb = openpyxl.load_workbook(built[file])
     for sheet, form_type, layout in BY_FILE[file].sheets:
         ws = wb[sheet]
-        assert ws.protection.sheet and ws.protection.insertRows is False  # False: users may insert rows
+        assert (
+            ws.protection.sheet and ws.protection.insertRows is False
+        )  # False: users may insert rows
         lay = sheet_layout(form_type, layout)
         for path, cell in lay.cells.items():
             if LABELS.search(path) or (layout == NATIONAL and path == "预算执行.原因"):
@@ -94,7 +96,15 @@ def test_every_input_region_has_a_defined_name(built):
     first, last = lay.rows["绩效指标"], lay.rows["绩效指标"] + 29
     assert names["jxf_indicators"] == f"'项目支出表'!$A${first}:$J${last}"  # 30 rows
     assert names["jxf_budget_executed"] == f"'项目支出表'!$E${lay.rows['预算合计']}"
-    for required in ("jxf_unit", "jxf_year", "jxf_project", "jxf_sources", "jxf_goal_expected", "jxf_goal_actual", "jxf_budget_reason"):
+    for required in (
+        "jxf_unit",
+        "jxf_year",
+        "jxf_project",
+        "jxf_sources",
+        "jxf_goal_expected",
+        "jxf_goal_actual",
+        "jxf_budget_reason",
+    ):
         assert required in names
 
 
@@ -103,15 +113,22 @@ def test_dropdowns_print_setup_and_threshold_cell(built):
     ws = wb["项目支出表"]
     sources = {dv.formula1 for dv in ws.data_validations.dataValidation}
     assert "jx_l1_list" in sources
-    assert any(s and s.startswith("OFFSET(jx_l2_first,MATCH($A16") for s in sources)  # 二级 depends on 一级
+    assert any(
+        s and s.startswith("OFFSET(jx_l2_first,MATCH($A16") for s in sources
+    )  # 二级 depends on 一级
     assert '"≥,≤,＝,＞,＜,定性"' in sources
     assert ws.page_setup.orientation == "landscape" and ws.page_setup.paperSize == 9
     assert ws.print_title_rows == "$1:$1"
     assert ws.sheet_properties.pageSetUpPr.fitToPage
     threshold = wb.defined_names["jx_threshold"].attr_text
-    assert threshold.startswith("'设置'!") and wb["设置"][threshold.split("!")[1].replace("$", "")].value == 0.3
+    assert (
+        threshold.startswith("'设置'!")
+        and wb["设置"][threshold.split("!")[1].replace("$", "")].value == 0.3
+    )
     rules = [r for cf in ws.conditional_formatting for r in cf.rules]
-    assert any("jx_threshold" in f for r in rules for f in r.formula)  # not a constant in the formula
+    assert any(
+        "jx_threshold" in f for r in rules for f in r.formula
+    )  # not a constant in the formula
 
 
 # ---- the native fallback equals the worksheet functions --------------------------------
@@ -122,7 +139,9 @@ def notation_rows() -> tuple[list[tuple], list[tuple]]:
     for path in sorted(EXAMPLES.glob("*.json")):
         for i in json.loads(path.read_text("utf-8"))["绩效指标"]:
             if "指标性质" in i:
-                sichuan.append((i["指标性质"], i["指标值"], i.get("度量单位"), i["实际完成值"], i["分值"]))
+                sichuan.append(
+                    (i["指标性质"], i["指标值"], i.get("度量单位"), i["实际完成值"], i["分值"])
+                )
             else:
                 national.append((None, i["指标值"], None, i["实际完成值"], i["分值"]))
     # Notation clerks write that the examples do not show.
@@ -160,7 +179,13 @@ def test_native_fallback_gives_the_worksheet_functions_values(built, libreoffice
             if layout == NATIONAL:
                 ws[f"D{r}"], ws[f"E{r}"], ws[f"F{r}"] = target, actual, points
             else:
-                ws[f"D{r}"], ws[f"E{r}"], ws[f"F{r}"], ws[f"G{r}"], ws[f"H{r}"] = op, target, unit, actual, points
+                ws[f"D{r}"], ws[f"E{r}"], ws[f"F{r}"], ws[f"G{r}"], ws[f"H{r}"] = (
+                    op,
+                    target,
+                    unit,
+                    actual,
+                    points,
+                )
         path = tmp_path / f"filled{start}.xlsx"
         wb.save(path)
         with libreoffice.open(path) as doc:
@@ -176,7 +201,9 @@ def test_native_fallback_gives_the_worksheet_functions_values(built, libreoffice
                 shown = tuple(doc.cell("项目支出表", f"{c}{r}").value for c in cells)
                 for e, s in zip(expected, shown, strict=True):
                     s = "" if s is None else s
-                    same = (e == "" and s == "") or (e != "" and s != "" and math.isclose(e, s, abs_tol=1e-9))
+                    same = (e == "" and s == "") or (
+                        e != "" and s != "" and math.isclose(e, s, abs_tol=1e-9)
+                    )
                     if not same:
                         mismatches.append((target, actual, e, s))
     # The native reading never shows a value the worksheet function would not; it leaves

@@ -368,8 +368,9 @@ def test_embedded_button_module_reads_as_its_source_file(modules: dict[str, vba.
     ]
 
 
-def test_python_side_of_the_buttons_if_present() -> None:
-    buttons = pytest.importorskip("jixiao.macros.buttons")
+def test_python_side_of_the_buttons() -> None:
+    import jixiao.macros.buttons as buttons
+
     for name in PYTHON_CALLS.values():
         assert callable(getattr(buttons, name)), name
 

@@ -690,3 +690,31 @@ def test_layout_cells_do_not_collide() -> None:
             assert len({(c.row, c.col) for c in cells.values()}) == len(cells)
             assert ("预算执行.原因" in cells) == (layout == SICHUAN)
     assert len(field_cells(sheet_layout(BASIC))) == len(BASIC_ROWS) * 4 + 2 + 3 + 21 + 1
+
+
+def test_null_lists_round_trip(tmp_path: Path, vba_bin: Path) -> None:
+    data = {
+        "表类型": PROJECT,
+        "单位名称": "某单位",
+        "预算执行": {"资金来源": None},
+        "绩效指标": None,
+    }
+    assert _text(_round_trip(tmp_path, data, vba_bin, NATIONAL)) == _text(data)
+
+
+def test_date_formatted_cells(tmp_path: Path, vba_bin: Path) -> None:
+    """A number in a date-formatted cell reads as a date; the fill record keeps the number."""
+    template = build_template(tmp_path / "t.xlsm", PROJECT, NATIONAL, vba=vba_bin)
+    lay = sheet_layout(PROJECT, NATIONAL)
+    cell = lay.cells["填报日期"]
+    wb = openpyxl.load_workbook(template, keep_vba=True)
+    wb[lay.sheet].cell(cell.row, cell.col).number_format = "yyyy-mm-dd"
+    wb.save(template)
+    data = {"表类型": PROJECT, "绩效指标": [], "填报日期": 45352}
+    out = tmp_path / "o.xlsm"
+    fill_workbook(form_from_data(copy.deepcopy(data)), template, out)
+    assert _text(read_workbook_form(out)) == _text(data)
+    wb = openpyxl.load_workbook(out, keep_vba=True)
+    wb[lay.sheet].cell(cell.row, cell.col).value = 45353  # typed later in Excel
+    wb.save(out)
+    assert read_workbook_form(out)["填报日期"] == "2024-03-02"

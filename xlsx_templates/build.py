@@ -19,7 +19,9 @@ HERE = Path(__file__).resolve().parent
 
 def main() -> int:
     parser = argparse.ArgumentParser(description="根据版式说明生成标准工作簿。")
-    parser.add_argument("-o", "--out", type=Path, default=HERE, help="输出目录，默认为 xlsx_templates/")
+    parser.add_argument(
+        "-o", "--out", type=Path, default=HERE, help="输出目录，默认为 xlsx_templates/"
+    )
     args = parser.parse_args()
     for path in build_all(args.out):
         print(path)

@@ -31,15 +31,21 @@ def render(files: list[Path], out: Path, dpi: int = 70) -> list[Path]:
             with engine.open(path) as doc:
                 doc.recalculate()
                 doc.export_pdf(pdf)
-            subprocess.run(["pdftoppm", "-png", "-r", str(dpi), str(pdf), str(out / path.stem)], check=True)
+            subprocess.run(
+                ["pdftoppm", "-png", "-r", str(dpi), str(pdf), str(out / path.stem)], check=True
+            )
             pages += sorted(out.glob(f"{path.stem}-*.png"))
     return pages
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description="把工作簿渲染成 PDF 和 PNG 页面。")
-    parser.add_argument("files", nargs="*", type=Path, help="工作簿；默认为 xlsx_templates/ 下全部模板")
-    parser.add_argument("-o", "--out", type=Path, default=Path("out/render"), help="输出目录，默认 out/render")
+    parser.add_argument(
+        "files", nargs="*", type=Path, help="工作簿；默认为 xlsx_templates/ 下全部模板"
+    )
+    parser.add_argument(
+        "-o", "--out", type=Path, default=Path("out/render"), help="输出目录，默认 out/render"
+    )
     args = parser.parse_args()
     files = args.files or sorted(HERE.glob("*.xlsm"))
     try:

@@ -161,6 +161,16 @@ def fill_workbook(form: Form, template: Path, out: Path, sheet: str | None = Non
     if form_type not in FORM_TYPES:
         raise InputError(f"未知的表类型“{form_type}”", file=form.source or None)
     wb = _open(template, keep_vba=macro)
+    try:
+        _fill(wb, form, template, out, sheet)
+    finally:
+        # keep_vba holds a copy of the package in an open ZipFile: close it on every path.
+        if wb.vba_archive is not None:
+            wb.vba_archive.close()
+
+
+def _fill(wb: Workbook, form: Form, template: Path, out: Path, sheet: str | None) -> None:
+    form_type = form.form_type
     name = sheet or SHEET_NAMES[form_type]
     ws = _sheet(wb, name, template)
     shown = _SHEET_TYPES.get(name) or _title_type(ws)
@@ -396,7 +406,8 @@ class _Filler:
             cell.value = value
         self.written.add(path)
         read = _as_read(value, cell.number_format)
-        if not _same(_normalize(path, read), value):
+        # An empty cell reads as "absent": null needs its hint like "" does.
+        if value is None or not _same(_normalize(path, read), value):
             self.hints[path] = [value, read]
 
     def _rows(self, path: str, items: Any, columns: tuple[str, ...]) -> None:

@@ -180,7 +180,9 @@ def _quoted(sheet: str) -> str:
 
 
 class Builder:
-    def __init__(self, path: Path | io.BytesIO, *, vba: bool = True) -> None:
+    def __init__(
+        self, path: Path | io.BytesIO, *, vba: bool = True, header: dict[str, Any] | None = None
+    ) -> None:
         self.wb = xlsxwriter.Workbook(
             path, {"strings_to_numbers": False, "strings_to_formulas": False}
         )
@@ -196,6 +198,7 @@ class Builder:
         self.wb.set_calc_mode("auto")
         self.fmt = Formats(self.wb)
         self.vba = vba
+        self.header = header or {}  # 单位名称, 年度 … written into every form sheet
         self.sheets: list[Worksheet] = []
 
     # ---- sheets ---------------------------------------------------------------------
@@ -273,7 +276,9 @@ class Builder:
         for key in HEADER_FIELDS[form_type]:
             r = lay.rows[key] - 1
             ws.merge_range(r, 0, r, 1, HEADER_LABELS.get(key, key), f.label)
-            ws.merge_range(r, 2, r, last, None, f.input_int if key == "年度" else f.input)
+            ws.merge_range(
+                r, 2, r, last, self.header.get(key), f.input_int if key == "年度" else f.input
+            )
 
         # Budget block
         r = lay.rows["预算表头"] - 1
@@ -460,7 +465,9 @@ class Builder:
         for key in ("年度", "单位名称"):
             r = lay.rows[key] - 1
             ws.merge_range(r, 0, r, 1, HEADER_LABELS.get(key, key), f.label)
-            ws.merge_range(r, 2, r, 6, None, f.input_int if key == "年度" else f.input)
+            ws.merge_range(
+                r, 2, r, 6, self.header.get(key), f.input_int if key == "年度" else f.input
+            )
         r = lay.rows["人员表头"] - 1
         ws.write(r, 0, "财政供养人员情况", f.label)
         for i, h in enumerate(("编制数", "本年实际在职人数", "在职人员控制率")):
@@ -684,8 +691,21 @@ def _renamed(lay: SheetLayout, sheet: str) -> SheetLayout:
     )
 
 
-def build(template: Template, out: Path | io.BytesIO, *, vba: bool = True) -> None:
-    b = Builder(out, vba=vba)
+def with_projects(template: Template, count: int) -> Template:
+    """The unit workbook with ``count`` project sheets 项目1 … 项目N."""
+    fixed = tuple(s for s in template.sheets if s[1] != PROJECT)
+    projects = tuple((f"项目{k}", PROJECT, NATIONAL) for k in range(1, count + 1))
+    return Template(template.file, template.title, fixed + projects, template.unit_workbook)
+
+
+def build(
+    template: Template,
+    out: Path | io.BytesIO,
+    *,
+    vba: bool = True,
+    header: dict[str, Any] | None = None,
+) -> None:
+    b = Builder(out, vba=vba, header=header)
     for sheet, form_type, layout in template.sheets:
         if form_type == BASIC:
             b.basic_sheet(sheet, unit_workbook=template.unit_workbook)
