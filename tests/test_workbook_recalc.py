@@ -118,9 +118,8 @@ def flagged_rows(book: Path, form, tmp_path: Path, libreoffice) -> set[int]:
     condition = rule.formula[0]
     for k in range(INDICATOR_ROWS):
         # the rule is written for the range's first row; relative rows move with each row
-        ws[f"CZ{first + k}"] = "=" + re.sub(
-            rf"\$([A-Z]+){first}\b", lambda m: f"${m.group(1)}{first + k}", condition
-        )
+        row = first + k
+        ws[f"CZ{row}"] = "=" + re.sub(rf"\$([A-Z]+){first}\b", rf"$\g<1>{row}", condition)
     probe = tmp_path / "probe.xlsm"
     wb.save(probe)
     with libreoffice.open(probe) as doc:
