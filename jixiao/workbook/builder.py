@@ -552,10 +552,10 @@ class Builder:
         ws = self.add_sheet(SETTINGS_SHEET)
         f = self.fmt
         profile = load_profile()
-        ws.set_column(0, 0, 22)
+        ws.set_column(0, 0, 36)
         ws.set_column(1, 8, 14)
         ws.write(0, 0, "jixiao 设置", f.section)
-        ws.write(1, 0, "改动黄色格即可；其余为计算和下拉列表使用的对照表。", f.note)
+        ws.write(1, 0, "改动黄色格即可；其余为计算和下拉列表使用的对照表。")
         rows: list[tuple[str, str, Any, Any]] = [
             ("jx_profile", "地区配置（national/sichuan/hunan）", "national", f.input),
             ("jx_threshold", "偏差阈值", profile.deviation_threshold, f.input_pct),
@@ -637,6 +637,10 @@ class Builder:
         ws.write(1, 0, "尚未校验：填好各表后点击「校验」。", f.note)
         for i, h in enumerate(("级别", "代码", "工作表", "单元格", "说明")):
             ws.write(2, i, h, f.label)
+        ws.set_paper(9)
+        ws.set_landscape()
+        ws.fit_to_pages(1, 0)
+        ws.repeat_rows(2)
 
     def conf_sheet(self) -> None:
         ws = self.add_sheet(CONF_SHEET)
@@ -644,11 +648,9 @@ class Builder:
         ws.write(0, 0, "UDF Modules")
         ws.write(0, 1, "jixiao.udfs")
         ws.write(
-            2,
-            0,
-            "（xlwings 设置：使用其他 Python 时在上方添加 Interpreter_Win 一行，见 README）",
-            self.fmt.note,
+            2, 0, "（xlwings 设置：使用其他 Python 时在上方添加 Interpreter_Win 一行，见 README）"
         )
+        ws.hide()  # xlwings reads it hidden; users rarely need it (README says how to show it)
 
     def close(self) -> None:
         if self.vba:
