@@ -634,7 +634,7 @@ class Builder:
         ws.set_column(2, 3, 12)
         ws.set_column(4, 4, 90)
         ws.write(0, 0, "校验结果", f.section)
-        ws.write(1, 0, "尚未校验：填好各表后点击「校验」。", f.note)
+        ws.write(1, 0, "尚未校验：填好各表后点击「校验」。")
         for i, h in enumerate(("级别", "代码", "工作表", "单元格", "说明")):
             ws.write(2, i, h, f.label)
         ws.set_paper(9)
