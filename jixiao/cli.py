@@ -95,6 +95,34 @@ def build_parser() -> argparse.ArgumentParser:
         "-o", "--output", type=Path, metavar="FORM.json", help="输出文件；不给出时打印到屏幕"
     )
     exp.add_argument("--sheet", metavar="工作表", help="工作簿中有多张表时，指定导出哪一张")
+
+    val = sub.add_parser(
+        "validate",
+        help="校验工作簿，把问题标在单元格上",
+        description="校验工作簿：问题写入单元格批注和「校验结果」表。",
+    )
+    val.add_argument("workbook", type=Path, metavar="FILE", help="工作簿（.xlsx/.xlsm）")
+    val.add_argument(
+        "-o", "--output", type=Path, metavar="OUT", help="带标记的副本；默认为“原文件名_校验.xlsm”"
+    )
+    val.add_argument("--in-place", action="store_true", help="直接写入原文件（不另存副本）")
+    val.add_argument("--json", action="store_true", help="以 JSON 输出结果")
+    val.add_argument("--profile", default="national", metavar="P", help="地区配置，同 check")
+
+    clr = sub.add_parser(
+        "clear",
+        help="清除校验标记",
+        description="删除 jixiao 校验时添加的标记、批注和「校验结果」表。",
+    )
+    clr.add_argument("workbook", type=Path, metavar="FILE", help="工作簿（.xlsx/.xlsm）")
+    clr.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        metavar="OUT",
+        help="清除后的副本；默认为“原文件名_已清除.xlsm”",
+    )
+    clr.add_argument("--in-place", action="store_true", help="直接写入原文件")
     return parser
 
 
@@ -109,6 +137,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _new(args)
         if args.command == "import":
             return _import(args)
+        if args.command == "validate":
+            return _validate(args)
+        if args.command == "clear":
+            return _clear(args)
         if args.command == "export":
             return _export(args)
         return EXIT_INPUT
@@ -252,6 +284,63 @@ def _export(args: argparse.Namespace) -> int:
         args.output.write_text(text + "\n", encoding="utf-8")
         print(f"已导出 {args.output}")
     return EXIT_OK
+
+
+def _output(args: argparse.Namespace, tag: str) -> Path:
+    """Where a headless run writes: a new file unless --in-place; never over the input."""
+    src: Path = args.workbook
+    if args.in_place:
+        if args.output is not None:
+            raise InputError("--in-place 与 -o 不能同时使用")
+        return src
+    out = args.output or src.with_name(f"{src.stem}_{tag}{src.suffix}")
+    if out.resolve() == src.resolve():
+        raise InputError("输出文件与原文件相同；要直接写入原文件请用 --in-place", file=str(out))
+    if out.suffix.lower() != src.suffix.lower():
+        raise InputError(f"输出文件的扩展名应与原文件相同（{src.suffix}）", file=str(out))
+    if not out.parent.exists():
+        raise InputError("所在文件夹不存在", file=str(out))
+    return out
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from .adapters.package_marks import annotate
+    from .workbook.validate import validate_workbook
+
+    profile = load_profile(args.profile)
+    out = _output(args, "校验")
+    report = validate_workbook(args.workbook, profile)
+    annotate(args.workbook, out, report.findings)
+    if args.json:
+        obj = _report_object_for(str(args.workbook), report.findings)
+        obj["output"] = str(out)
+        print(json.dumps(obj, ensure_ascii=False, indent=1))
+    else:
+        names = "、".join(sorted({f.sheet_layout.sheet for f in report.forms if f.sheet_layout}))
+        print(f"【{args.workbook}】校验了 {len(report.forms)} 张表（{names}）")
+        for sheet, why in report.skipped:
+            print(f"（跳过工作表“{sheet}”：{why}）")
+        print(findings_table(report.findings))
+        print(summary_line(report.findings))
+        print(f"已写出带标记的工作簿：{out}")
+    has_error = any(x.severity is Severity.ERROR for x in report.findings)
+    return EXIT_ERRORS if has_error else EXIT_OK
+
+
+def _clear(args: argparse.Namespace) -> int:
+    from .adapters.package_marks import clear
+
+    out = _output(args, "已清除")
+    from .adapters.xlsx_file import open_workbook
+
+    open_workbook(args.workbook)  # a clear message for anything that is not a workbook
+    clear(args.workbook, out)
+    print(f"已清除校验标记：{out}")
+    return EXIT_OK
+
+
+def _report_object_for(source: str, found: list[Finding]) -> dict[str, Any]:
+    return {"file": source, "findings": [f.to_dict() for f in found], "summary": summary(found)}
 
 
 def _list_checks() -> int:

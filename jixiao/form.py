@@ -66,6 +66,16 @@ def rate_value(raw: Any) -> float | None:
 
 
 @dataclass(frozen=True)
+class CellState:
+    """A cell of a workbook as found: its formula, the value it holds, an error value."""
+
+    formula: str | None = None  # the formula text when the cell still holds one
+    value: Any = None  # a typed value (when no formula), else the cached result if any
+    error: str | None = None  # "#DIV/0!" … when the cell holds or shows an error
+    template_formula: bool = False  # our template puts a formula here
+
+
+@dataclass(frozen=True)
 class FundRow:
     name: str
     initial: Any = MISSING  # 年初预算数
@@ -131,6 +141,8 @@ class Form:
     sheet_layout: SheetLayout | None = None
     # Cell overrides from a workbook reader: field path -> Cell.
     cells: dict[str, Cell] = field(default_factory=dict)
+    # What a workbook reader saw in the cells the form uses (for Q08, Q09).
+    cell_states: dict[str, CellState] = field(default_factory=dict)
 
     @property
     def unit_name(self) -> Any:

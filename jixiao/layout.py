@@ -275,3 +275,13 @@ def field_names(lay: SheetLayout) -> dict[str, str]:
     names["jxf_indicators"] = block(lay.rows["绩效指标"], INDICATOR_ROWS, 1, lay.width)
     names["jxf_progress"] = block(lay.rows["执行进度"] + 1, len(PROGRESS_MONTHS), 2, 3)
     return names
+
+
+# Fields our templates compute with a formula (the rest are the clerk's entries).
+COMPUTED_FIELD = re.compile(
+    r"^预算执行\.(执行率|得分)$|^总分\.(分值|得分)$|^等级$|^人员\.控制率$|^楼堂馆所\[\d+\]\.\w*控制率$"
+)
+
+
+def is_computed(path: str) -> bool:
+    return bool(COMPUTED_FIELD.match(path))

@@ -531,12 +531,23 @@ def _read(
     _check_suffix(path, "工作簿")
     wb = _open(path, keep_vba=False)
     ws = _pick_sheet(wb, path, sheet, form_type)
+    return read_sheet(wb, ws, str(path), form_type, layout)
+
+
+def read_sheet(
+    wb: Workbook,
+    ws: Worksheet,
+    source: str,
+    form_type: str | None = None,
+    layout: str | None = None,
+) -> tuple[dict[str, Any], SheetLayout, dict[str, Cell]]:
+    """One template-made sheet of a loaded workbook: (data, layout, cells moved by the reader)."""
     meta = _load_meta(wb, ws.title)
     ftype = form_type or _SHEET_TYPES.get(ws.title) or meta.get("form_type") or _title_type(ws)
     if ftype not in FORM_TYPES:
         raise InputError(
             f"无法判断工作表“{ws.title}”是哪种表（{'、'.join(FORM_TYPES)}）：请指定表类型",
-            file=str(path),
+            file=source,
         )
     if meta.get("form_type") != ftype:
         meta = {}

@@ -1,0 +1,566 @@
+"""Write 校验 marks into an .xlsx/.xlsm package, and take them out again, part by part.
+
+openpyxl rewrites every part it saves and drops what it does not know, so the headless
+host edits the package directly: it inserts fixed, recognisable snippets into the few
+parts a mark needs and copies every other part byte for byte.
+
+- A mark is a conditional format on the cell (a formula that is always true, our own
+  fill): the user's fills, fonts and borders are never touched.
+- A note is a legacy comment by the author ``jixiao 校验`` with its VML shape.
+- The 校验结果 sheet is jixiao's own; it is added (or, in our template, refilled).
+
+``clear`` removes exactly these snippets, so validate → clear gives back the same parts.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import zipfile
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+from ..errors import InputError
+from ..findings import Finding, Severity, summary, verdict
+
+MARKER = '"jixiao 校验标记"<>""'  # the always-true formula that identifies our marks
+AUTHOR = "jixiao 校验"
+NOTE_ALT = "jixiao 校验"
+RESULTS_SHEET = "校验结果"
+RESULTS_PART = "xl/worksheets/jixiao_results.xml"
+REL_PREFIX = "rIdJixiao"
+
+NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+REL_BASE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+CT_COMMENTS = "application/vnd.openxmlformats-officedocument.spreadsheetml.comments+xml"
+CT_VML = "application/vnd.openxmlformats-officedocument.vmlDrawing"
+CT_SHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+
+# Fill and font of each severity: 错误 red, 警告 orange, 提示 blue.
+DXF = {
+    Severity.ERROR: '<dxf><font><color rgb="FF9C0006"/></font><fill><patternFill><bgColor rgb="FFFFC7CE"/></patternFill></fill></dxf>',
+    Severity.WARNING: '<dxf><font><color rgb="FF833C0B"/></font><fill><patternFill><bgColor rgb="FFFFD966"/></patternFill></fill></dxf>',
+    Severity.INFO: '<dxf><font><color rgb="FF1F4E79"/></font><fill><patternFill><bgColor rgb="FFBDD7EE"/></patternFill></fill></dxf>',
+}
+OUR_DXFS = "".join(DXF[s] for s in (Severity.ERROR, Severity.WARNING, Severity.INFO))
+
+# Elements that follow <conditionalFormatting> / <legacyDrawing> in a worksheet (schema order).
+AFTER_CF = (
+    "dataValidations", "hyperlinks", "printOptions", "pageMargins", "pageSetup", "headerFooter",
+    "rowBreaks", "colBreaks", "customProperties", "cellWatches", "ignoredErrors", "smartTags",
+    "drawing", "legacyDrawing", "legacyDrawingHF", "picture", "oleObjects", "controls",
+    "webPublishItems", "tableParts", "extLst",
+)  # fmt: skip
+AFTER_LEGACY = (
+    "legacyDrawingHF",
+    "picture",
+    "oleObjects",
+    "controls",
+    "webPublishItems",
+    "tableParts",
+    "extLst",
+)
+AFTER_HYPERLINKS = AFTER_CF[2:]
+
+NOTE_SHAPETYPE = (
+    '<v:shapetype id="_x0000_t202" coordsize="21600,21600" o:spt="202" path="m,l,21600r21600,l21600,xe">'
+    '<v:stroke joinstyle="miter"/><v:path gradientshapeok="t" o:connecttype="rect"/></v:shapetype>'
+)
+MAX_NOTES_PER_SHEET = 400
+
+
+@dataclass
+class Package:
+    """The members of a zip package, in order, with their bytes."""
+
+    names: list[str]
+    data: dict[str, bytes]
+    infos: dict[str, zipfile.ZipInfo]
+
+    @classmethod
+    def read(cls, path: Path) -> Package:
+        try:
+            with zipfile.ZipFile(path) as z:
+                infos = {i.filename: i for i in z.infolist()}
+                return cls(list(infos), {n: z.read(n) for n in infos}, infos)
+        except (zipfile.BadZipFile, OSError) as e:
+            raise InputError(f"无法读取工作簿（{e}）", file=str(path)) from None
+
+    def text(self, name: str) -> str:
+        return self.data[name].decode("utf-8")
+
+    def put(self, name: str, text: str | bytes) -> None:
+        if name not in self.data:
+            self.names.append(name)
+        self.data[name] = text.encode("utf-8") if isinstance(text, str) else text
+
+    def remove(self, name: str) -> None:
+        if name in self.data:
+            self.names.remove(name)
+            del self.data[name]
+            self.infos.pop(name, None)
+
+    def write(self, path: Path) -> None:
+        tmp = path.with_name(path.name + ".jixiao-tmp")
+        with zipfile.ZipFile(tmp, "w") as z:
+            for name in self.names:
+                info = self.infos.get(name)
+                if info is None:
+                    info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+                    info.compress_type = zipfile.ZIP_DEFLATED
+                z.writestr(info, self.data[name], compress_type=info.compress_type)
+        tmp.replace(path)
+
+
+# ---- package structure -------------------------------------------------------------
+
+
+def _rels_name(part: str) -> str:
+    folder, base = posixpath.split(part)
+    return posixpath.join(folder, "_rels", base + ".rels")
+
+
+def _target(part: str, target: str) -> str:
+    if target.startswith("/"):
+        return target.lstrip("/")
+    return posixpath.normpath(posixpath.join(posixpath.dirname(part), target))
+
+
+def _relationships(pkg: Package, part: str) -> list[tuple[str, str, str]]:
+    """(Id, Type, target part) of a part's relationships."""
+    name = _rels_name(part)
+    if name not in pkg.data:
+        return []
+    out = []
+    for m in re.finditer(r"<Relationship\b([^>]*)/>", pkg.text(name)):
+        attrs = dict(re.findall(r'(\w+)="([^"]*)"', m.group(1)))
+        if attrs.get("TargetMode") == "External":
+            continue
+        out.append((attrs["Id"], attrs["Type"], _target(part, attrs["Target"])))
+    return out
+
+
+def sheet_parts(pkg: Package) -> dict[str, str]:
+    """Sheet name -> worksheet part."""
+    wb = pkg.text("xl/workbook.xml")
+    rels = {rid: target for rid, _, target in _relationships(pkg, "xl/workbook.xml")}
+    out = {}
+    for m in re.finditer(r"<sheet\b([^>]*)/>", wb):
+        attrs = dict(re.findall(r'([\w:]+)="([^"]*)"', m.group(1)))
+        rid = attrs.get("r:id")
+        if rid in rels:
+            out[_unescape(attrs["name"])] = rels[rid]
+    return out
+
+
+def _unescape(text: str) -> str:
+    return (
+        text.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", '"')
+        .replace("&apos;", "'")
+        .replace("&amp;", "&")
+    )
+
+
+def _insert_before_first(xml: str, tags: Iterable[str], snippet: str, root_close: str) -> str:
+    positions = [m.start() for t in tags if (m := re.search(rf"<{t}[\s/>]", xml))]
+    at = min(positions) if positions else xml.rindex(root_close)
+    return xml[:at] + snippet + xml[at:]
+
+
+def _add_relationship(pkg: Package, part: str, rel_type: str, target_part: str) -> str:
+    name = _rels_name(part)
+    text = (
+        pkg.text(name)
+        if name in pkg.data
+        else '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"></Relationships>'
+    )
+    used = set(re.findall(r'Id="([^"]+)"', text))
+    k = 1
+    while f"{REL_PREFIX}{k}" in used:
+        k += 1
+    rid = f"{REL_PREFIX}{k}"
+    target = posixpath.relpath(target_part, posixpath.dirname(part))
+    snippet = f'<Relationship Id="{rid}" Type="{REL_BASE}/{rel_type}" Target="{target}"/>'
+    pkg.put(name, text.replace("</Relationships>", snippet + "</Relationships>"))
+    return rid
+
+
+def _remove_relationships(pkg: Package, part: str) -> None:
+    name = _rels_name(part)
+    if name not in pkg.data:
+        return
+    text = re.sub(rf'<Relationship Id="{REL_PREFIX}\d+"[^>]*/>', "", pkg.text(name))
+    if re.fullmatch(r"<\?xml[^>]*\?>\s*<Relationships [^>]*></Relationships>", text):
+        pkg.remove(name)  # we made this rels part
+    else:
+        pkg.put(name, text)
+
+
+def _content_type(pkg: Package, snippet: str) -> None:
+    text = pkg.text("[Content_Types].xml")
+    if snippet not in text:
+        pkg.put("[Content_Types].xml", text.replace("</Types>", snippet + "</Types>"))
+
+
+def _override(part: str, content_type: str) -> str:
+    return f'<Override PartName="/{part}" ContentType="{content_type}"/>'
+
+
+VML_DEFAULT = f'<Default Extension="vml" ContentType="{CT_VML}"/>'
+
+
+# ---- marks --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Note:
+    cell: str
+    severity: Severity
+    text: str
+
+
+def notes_by_sheet(findings: Iterable[Finding]) -> dict[str, list[Note]]:
+    """One note per cell: its findings' messages, under the most severe one's colour."""
+    grouped: dict[tuple[str, str], list[Finding]] = defaultdict(list)
+    for f in findings:
+        if f.sheet and f.cell:
+            grouped[(f.sheet, f.cell)].append(f)
+    out: dict[str, list[Note]] = defaultdict(list)
+    for (sheet, cell), found in grouped.items():
+        found.sort(key=lambda f: (f.severity.order, f.code))
+        text = "\n".join(f"【{f.severity} {f.code}】{f.message}" for f in found)
+        out[sheet].append(Note(cell, found[0].severity, text))
+    return out
+
+
+def _cell_rc(address: str) -> tuple[int, int]:
+    m = re.fullmatch(r"([A-Z]+)(\d+)", address)
+    assert m, address
+    col = 0
+    for ch in m.group(1):
+        col = col * 26 + ord(ch) - 64
+    return int(m.group(2)), col
+
+
+def annotate(src: Path, dst: Path, findings: list[Finding]) -> None:
+    """Write findings into a copy of the workbook (dst may equal src for --in-place)."""
+    pkg = Package.read(src)
+    _clear(pkg)
+    parts = sheet_parts(pkg)
+    notes = notes_by_sheet(findings)
+    dxf_ids = _add_dxfs(pkg)
+    for sheet, sheet_notes in notes.items():
+        part = parts.get(sheet)
+        if part is None:
+            continue
+        _mark_sheet(pkg, part, sheet_notes, dxf_ids)
+    _write_results(pkg, parts, findings, dxf_ids)
+    pkg.write(dst)
+
+
+def clear(src: Path, dst: Path) -> None:
+    pkg = Package.read(src)
+    _clear(pkg)
+    pkg.write(dst)
+
+
+def _add_dxfs(pkg: Package) -> dict[Severity, int]:
+    styles = pkg.text("xl/styles.xml")
+    m = re.search(r'<dxfs count="(\d+)"\s*/>|<dxfs count="(\d+)">(.*?)</dxfs>', styles, re.S)
+    if m is None:
+        at = (
+            styles.index("<tableStyles")
+            if "<tableStyles" in styles
+            else styles.rindex("</styleSheet>")
+        )
+        styles = styles[:at] + f'<dxfs count="3">{OUR_DXFS}</dxfs>' + styles[at:]
+        first = 0
+    else:
+        first = int(m.group(1) or m.group(2))
+        inner = m.group(3) or ""
+        styles = (
+            styles[: m.start()]
+            + f'<dxfs count="{first + 3}">{inner}{OUR_DXFS}</dxfs>'
+            + styles[m.end() :]
+        )
+    pkg.put("xl/styles.xml", styles)
+    return {Severity.ERROR: first, Severity.WARNING: first + 1, Severity.INFO: first + 2}
+
+
+def _remove_dxfs(pkg: Package) -> None:
+    styles = pkg.text("xl/styles.xml")
+    if OUR_DXFS not in styles:
+        return
+    m = re.search(r'<dxfs count="(\d+)">(.*?)</dxfs>', styles, re.S)
+    if m is None or not m.group(2).endswith(OUR_DXFS):
+        return  # others were added after ours: leave the unused styles rather than renumber theirs
+    inner = m.group(2)[: -len(OUR_DXFS)]
+    count = int(m.group(1)) - 3
+    new = f'<dxfs count="{count}">{inner}</dxfs>' if inner or count else '<dxfs count="0"/>'
+    if not inner and count == 0 and f'<dxfs count="3">{OUR_DXFS}</dxfs>' in styles:
+        new = ""  # we created the element
+    pkg.put("xl/styles.xml", styles[: m.start()] + new + styles[m.end() :])
+
+
+def _cf_block(cells: list[str], dxf: int, priority: int) -> str:
+    return (
+        f'<conditionalFormatting sqref="{" ".join(cells)}"><cfRule type="expression" dxfId="{dxf}" '
+        f'priority="{priority}"><formula>{escape(MARKER)}</formula></cfRule></conditionalFormatting>'
+    )
+
+
+def _mark_sheet(pkg: Package, part: str, notes: list[Note], dxf_ids: dict[Severity, int]) -> None:
+    xml = pkg.text(part)
+    priorities = [int(p) for p in re.findall(r'<cfRule\b[^>]*priority="(\d+)"', xml)]
+    priority = max(priorities, default=0) + 1
+    blocks = ""
+    for severity in (Severity.ERROR, Severity.WARNING, Severity.INFO):
+        cells = [n.cell for n in notes if n.severity is severity]
+        if cells:
+            blocks += _cf_block(cells, dxf_ids[severity], priority)
+            priority += 1
+    xml = _insert_before_first(xml, AFTER_CF, blocks, "</worksheet>")
+    pkg.put(part, xml)
+    _add_notes(pkg, part, notes)
+
+
+def _add_notes(pkg: Package, part: str, notes: list[Note]) -> None:
+    rels = _relationships(pkg, part)
+    comments_part = next((t for _, ty, t in rels if ty.endswith("/comments")), None)
+    vml_part = next((t for _, ty, t in rels if ty.endswith("/vmlDrawing")), None)
+    taken: set[str] = set()
+    if comments_part is not None:
+        taken = set(re.findall(r'<comment ref="([A-Z]+\d+)"', pkg.text(comments_part)))
+    notes = [n for n in notes if n.cell not in taken][
+        :MAX_NOTES_PER_SHEET
+    ]  # the user's own notes stay
+    if not notes:
+        return
+    # Comments part: the user's own, or ours.
+    if comments_part is None:
+        k = 1
+        while f"xl/comments_jixiao{k}.xml" in pkg.data:
+            k += 1
+        comments_part = f"xl/comments_jixiao{k}.xml"
+        pkg.put(
+            comments_part,
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            f'<comments xmlns="{NS_MAIN}"><authors></authors><commentList></commentList></comments>',
+        )
+        _add_relationship(pkg, part, "comments", comments_part)
+        _content_type(pkg, _override(comments_part, CT_COMMENTS))
+    text = pkg.text(comments_part)
+    authors = re.findall(r"<author>(.*?)</author>", text)
+    if escape(AUTHOR) in authors:
+        author_id = authors.index(escape(AUTHOR))
+    else:
+        author_id = len(authors)
+        text = re.sub(r"<authors\s*/>", "<authors></authors>", text)
+        text = text.replace("</authors>", f"<author>{escape(AUTHOR)}</author></authors>", 1)
+    items = "".join(
+        f'<comment ref="{n.cell}" authorId="{author_id}"><text><r><rPr><sz val="9"/><rFont val="宋体"/></rPr>'
+        f'<t xml:space="preserve">{escape(n.text)}</t></r></text></comment>'
+        for n in notes
+    )
+    text = re.sub(r"<commentList\s*/>", "<commentList></commentList>", text)
+    pkg.put(comments_part, text.replace("</commentList>", items + "</commentList>"))
+    # VML shapes that show the notes: in the sheet's drawing (buttons live there too) or ours.
+    if vml_part is None:
+        k = 1
+        while f"xl/drawings/vmlDrawing_jixiao{k}.vml" in pkg.data:
+            k += 1
+        vml_part = f"xl/drawings/vmlDrawing_jixiao{k}.vml"
+        pkg.put(
+            vml_part,
+            '<xml xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office" '
+            'xmlns:x="urn:schemas-microsoft-com:office:excel"><o:shapelayout v:ext="edit">'
+            '<o:idmap v:ext="edit" data="60"/></o:shapelayout></xml>',
+        )
+        rid = _add_relationship(pkg, part, "vmlDrawing", vml_part)
+        xml = pkg.text(part)
+        pkg.put(
+            part,
+            _insert_before_first(
+                xml, AFTER_LEGACY, f'<legacyDrawing r:id="{rid}"/>', "</worksheet>"
+            ),
+        )
+        _content_type(pkg, VML_DEFAULT)
+    vml = pkg.data[vml_part].decode("utf-8", errors="replace")
+    block = int((re.search(r'<o:idmap v:ext="edit" data="(\d+)', vml) or [None, "60"])[1])
+    shapes = "" if "_x0000_t202" in vml else NOTE_SHAPETYPE
+    for k, n in enumerate(notes):
+        row, col = _cell_rc(n.cell)
+        shapes += (
+            f'<v:shape id="_x0000_s{block * 1024 + 600 + k}" type="#_x0000_t202" alt="{NOTE_ALT}" '
+            'style="position:absolute;margin-left:60pt;margin-top:2pt;width:260pt;height:110pt;'
+            'z-index:1;visibility:hidden" fillcolor="#ffffe1" o:insetmode="auto">'
+            '<v:fill color2="#ffffe1"/><v:shadow on="t" color="black" obscured="t"/>'
+            '<v:path o:connecttype="none"/><v:textbox style="mso-direction-alt:auto">'
+            '<div style="text-align:left"></div></v:textbox><x:ClientData ObjectType="Note">'
+            f"<x:MoveWithCells/><x:SizeWithCells/><x:Anchor>{col}, 15, {row - 1}, 2, {col + 4}, 15, {row + 6}, 4</x:Anchor>"
+            f"<x:AutoFill>False</x:AutoFill><x:Row>{row - 1}</x:Row><x:Column>{col - 1}</x:Column></x:ClientData></v:shape>"
+        )
+    pkg.put(vml_part, vml.replace("</xml>", f"<!--jixiao-->{shapes}<!--/jixiao--></xml>"))
+
+
+def _clear(pkg: Package) -> None:
+    parts = sheet_parts(pkg)
+    for sheet, part in parts.items():
+        if part == RESULTS_PART:
+            continue
+        xml = pkg.text(part)
+        cleaned = re.sub(
+            r"<conditionalFormatting [^>]*>(?:(?!</conditionalFormatting>).)*?"
+            + re.escape(escape(MARKER))
+            + r".*?</conditionalFormatting>",
+            "",
+            xml,
+            flags=re.S,
+        )
+        for _, rel_type, target in _relationships(pkg, part):
+            if rel_type.endswith("/comments"):
+                _clear_comments(pkg, target)
+            elif rel_type.endswith("/vmlDrawing"):
+                vml = pkg.data[target].decode("utf-8", errors="replace")
+                pkg.put(
+                    target,
+                    re.sub(r"<!--jixiao-->.*?<!--/jixiao-->", "", vml, flags=re.S).encode("utf-8"),
+                )
+        for rid, _, target in _relationships(pkg, part):
+            if rid.startswith(REL_PREFIX):
+                pkg.remove(target)
+                cleaned = re.sub(rf'<legacyDrawing r:id="{rid}"/>', "", cleaned)
+                _content_type_remove(pkg, _override(target, CT_COMMENTS))
+        if cleaned != xml:
+            pkg.put(part, cleaned)
+        _remove_relationships(pkg, part)
+    _clear_results(pkg, parts)
+    _remove_dxfs(pkg)
+    if not any(n.endswith(".vml") for n in pkg.names):
+        _content_type_remove(pkg, VML_DEFAULT)
+
+
+def _content_type_remove(pkg: Package, snippet: str) -> None:
+    text = pkg.text("[Content_Types].xml")
+    if snippet in text:
+        pkg.put("[Content_Types].xml", text.replace(snippet, ""))
+
+
+def _clear_comments(pkg: Package, part: str) -> None:
+    if part not in pkg.data:
+        return
+    text = pkg.text(part)
+    authors = re.findall(r"<author>(.*?)</author>", text)
+    if escape(AUTHOR) not in authors:
+        return
+    ours = authors.index(escape(AUTHOR))
+    text = re.sub(
+        rf'<comment ref="[A-Z]+\d+" authorId="{ours}">.*?</comment>', "", text, flags=re.S
+    )
+    if ours == len(authors) - 1:
+        text = text.replace(f"<author>{escape(AUTHOR)}</author></authors>", "</authors>")
+    pkg.put(part, text)
+
+
+# ---- the 校验结果 sheet ----------------------------------------------------------------
+
+COLUMNS = ((1, 8), (2, 7), (3, 14), (4, 9), (5, 100))
+
+
+def results_sheet_xml(
+    findings: list[Finding] | None, sheet_pr: str = "", dxf_ids: dict[Severity, int] | None = None
+) -> str:
+    """Our 校验结果 sheet; ``None`` gives the empty one the template ships."""
+
+    def cell(ref: str, text: object) -> str:
+        return f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">{escape(str(text))}</t></is></c>'
+
+    rows = [f'<row r="1">{cell("A1", "校验结果")}</row>']
+    if findings is None:
+        rows.append(f'<row r="2">{cell("A2", "尚未校验：填好各表后点击「校验」。")}</row>')
+    else:
+        counts = "，".join(f"{k} {v}" for k, v in summary(findings).items())
+        rows.append(
+            f'<row r="2">{cell("A2", f"共 {len(findings)} 条（{counts}）：{verdict(findings)}")}</row>'
+        )
+    heads = ("级别", "代码", "工作表", "单元格", "说明")
+    rows.append(
+        '<row r="3">' + "".join(cell(f"{'ABCDE'[i]}3", h) for i, h in enumerate(heads)) + "</row>"
+    )
+    links = []
+    for k, f in enumerate(findings or [], 4):
+        values = (str(f.severity), f.code, f.sheet, f.cell, f.message)
+        rows.append(
+            f'<row r="{k}">'
+            + "".join(cell(f"{'ABCDE'[i]}{k}", v) for i, v in enumerate(values))
+            + "</row>"
+        )
+        if f.cell:
+            location = "'" + f.sheet.replace("'", "''") + "'!" + f.cell
+            links.append(
+                f'<hyperlink ref="D{k}" location="{escape(location, {chr(34): "&quot;"})}" display="{f.cell}"/>'
+            )
+    cols = "".join(f'<col min="{c}" max="{c}" width="{w}" customWidth="1"/>' for c, w in COLUMNS)
+    cf = ""
+    if findings and dxf_ids:
+        last = 3 + len(findings)
+        for priority, severity in enumerate((Severity.ERROR, Severity.WARNING, Severity.INFO), 1):
+            cf += (
+                f'<conditionalFormatting sqref="A4:E{last}"><cfRule type="expression" dxfId="{dxf_ids[severity]}" '
+                f'priority="{priority}"><formula>$A4="{severity}"</formula></cfRule></conditionalFormatting>'
+            )
+    hyperlinks = f"<hyperlinks>{''.join(links)}</hyperlinks>" if links else ""
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        f'<worksheet xmlns="{NS_MAIN}" xmlns:r="{REL_BASE}">{sheet_pr}'
+        f"<cols>{cols}</cols><sheetData>{''.join(rows)}</sheetData>{cf}{hyperlinks}"
+        '<pageMargins left="0.5" right="0.5" top="0.6" bottom="0.6" header="0.3" footer="0.3"/>'
+        '<pageSetup paperSize="9" orientation="landscape"/></worksheet>'
+    )
+
+
+def _sheet_pr(xml: str) -> str:
+    m = re.search(r"<sheetPr\b.*?(?:/>|</sheetPr>)", xml, re.S)
+    return m.group(0) if m else ""
+
+
+def _is_ours(xml: str) -> bool:
+    return (
+        '<t xml:space="preserve">校验结果</t>' in xml and '<t xml:space="preserve">级别</t>' in xml
+    )
+
+
+def _write_results(
+    pkg: Package, parts: dict[str, str], findings: list[Finding], dxf_ids: dict[Severity, int]
+) -> None:
+    part = parts.get(RESULTS_SHEET)
+    if part is not None and part != RESULTS_PART and _is_ours(pkg.text(part)):
+        pkg.put(part, results_sheet_xml(findings, _sheet_pr(pkg.text(part)), dxf_ids))
+        return
+    name = RESULTS_SHEET if part is None else "jixiao校验结果"
+    pkg.put(RESULTS_PART, results_sheet_xml(findings, "", dxf_ids))
+    rid = _add_relationship(pkg, "xl/workbook.xml", "worksheet", RESULTS_PART)
+    wb = pkg.text("xl/workbook.xml")
+    ids = [int(i) for i in re.findall(r'<sheet\b[^>]*sheetId="(\d+)"', wb)]
+    snippet = f'<sheet name="{name}" sheetId="{max(ids, default=0) + 1}" r:id="{rid}"/>'
+    pkg.put("xl/workbook.xml", wb.replace("</sheets>", snippet + "</sheets>", 1))
+    _content_type(pkg, _override(RESULTS_PART, CT_SHEET))
+
+
+def _clear_results(pkg: Package, parts: dict[str, str]) -> None:
+    for name, part in parts.items():
+        if part == RESULTS_PART:
+            wb = pkg.text("xl/workbook.xml")
+            wb = re.sub(rf'<sheet name="[^"]*" sheetId="\d+" r:id="{REL_PREFIX}\d+"/>', "", wb)
+            pkg.put("xl/workbook.xml", wb)
+            pkg.remove(RESULTS_PART)
+            _remove_relationships(pkg, "xl/workbook.xml")
+            _content_type_remove(pkg, _override(RESULTS_PART, CT_SHEET))
+        elif name == RESULTS_SHEET and _is_ours(pkg.text(part)):
+            pkg.put(part, results_sheet_xml(None, _sheet_pr(pkg.text(part))))

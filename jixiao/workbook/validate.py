@@ -1,0 +1,120 @@
+"""校验 a workbook: read every form sheet, run every check, and hand the findings to a host.
+
+One path for both hosts: the workbook is read from a file with openpyxl (inside Excel,
+from a copy of the live workbook saved for the purpose), and the findings are written
+by the host — the package writer headless, xlwings in Excel.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from openpyxl.workbook import Workbook
+from openpyxl.worksheet.worksheet import Worksheet
+
+from ..adapters.openpyxl_forms import read_sheet
+from ..engine import check_form, check_set
+from ..errors import InputError
+from ..findings import Finding
+from ..form import CellState, Form, build_form
+from ..interchange import validate as validate_schema
+from ..layout import SheetLayout, is_computed
+from ..profile import Profile, load_profile
+
+SKIPPED_SHEETS = frozenset({"设置", "xlwings.conf", "校验结果", "jixiao校验结果"})
+EXCEL_ERRORS = frozenset({"#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#N/A", "#NUM!", "#NULL!"})
+
+
+@dataclass
+class BookReport:
+    source: str
+    forms: list[Form]
+    findings: list[Finding]
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (sheet, why)
+
+
+def _open(path: Path, data_only: bool = False) -> Workbook:
+    try:
+        from ..adapters.xlsx_file import open_workbook
+    except ImportError:  # TEMPORARY until xlsx_file lands
+        import openpyxl
+
+        return openpyxl.load_workbook(path, data_only=data_only)
+    return open_workbook(path, keep_vba=False, data_only=data_only)
+
+
+def is_template_sheet(ws: Worksheet) -> bool:
+    return any(name.startswith("jxf_") for name in ws.defined_names)
+
+
+def read_forms(path: Path) -> tuple[list[Form], list[tuple[str, str]]]:
+    """Every form in the workbook, with its cells and what they hold."""
+    source = str(path)
+    wb = _open(path)
+    cached: Workbook | None = None
+    forms: list[Form] = []
+    skipped: list[tuple[str, str]] = []
+    for ws in wb.worksheets:
+        if ws.title in SKIPPED_SHEETS or ws.sheet_state != "visible":
+            continue
+        try:
+            if is_template_sheet(ws):
+                data, lay, moved = read_sheet(wb, ws, source)
+                validate_schema(data, source)
+                form = build_form(data, source, lay.layout)
+                form.sheet_layout = lay
+                form.cells.update(lay.cells)
+                form.cells.update(moved)
+                if cached is None:
+                    cached = _open(path, data_only=True)
+                form.cell_states = _cell_states(ws, cached[ws.title], form)
+            else:
+                form = _paper_form(ws, source)
+        except InputError as e:
+            skipped.append((ws.title, e.detail))
+            continue
+        forms.append(form)
+    if not forms:
+        why = "；".join(f"“{s}”：{w}" for s, w in skipped) or f"工作表：{'、'.join(wb.sheetnames)}"
+        raise InputError(f"找不到可以校验的自评表（{why}）", file=source)
+    return forms, skipped
+
+
+def _paper_form(ws: Worksheet, source: str) -> Form:
+    from ..adapters.paper_layout import read_paper_sheet
+
+    data, cells = read_paper_sheet(ws, source)
+    validate_schema(data, source)
+    form = build_form(data, source)
+    if form.sheet_layout is not None:
+        form.sheet_layout = SheetLayout(form.form_type, form.sheet_layout.layout, ws.title, {}, {})
+    form.cells.update(cells)
+    return form
+
+
+def _cell_states(ws: Worksheet, values: Worksheet, form: Form) -> dict[str, CellState]:
+    states: dict[str, CellState] = {}
+    for path, cell in form.cells.items():
+        c = ws.cell(cell.row, cell.col)
+        raw: Any = c.value
+        computed = is_computed(path)
+        formula = raw if isinstance(raw, str) and raw.startswith("=") else None
+        error = raw if c.data_type == "e" and raw in EXCEL_ERRORS else None
+        shown = raw
+        if formula is not None:
+            shown = values.cell(cell.row, cell.col).value
+            if isinstance(shown, str) and shown in EXCEL_ERRORS:
+                error = shown
+        if computed or error:
+            states[path] = CellState(formula, shown, error, template_formula=computed)
+    return states
+
+
+def validate_workbook(path: Path, profile: Profile | None = None) -> BookReport:
+    profile = profile or load_profile()
+    forms, skipped = read_forms(path)
+    results = check_set(forms, profile) if len(forms) > 1 else [check_form(forms[0], profile)]
+    findings = [f for found in results for f in found]
+    return BookReport(str(path), forms, findings, skipped)
