@@ -411,7 +411,7 @@ def _add_notes(pkg: Package, part: str, notes: list[Note]) -> None:
 
 def _clear(pkg: Package) -> None:
     parts = sheet_parts(pkg)
-    for sheet, part in parts.items():
+    for part in parts.values():
         if part == RESULTS_PART:
             continue
         xml = pkg.text(part)
