@@ -314,6 +314,7 @@ def _validate(args: argparse.Namespace) -> int:
     if args.json:
         obj = _report_object_for(str(args.workbook), report.findings)
         obj["output"] = str(out)
+        obj["skipped"] = [{"sheet": sheet, "reason": why} for sheet, why in report.skipped]
         print(json.dumps(obj, ensure_ascii=False, indent=1))
     else:
         names = "、".join(sorted({f.sheet_layout.sheet for f in report.forms if f.sheet_layout}))

@@ -213,8 +213,12 @@ def _sniff(data: bytes) -> str:
 
 
 def _renamed(suffix: str) -> str:
-    """ "，只是扩展名改成了 .xlsx" when the extension claims a workbook."""
-    return f"，只是扩展名改成了 {suffix}" if suffix in _WORKBOOK_SUFFIXES else ""
+    """ "，只是把扩展名改成了 .xlsx" when the extension claims a workbook (goes in brackets)."""
+    return f"，只是把扩展名改成了 {suffix}" if suffix in _WORKBOOK_SUFFIXES else ""
+
+
+def _bracketed(note: str) -> str:
+    return f"（{note[1:]}）" if note else ""
 
 
 def _ole_streams(data: bytes) -> set[str] | None:
@@ -274,18 +278,18 @@ def _other_message(data: bytes, path: Path) -> str:
     if text is not None:
         low = text.lstrip().lower()
         if "urn:schemas-microsoft-com:office:spreadsheet" in low:
-            return f"这是 Excel 2003 XML 表格{_renamed(suffix)}，不是 .xlsx 工作簿：{_RESAVE}"
+            return f"这是 Excel 2003 XML 表格{_bracketed(_renamed(suffix))}，不是 .xlsx 工作簿：{_RESAVE}"
         if "<html" in low[:2048] or low.startswith(("<!doctype html", "<table")):
             return (
-                f"这是网页（HTML）文件{_renamed(suffix)}，不是 Excel 工作簿"
+                f"这是网页（HTML）文件{_bracketed(_renamed(suffix))}，不是 Excel 工作簿"
                 f"（一些系统导出的“Excel”其实是网页）：{_RESAVE}"
             )
         if "mime-version:" in low[:1024] and "multipart/related" in low:
-            return f"这是单个网页文件（.mht）{_renamed(suffix)}，不是 Excel 工作簿：{_RESAVE}"
+            return f"这是单个网页文件（.mht）{_bracketed(_renamed(suffix))}，不是 Excel 工作簿：{_RESAVE}"
         if low.startswith("<?xml") or low.startswith("<"):
-            return f"这是 XML 文本文件{_renamed(suffix)}，不是 Excel 工作簿：{_RESAVE}"
-        kind = "CSV 或制表符分隔的文本" if ("," in text or "\t" in text) else "文本"
-        return f"这是{kind}文件{_renamed(suffix)}，不是 Excel 工作簿：{_RESAVE}"
+            return f"这是 XML 文本文件{_bracketed(_renamed(suffix))}，不是 Excel 工作簿：{_RESAVE}"
+        kind = "CSV 文本" if ("," in text or "\t" in text) else "文本"
+        return f"这是{kind}文件{_bracketed(_renamed(suffix))}，不是 Excel 工作簿：{_RESAVE}"
     if path.name.startswith("~$"):
         return (
             "这是 Excel 或 WPS 打开工作簿时生成的临时锁定文件（文件名以 ~$ 开头），不是工作簿："

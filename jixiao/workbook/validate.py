@@ -18,7 +18,7 @@ from ..adapters.openpyxl_forms import read_sheet
 from ..engine import check_form, check_set
 from ..errors import InputError
 from ..findings import Finding
-from ..form import CellState, Form, build_form
+from ..form import BasicDataForm, CellState, Form, SelfEvalForm, build_form, is_blank
 from ..interchange import validate as validate_schema
 from ..layout import SheetLayout, is_computed
 from ..profile import Profile, load_profile
@@ -36,13 +36,14 @@ class BookReport:
 
 
 def _open(path: Path, data_only: bool = False) -> Workbook:
-    try:
-        from ..adapters.xlsx_file import open_workbook
-    except ImportError:  # TEMPORARY until xlsx_file lands
+    if data_only:
+        # The cached results of formulas, for a file open_workbook has already accepted.
         import openpyxl
 
-        return openpyxl.load_workbook(path, data_only=data_only)
-    return open_workbook(path, keep_vba=False, data_only=data_only)
+        return openpyxl.load_workbook(path, data_only=True)
+    from ..adapters.xlsx_file import open_workbook
+
+    return open_workbook(path, keep_vba=False)
 
 
 def is_template_sheet(ws: Worksheet) -> bool:
@@ -75,11 +76,32 @@ def read_forms(path: Path) -> tuple[list[Form], list[tuple[str, str]]]:
         except InputError as e:
             skipped.append((ws.title, e.detail))
             continue
+        if is_blank_form(form):
+            skipped.append((ws.title, "尚未填写"))
+            continue
         forms.append(form)
     if not forms:
         why = "；".join(f"“{s}”：{w}" for s, w in skipped) or f"工作表：{'、'.join(wb.sheetnames)}"
         raise InputError(f"找不到可以校验的自评表（{why}）", file=source)
     return forms, skipped
+
+
+def is_blank_form(form: Form) -> bool:
+    """Nothing entered yet but what `jixiao new` fills in (unit name, year, standard labels)."""
+    if isinstance(form, SelfEvalForm):
+        b = form.budget
+        entries = (
+            b.initial,
+            b.full_year,
+            b.executed,
+            *form.goals.values(),
+            form.data.get("项目名称"),
+        )
+        return not form.filled_indicators and all(is_blank(v) for v in entries)
+    if isinstance(form, BasicDataForm):
+        rows = [v for r in form.rows for k, v in r.items() if k not in ("名称", "上级")]
+        return all(is_blank(v) for v in (*rows, *form.staff.values()))
+    return False
 
 
 def _paper_form(ws: Worksheet, source: str) -> Form:

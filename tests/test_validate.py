@@ -1,0 +1,198 @@
+"""校验 in the workbook, headless: findings in the cells and on 校验结果, nothing lost, exact clear."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+from support import EXAMPLE_FILES, EXAMPLES, findings_for, load_example
+from test_examples import EXPECTED
+
+from jixiao.adapters.package_marks import MARKER
+from jixiao.cli import main
+
+# Parts a validate run may change; everything else must stay byte for byte.
+MAY_CHANGE = (
+    "xl/worksheets/sheet", "xl/worksheets/_rels/", "xl/styles.xml", "xl/workbook.xml",
+    "xl/_rels/workbook.xml.rels", "xl/drawings/vmlDrawing", "[Content_Types].xml",
+    "xl/comments_jixiao", "xl/worksheets/jixiao_results.xml",
+)  # fmt: skip
+
+
+def parts(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as z:
+        return {n: z.read(n) for n in z.namelist()}
+
+
+def imported(example: Path, tmp_path: Path) -> Path:
+    book = tmp_path / "book.xlsm"
+    assert main(["import", str(example), "-o", str(book)]) == 0
+    return book
+
+
+def run_json(args: list[str], capsys) -> tuple[int, dict]:
+    capsys.readouterr()
+    code = main([*args, "--json"])
+    return code, json.loads(capsys.readouterr().out)
+
+
+@pytest.mark.parametrize("example", EXAMPLE_FILES, ids=lambda p: p.name)
+def test_validated_workbook_shows_the_examples_findings_in_the_right_cells(
+    example, tmp_path, capsys
+):
+    book = imported(example, tmp_path)
+    before = book.read_bytes()
+    out = tmp_path / "marked.xlsm"
+    code, report = run_json(["validate", str(book), "-o", str(out)], capsys)
+    assert book.read_bytes() == before  # the input is never changed without --in-place
+    found = {(f["code"], f["field"]): f for f in report["findings"]}
+    expected = set(EXPECTED[example.name])
+    if example.name == "shifeng-2020-whole.json":
+        # the submitted totals (100, 97) replaced the template's formulas (110, 107)
+        expected |= {("Q08", "总分.分值"), ("Q08", "总分.得分")}
+    assert set(found) == expected
+    # the same cells as the JSON findings, which name our template's cells
+    json_cells = {(f.code, f.field): f.cell for f in findings_for(load_example(example.name))}
+    for key, cell in json_cells.items():
+        assert found[key]["cell"] == cell
+    assert code == (1 if any(f["severity"] == "错误" for f in report["findings"]) else 0)
+
+    wb = openpyxl.load_workbook(out, keep_vba=True)
+    results = wb["校验结果"]
+    rows = [[c.value for c in r] for r in results.iter_rows(min_row=4, max_col=5)]
+    assert len(rows) == len(report["findings"])
+    assert {(r[1], r[2], r[3]) for r in rows} == {
+        (f["code"], f["sheet"], f["cell"]) for f in report["findings"]
+    }
+    counts = report["summary"]
+    assert results["A2"].value.startswith(
+        f"共 {len(rows)} 条（错误 {counts['错误']}，警告 {counts['警告']}，提示 {counts['提示']}）"
+    )
+    assert results["A2"].value.endswith("存在错误，不可提交" if counts["错误"] else "可以提交")
+    link = results["D4"].hyperlink
+    assert link.location == f"'{rows[0][2]}'!{rows[0][3]}"
+    for f in report["findings"]:
+        note = wb[f["sheet"]][f["cell"]].comment
+        assert note is not None and note.author == "jixiao 校验" and f["message"] in note.text
+
+
+def test_marks_carry_the_severity_colour(tmp_path, capsys):
+    book = imported(EXAMPLES / "shifeng-2020-whole.json", tmp_path)
+    out = tmp_path / "marked.xlsm"
+    main(["validate", str(book), "-o", str(out)])
+    ws = openpyxl.load_workbook(out, keep_vba=True)["整体支出表"]
+    ours = {
+        str(cf.sqref): r
+        for cf in ws.conditional_formatting
+        for r in cf.rules
+        if r.formula == [MARKER]
+    }
+    by_cell = {cell: rule for sq, rule in ours.items() for cell in sq.split()}
+    fills = {cell: rule.dxf.fill.bgColor.rgb for cell, rule in by_cell.items()}
+    assert fills["G47"] == "FFFFC7CE"  # 错误: red
+    assert fills["D22"] == "FFFFD966"  # 警告 Q02: orange
+    assert fills["G20"] == "FFBDD7EE"  # 提示 S10: blue
+
+
+@pytest.mark.parametrize("example", EXAMPLE_FILES, ids=lambda p: p.name)
+def test_clear_gives_back_every_part_as_before(example, tmp_path):
+    book = imported(example, tmp_path)
+    marked, cleared = tmp_path / "marked.xlsm", tmp_path / "cleared.xlsm"
+    main(["validate", str(book), "-o", str(marked)])
+    original, after = parts(book), parts(marked)
+    changed = [n for n in after if original.get(n) != after[n]]
+    assert changed and all(n.startswith(MAY_CHANGE) for n in changed), changed
+    # VBA, buttons' drawing shapes, names, validation, formats, protection live in parts
+    # validate does not touch, or in parts whose other content stays (checked by the clear below)
+    assert after["xl/vbaProject.bin"] == original["xl/vbaProject.bin"]
+    assert main(["clear", str(marked), "-o", str(cleared)]) == 0
+    assert parts(cleared) == original
+
+
+def test_validate_again_replaces_the_previous_result(tmp_path):
+    book = imported(EXAMPLES / "zhaohua-2024-p1.json", tmp_path)
+    once, twice = tmp_path / "once.xlsm", tmp_path / "twice.xlsm"
+    main(["validate", str(book), "-o", str(once)])
+    main(["validate", str(once), "-o", str(twice)])
+    assert parts(twice) == parts(once)
+
+
+def test_in_place_writes_the_input_and_clear_in_place_restores_it(tmp_path):
+    book = imported(EXAMPLES / "zhaohua-2024-p4.json", tmp_path)
+    original = parts(book)
+    main(["validate", str(book), "--in-place"])
+    assert parts(book) != original
+    main(["clear", str(book), "--in-place"])
+    assert parts(book) == original
+
+
+def test_the_users_own_notes_and_fills_stay(tmp_path):
+    book = imported(EXAMPLES / "shifeng-2020-whole.json", tmp_path)
+    wb = openpyxl.load_workbook(book, keep_vba=True)
+    ws = wb["整体支出表"]
+    ws["G47"].comment = openpyxl.comments.Comment(
+        "总分已请示领导", "张会计"
+    )  # a cell jixiao will flag
+    ws["C3"].comment = openpyxl.comments.Comment("单位全称", "张会计")
+    ws["C3"].fill = openpyxl.styles.PatternFill("solid", fgColor="FF00B050")
+    wb.save(book)
+    original = parts(book)
+    marked, cleared = tmp_path / "m.xlsm", tmp_path / "c.xlsm"
+    main(["validate", str(book), "-o", str(marked)])
+    ws = openpyxl.load_workbook(marked, keep_vba=True)["整体支出表"]
+    assert ws["G47"].comment.text == "总分已请示领导" and ws["G47"].comment.author == "张会计"
+    assert ws["C3"].comment.text == "单位全称" and ws["C3"].fill.fgColor.rgb == "FF00B050"
+    assert ws["G20"].comment.author == "jixiao 校验"
+    main(["clear", str(marked), "-o", str(cleared)])
+    assert parts(cleared) == original
+
+
+def test_unit_workbook_checks_across_its_sheets(tmp_path, capsys):
+    from jixiao.adapters.openpyxl_forms import fill_workbook
+    from jixiao.interchange import form_from_data
+
+    book = tmp_path / "unit.xlsm"
+    main(
+        [
+            "new",
+            "--type",
+            "单位",
+            "--unit",
+            "石峰区工商业联合会",
+            "--year",
+            "2020",
+            "--projects",
+            "2",
+            "-o",
+            str(book),
+        ]
+    )
+    whole, project = (
+        load_example("shifeng-2020-whole.json"),
+        load_example("shifeng-2020-project.json"),
+    )
+    other_year = dict(project, 年度=2019)  # one sheet says another year
+    fill_workbook(form_from_data(whole, "w"), book, book, sheet="整体支出表")
+    fill_workbook(form_from_data(project, "p"), book, book, sheet="项目1")
+    fill_workbook(form_from_data(other_year, "p2"), book, book, sheet="项目2")
+    code, report = run_json(["validate", str(book), "-o", str(tmp_path / "o.xlsm")], capsys)
+    on = {(f["sheet"], f["code"], f["field"]) for f in report["findings"]}
+    assert code == 1  # the whole form's 总分 is an 错误
+    assert ("项目2", "X02", "年度") in on and ("项目1", "X02", "年度") not in on
+    # each sheet also gets its own form's findings
+    assert {(c, f) for s, c, f in on if s == "项目1"} == EXPECTED["shifeng-2020-project.json"]
+    assert ("整体支出表", "S05", "总分.得分") in on
+    # the basic data table was left blank: skipped and said so, not a page of W01…W08
+    assert report["skipped"] == [{"sheet": "基础数据表", "reason": "尚未填写"}]
+    assert not any(s == "基础数据表" for s, _, _ in on)
+
+
+def test_default_output_name_and_no_overwrite_of_the_input(tmp_path, capsys):
+    book = imported(EXAMPLES / "zhaohua-2024-p1.json", tmp_path)
+    assert main(["validate", str(book)]) == 0
+    assert (tmp_path / "book_校验.xlsm").exists()
+    assert main(["validate", str(book), "-o", str(book)]) == 2
+    assert "--in-place" in capsys.readouterr().err
