@@ -8,21 +8,30 @@ with the live workbook as host.
 
 from __future__ import annotations
 
-from jixiao.adapters.xlwings_host import XlwingsHost
+from jixiao.adapters.xlwings_host import XlwingsHost, XlwingsMarks
+from jixiao.errors import InputError
 
 from . import actions
-
-NOT_YET = "本版本的 jixiao 还不能在 Excel 中{what}。请在命令行使用 jixiao check 校验导出的表单（见 README）。"
 
 
 def validate() -> None:
     """校验: check every form sheet and write the findings into the cells."""
-    XlwingsHost.caller().message(NOT_YET.format(what="校验工作簿"))
+    host = XlwingsHost.caller()
+    try:
+        findings = actions.validate(XlwingsMarks(host.book))
+    except InputError as e:
+        host.message(str(e))
+        return
+    host.activate(actions.RESULTS_SHEET_NAME)
+    errors = sum(1 for f in findings if str(f.severity) == "错误")
+    host.message(
+        f"校验完成：{len(findings)} 条问题，其中错误 {errors} 条。详见「校验结果」表和各单元格的批注。"
+    )
 
 
 def clear_marks() -> None:
     """清除标记: remove exactly what 校验 added."""
-    XlwingsHost.caller().message(NOT_YET.format(what="清除校验标记"))
+    actions.clear_marks(XlwingsMarks(XlwingsHost.caller().book))
 
 
 def add_project() -> None:

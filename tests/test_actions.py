@@ -89,3 +89,69 @@ def test_add_project_without_project_sheets_says_why():
     host = FakeHost(wb)
     assert actions.add_project(host) == ""
     assert host.calls[0][0] == "message" and "项目1" in host.calls[0][1]
+
+
+# ---- 校验 / 清除标记 in the live workbook, through a stand-in for xlwings ----------------
+
+
+class FakeExcel:
+    """The live workbook as the 校验 action sees it: a file to copy, and calls to record."""
+
+    def __init__(self, book):
+        self.book = book
+        self.calls: list[tuple] = []
+
+    def save_copy(self, path):
+        import shutil
+
+        shutil.copyfile(self.book, path)
+        self.calls.append(("save_copy",))
+
+    def form_sheets(self):
+        return openpyxl.load_workbook(self.book).sheetnames
+
+    def clear(self, sheet, marker, note_pattern):
+        self.calls.append(("clear", sheet))
+
+    def mark(self, sheet, cells, notes, marker):
+        self.calls.append(("mark", sheet, cells, notes))
+
+    def write_results(self, rows, summary, sheet):
+        self.calls.append(("results", sheet, rows, summary))
+
+
+def test_validate_action_marks_what_the_headless_validate_finds(tmp_path):
+    from jixiao.cli import main
+    from jixiao.workbook.validate import validate_workbook
+
+    book = tmp_path / "b.xlsm"
+    main(["import", str(EXAMPLES / "shifeng-2020-whole.json"), "-o", str(book)])
+    excel = FakeExcel(book)
+    findings = actions.validate(excel)
+    assert findings == validate_workbook(book).findings
+    kinds = [c[0] for c in excel.calls]
+    # the copy is checked first, old marks go before new ones, results come last
+    assert (
+        kinds[0] == "save_copy"
+        and kinds.index("clear") < kinds.index("mark")
+        and kinds[-1] == "results"
+    )
+    (mark,) = [c for c in excel.calls if c[0] == "mark"]
+    _, sheet, cells, notes = mark
+    assert sheet == "整体支出表" and "G47" in cells["错误"] and "G20" in cells["提示"]
+    assert notes["G47"].startswith("【错误 ") and actions.NOTE_PATTERN.match(notes["G47"])
+    _, name, rows, summary = excel.calls[-1]
+    assert (
+        name == "校验结果" and len(rows) == len(findings) and summary.endswith("存在错误，不可提交")
+    )
+
+
+def test_clear_action_resets_every_sheet_and_the_results(tmp_path):
+    from jixiao.cli import main
+
+    book = tmp_path / "b.xlsm"
+    main(["import", str(EXAMPLES / "zhaohua-2024-p1.json"), "-o", str(book)])
+    excel = FakeExcel(book)
+    actions.clear_marks(excel)
+    assert ("clear", "项目支出表") in excel.calls
+    assert excel.calls[-1] == ("results", "校验结果", [], "尚未校验：填好各表后点击「校验」。")

@@ -1,0 +1,247 @@
+"""Benchmark headless workbook validation (``jixiao validate``) against a plain openpyxl load.
+
+Builds (not timed) a unit workbook with N project sheets — ``jixiao new --type 单位`` —
+and fills 整体支出表, 基础数据表 and every 项目N sheet from the real examples (each project
+varied: name, budget, indicator values, 9–30 indicator rows). Then times, R times each,
+with time.perf_counter, reporting min and median:
+
+  (a) openpyxl.load_workbook(path)                     what openpyxl alone needs to load it
+  (b) openpyxl.load_workbook(path, keep_vba=True)
+  (c) jixiao.workbook.validate.validate_workbook(path)  reading the forms and checking them
+  (d) jixiao.adapters.package_marks.annotate(path, out, findings)   writing the marks
+  (e) jixiao.cli.main(["validate", path, "-o", out, "--json"])      the whole command
+  (f) jixiao.adapters.package_marks.clear(out, out2)
+
+Run from the repository root:  python bench/bench_validate.py [--projects N] [--repeat R]
+--cprofile prints the top functions of one validate_workbook run (cProfile, cumulative).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import copy
+import cProfile
+import io
+import json
+import os
+import platform
+import pstats
+import statistics
+import sys
+import tempfile
+import time
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+
+from jixiao import cli
+from jixiao.adapters import package_marks
+from jixiao.adapters.openpyxl_forms import fill_workbook
+from jixiao.findings import Finding
+from jixiao.form import SelfEvalForm
+from jixiao.interchange import form_from_data
+from jixiao.workbook.validate import validate_workbook
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+UNIT, YEAR = "石峰区工商业联合会", 2020
+MAX_ROWS = 30
+
+
+# ---- building the workbook (not timed) ------------------------------------------------
+
+
+def basic_table() -> dict[str, Any]:
+    """A filled 部门整体支出绩效评价基础数据表 (forms.md section 2; tests/test_checks.py)."""
+    return {
+        "表类型": "部门整体支出绩效评价基础数据表", "单位名称": UNIT, "年度": YEAR,
+        "人员": {"编制数": 12, "实际在职人数": 11, "控制率": 11 / 12},
+        "经费": [
+            {"名称": "三公经费", "上年决算数": 1.2, "本年预算数": 1.5, "本年决算数": 1.1},
+            {"名称": "公务用车购置和维护经费", "上级": "三公经费", "上年决算数": 0.8, "本年预算数": 1.0, "本年决算数": 0.7},
+            {"名称": "出国经费", "上级": "三公经费", "上年决算数": 0, "本年预算数": 0, "本年决算数": 0},
+            {"名称": "公务接待", "上级": "三公经费", "上年决算数": 0.4, "本年预算数": 0.5, "本年决算数": 0.4},
+            {"名称": "公用经费", "上年决算数": 20.87, "本年预算数": 21.5, "本年决算数": 22.04},
+            {"名称": "办公费", "上级": "公用经费", "上年决算数": 2.86, "本年预算数": 3.0, "本年决算数": 2.64},
+        ],
+        "楼堂馆所": [{"名称": "无", "批复规模": 0, "实际规模": 0, "预算投资": 0, "实际投资": 0}],
+        "厉行节约保障措施": "严格执行中央八项规定，压减一般性支出",
+    }  # fmt: skip
+
+
+def _points(n: int, total: int = 90) -> list[int]:
+    """n whole-number weights adding up to total."""
+    base, extra = divmod(total, n)
+    return [base + (1 if k < extra else 0) for k in range(n)]
+
+
+def project_data(seed: dict[str, Any], i: int, n_projects: int) -> dict[str, Any]:
+    """Project i (1-based): the Shifeng example with its own name, budget and 9–30 rows."""
+    data = copy.deepcopy(seed)
+    data["项目名称"] = f"{seed['项目名称']}（第{i}批）"
+    budget = data["预算执行"]
+    full = 10.0 + 2.5 * i
+    executed = full if i % 4 else round(full * 0.92, 2)  # every 4th project under-spent
+    rate = executed / full
+    budget.update(全年预算数=full, 全年执行数=executed, 执行率=rate, 得分=round(10 * rate, 2))
+    budget["资金来源"] = [{"名称": "当年财政拨款", "全年预算数": full, "全年执行数": executed}]
+
+    rows = seed["绩效指标"]
+    span = max(1, n_projects - 1)
+    n_rows = min(MAX_ROWS, len(rows) + (MAX_ROWS - len(rows)) * (i - 1) // span)
+    indicators = []
+    for k in range(n_rows):
+        row = copy.deepcopy(rows[k % len(rows)])
+        rep = k // len(rows)
+        if rep:
+            row["三级指标"] = f"{row['三级指标']}（{rep + 1}）"
+        if row["三级指标"].startswith("拨付协会发展经费"):
+            want = 2 + (i + k) % 3
+            got = want if (i + k) % 5 else want - 1  # some shortfalls
+            row["指标值"], row["实际完成值"] = f"{want}个", f"{got}个"
+        elif row["三级指标"].startswith("协会经费"):
+            row["指标值"] = row["实际完成值"] = f"{5 + i % 3}万元/个"
+        elif row["三级指标"].startswith("协会"):
+            row["指标值"] = f"{95 + i % 4}%"
+        indicators.append(row)
+    for row, pts in zip(indicators, _points(n_rows), strict=True):
+        row["分值"] = pts
+        row["得分"] = pts if "偏差原因" not in row else pts - 1
+    data["绩效指标"] = indicators
+    score = budget["得分"] + sum(r["得分"] for r in indicators)
+    data["总分"] = {"分值": 100, "得分": round(score, 2)}
+    data["等级"] = "优" if score >= 90 else "良"
+    return data
+
+
+def build_workbook(path: Path, n_projects: int) -> int:
+    """The filled unit workbook at path; returns the number of indicator rows."""
+    quiet = io.StringIO()
+    with contextlib.redirect_stdout(quiet):
+        argv = ["new", "--type", "单位", "--unit", UNIT, "--year", str(YEAR)]
+        rc = cli.main([*argv, "--projects", str(n_projects), "-o", str(path)])
+    if rc != 0:
+        sys.exit(f"jixiao new failed ({rc})")
+    whole = json.loads((EXAMPLES / "shifeng-2020-whole.json").read_text(encoding="utf-8"))
+    seed = json.loads((EXAMPLES / "shifeng-2020-project.json").read_text(encoding="utf-8"))
+    sheets: list[tuple[str, dict[str, Any]]] = [
+        ("整体支出表", whole),
+        ("基础数据表", basic_table()),
+    ]
+    sheets += [(f"项目{i}", project_data(seed, i, n_projects)) for i in range(1, n_projects + 1)]
+    rows = 0
+    for sheet, data in sheets:
+        form = form_from_data(data, f"{sheet}.json")
+        if isinstance(form, SelfEvalForm):
+            rows += len(data["绩效指标"])
+        fill_workbook(form, path, path, sheet=sheet)
+    return rows
+
+
+# ---- timing -----------------------------------------------------------------------------
+
+
+def timed(fn: Callable[[], Any], repeat: int) -> list[float]:
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return times
+
+
+def cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def quiet_validate(path: Path, out: Path) -> None:
+    with open(os.devnull, "w", encoding="utf-8") as null, contextlib.redirect_stdout(null):
+        rc = cli.main(["validate", str(path), "-o", str(out), "--json"])
+    if rc not in (0, 1):  # 1: findings of severity 错误
+        sys.exit(f"jixiao validate failed ({rc})")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--projects", type=int, default=20, help="项目表数（默认 20）")
+    parser.add_argument("--repeat", type=int, default=3, help="每项重复次数（默认 3）")
+    parser.add_argument(
+        "--cprofile", action="store_true", help="再剖析一次 validate_workbook（cProfile）"
+    )
+    args = parser.parse_args(argv)
+    warnings.simplefilter("ignore")  # openpyxl: data validation extensions it drops
+
+    print(
+        f"机器：{platform.system()} {platform.release()} {platform.machine()}，"
+        f"{platform.python_implementation()} {platform.python_version()}，"
+        f"CPU {cpu_model()}，{os.cpu_count()} 核（单进程单线程）"
+    )
+    with tempfile.TemporaryDirectory(prefix="bench_validate_") as tmp:
+        path = Path(tmp, "unit.xlsm")
+        out, out2 = Path(tmp, "unit_校验.xlsm"), Path(tmp, "unit_已清除.xlsm")
+        t0 = time.perf_counter()
+        rows = build_workbook(path, args.projects)
+        build_s = time.perf_counter() - t0
+
+        wb = openpyxl.load_workbook(path)
+        n_sheets = len(wb.sheetnames)
+        report = validate_workbook(path)
+        findings: list[Finding] = report.findings
+        package_marks.annotate(path, out, findings)
+        by_sev: dict[str, int] = {}
+        for f in findings:
+            by_sev[str(f.severity)] = by_sev.get(str(f.severity), 0) + 1
+        print(
+            f"工作簿：{path.stat().st_size} 字节，{n_sheets} 张工作表"
+            f"（{args.projects} 张项目表），校验 {len(report.forms)} 张表，"
+            f"{rows} 个指标行，{len(findings)} 条问题"
+            f"（{'、'.join(f'{k} {v}' for k, v in sorted(by_sev.items()))}）；"
+            f"带标记的副本 {out.stat().st_size} 字节"
+        )
+        print(f"建表（不计时）：{build_s:.1f} s；每项重复 {args.repeat} 次\n")
+
+        cases: list[tuple[str, Callable[[], Any]]] = [
+            ("(a) openpyxl.load_workbook", lambda: openpyxl.load_workbook(path)),
+            (
+                "(b) load_workbook keep_vba=True",
+                lambda: openpyxl.load_workbook(path, keep_vba=True).vba_archive.close(),
+            ),
+            ("(c) validate_workbook", lambda: validate_workbook(path)),
+            ("(d) package_marks.annotate", lambda: package_marks.annotate(path, out, findings)),
+            ("(e) jixiao validate --json", lambda: quiet_validate(path, out)),
+            ("(f) package_marks.clear", lambda: package_marks.clear(out, out2)),
+        ]
+        results: dict[str, tuple[float, float]] = {}
+        print(f"{'步骤':<34}{'最小 s':>10}{'中位 s':>10}")
+        for name, fn in cases:
+            times = timed(fn, args.repeat)
+            results[name[:3]] = (min(times), statistics.median(times))
+            print(f"{name:<36}{min(times):>10.3f}{statistics.median(times):>10.3f}")
+        a, e = results["(a)"], results["(e)"]
+        print(
+            f"\n(e)/(a)：最小值之比 {e[0] / a[0]:.2f}，中位数之比 {e[1] / a[1]:.2f}"
+            f"；(c)/(a)：{results['(c)'][0] / a[0]:.2f}（最小值）"
+        )
+
+        if args.cprofile:
+            prof = cProfile.Profile()
+            prof.enable()
+            validate_workbook(path)
+            prof.disable()
+            print("\ncProfile：validate_workbook 一次（按累计时间，前 30 项）")
+            pstats.Stats(prof, stream=sys.stdout).sort_stats("cumulative").print_stats(30)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
