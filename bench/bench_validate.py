@@ -26,12 +26,15 @@ import io
 import json
 import os
 import platform
+import posixpath
 import pstats
+import re
 import statistics
 import sys
 import tempfile
 import time
 import warnings
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -117,14 +120,52 @@ def project_data(seed: dict[str, Any], i: int, n_projects: int) -> dict[str, Any
     return data
 
 
-def build_workbook(path: Path, n_projects: int) -> int:
-    """The filled unit workbook at path; returns the number of indicator rows."""
+def restore_lost_parts(pristine: Path, path: Path) -> list[str]:
+    """Put back the parts a fill lost, copied from the workbook as ``jixiao new`` wrote it.
+
+    openpyxl 3.1 (writer/excel.py, ``_merge_vba``) keeps a .xlsm's VML drawings only if they
+    match ``vmlDrawing\\d\\.vml``, one digit: saving a unit workbook with keep_vba drops
+    vmlDrawing10.vml and up (the 校验/清除标记/新增项目 buttons of the 10th sheet on) but keeps
+    the sheets' relationships to them. package_marks then fails with KeyError on them.
+    Returns the names put back.
+    """
+    with zipfile.ZipFile(path) as z:
+        have = {i.filename: z.read(i) for i in z.infolist()}
+        infos = z.infolist()
+    targets = set()
+    for name, data in have.items():
+        if name.endswith(".rels"):
+            for t in re.findall(rb'Target="([^"]+)"', data):
+                base = posixpath.dirname(posixpath.dirname(name))
+                target = t.decode()
+                full = (
+                    target.lstrip("/") if target.startswith("/") else posixpath.join(base, target)
+                )
+                targets.add(posixpath.normpath(full))
+    with zipfile.ZipFile(pristine) as z:
+        lost = [n for n in z.namelist() if n in targets and n not in have]
+        extra = {n: z.read(n) for n in lost}
+    if lost:
+        tmp = path.with_suffix(".tmp")
+        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as z:
+            for info in infos:
+                z.writestr(info, have[info.filename])
+            for name, data in extra.items():
+                z.writestr(name, data)
+        os.replace(tmp, path)
+    return lost
+
+
+def build_workbook(path: Path, n_projects: int) -> tuple[int, list[str]]:
+    """The filled unit workbook at path: its indicator rows and the parts put back."""
     quiet = io.StringIO()
     with contextlib.redirect_stdout(quiet):
         argv = ["new", "--type", "单位", "--unit", UNIT, "--year", str(YEAR)]
         rc = cli.main([*argv, "--projects", str(n_projects), "-o", str(path)])
     if rc != 0:
         sys.exit(f"jixiao new failed ({rc})")
+    pristine = path.with_name("new_" + path.name)
+    pristine.write_bytes(path.read_bytes())
     whole = json.loads((EXAMPLES / "shifeng-2020-whole.json").read_text(encoding="utf-8"))
     seed = json.loads((EXAMPLES / "shifeng-2020-project.json").read_text(encoding="utf-8"))
     sheets: list[tuple[str, dict[str, Any]]] = [
@@ -138,7 +179,9 @@ def build_workbook(path: Path, n_projects: int) -> int:
         if isinstance(form, SelfEvalForm):
             rows += len(data["绩效指标"])
         fill_workbook(form, path, path, sheet=sheet)
-    return rows
+    lost = restore_lost_parts(pristine, path)
+    pristine.unlink()
+    return rows, lost
 
 
 # ---- timing -----------------------------------------------------------------------------
@@ -190,8 +233,13 @@ def main(argv: list[str] | None = None) -> int:
         path = Path(tmp, "unit.xlsm")
         out, out2 = Path(tmp, "unit_校验.xlsm"), Path(tmp, "unit_已清除.xlsm")
         t0 = time.perf_counter()
-        rows = build_workbook(path, args.projects)
+        rows, lost = build_workbook(path, args.projects)
         build_s = time.perf_counter() - t0
+        if lost:
+            print(
+                f"注意：fill_workbook（openpyxl keep_vba 保存）丢失了 {len(lost)} 个部件"
+                f"（{lost[0]} 等），已从新建的工作簿原样补回"
+            )
 
         wb = openpyxl.load_workbook(path)
         n_sheets = len(wb.sheetnames)

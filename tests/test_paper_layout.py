@@ -22,8 +22,9 @@ from support import codes_at, findings_for, load_example
 from jixiao.adapters.paper_layout import find_form_sheets, read_paper_form, read_paper_sheet
 from jixiao.engine import check_form
 from jixiao.errors import InputError
+from jixiao.form import SelfEvalForm
 from jixiao.interchange import SCHEMA, form_from_data
-from jixiao.layout import PROJECT, WHOLE, Cell
+from jixiao.layout import PROJECT, SICHUAN, WHOLE, Cell
 from jixiao.profile import load_profile
 
 
@@ -382,19 +383,21 @@ def test_cell_map_spot_checks(tmp_path: Path) -> None:
     v = Variant(row0=5, col0=2, merge_levels=True, spaced=True, wan=True, year="title")
     ws, _example, _expected = build(tmp_path, "shifeng-2020-whole.json", v)
     data, cells = read_paper_sheet(ws, "石峰.xlsx")
-    # Title B5, header line B6 (单位名称 C6), budget header B7, total row 8.
+    # B5 title, row 6 "单位：万元", B7/C7 单位名称, budget header row 8, total row 9.
     assert cells["年度"].address == "B5" and data["年度"] == 2020
-    assert cells["单位名称"].address == "C6"
-    assert cells["预算执行.全年执行数"].address == "G8"
-    assert cells["预算执行.资金来源[当年财政拨款].全年预算数"].address == "F9"
-    # Goals header row 12, values row 13; indicator header row 14, first indicator row 15.
-    assert cells["年度总体目标.实际完成情况"].address == "G13"
-    assert cells["绩效指标[1].三级指标"].address == "E15"
-    # Indicator 3 sits in a merged 产出指标/数量指标 block: its 一级 is read from C15.
-    assert cells["绩效指标[3].一级指标"].address == "C15"
-    assert cells["绩效指标[3].实际完成值"].address == "G17"
+    assert cells["单位名称"].address == "C7"
+    assert cells["预算执行.全年执行数"].address == "G9"
+    assert cells["预算执行.资金来源[当年财政拨款].全年预算数"].address == "F10"
+    # Goals labels row 13, values row 14; indicator header row 15, first indicator row 16.
+    assert cells["年度总体目标.实际完成情况"].address == "G14"
+    assert cells["绩效指标[1].三级指标"].address == "E16"
+    # Indicator 3 sits in a merged 产出指标/数量指标 block: its 一级 is read from C16.
+    assert cells["绩效指标[3].一级指标"].address == "C16"
     assert data["绩效指标"][2]["一级指标"] == "产出指标"
-    assert cells["总分.得分"].address == "I28"
+    assert cells["绩效指标[3].实际完成值"].address == "G18"
+    assert cells["绩效指标[产出指标].分值"].address == "H16"
+    assert cells["总分.得分"].address == "I29"
+    assert cells["等级"].address == "C30" and data["等级"] == "优"
 
 
 def test_no_form_raises_naming_the_sheet(tmp_path: Path) -> None:
@@ -469,17 +472,20 @@ def test_two_row_header_and_inline_labels() -> None:
     ws["A2"] = "单位名称：某区工商联"
     ws["D2"] = "年度：2024"
     ws.append([])
-    # Two-row header: 一级/二级/三级 merged down over both rows, values split below.
-    ws.append(
-        ["一级指标", "二级指标", "三级指标", "年度指标值", None, "实际完成值", "权重", "得分"]
-    )
-    ws.append([None, None, None, "指标性质", "指标值", "完成值", None, None])
-    for col in "ABCGH":
+    # Two-row header: 年度指标值 spans 指标性质/指标值/度量单位; the rest merged down.
+    ws.append(["一级指标", "二级指标", "三级指标", "年度指标值", None, None, "实际完成值", "权重"])
+    ws.append([None, None, None, "指标性质", "指标值", "度量单位", None, None, None])
+    ws["I4"] = "得分"
+    ws.merge_cells("D4:F4")
+    for col in "ABCGHI":
         ws.merge_cells(f"{col}4:{col}5")
-    ws.append(["产出指标", "数量指标", "培训企业", "≥", 20, 25, 100, 100])
+    ws.append(["产出指标", "数量指标", "培训企业", "≥", 20, "家", 25, 100, 100])
     data, cells = read_paper_sheet(ws, "x.xlsx")
     assert data["单位名称"] == "某区工商联" and cells["单位名称"].address == "A2"
     assert data["年度"] == 2024
     ind = data["绩效指标"][0]
-    assert ind["指标性质"] == "≥" and ind["指标值"] == 20 and ind["实际完成值"] == 25
+    assert ind["指标性质"] == "≥" and ind["指标值"] == 20 and ind["度量单位"] == "家"
+    assert ind["实际完成值"] == 25 and ind["得分"] == 100
     assert get_column_letter(cells["绩效指标[1].指标值"].col) == "E"
+    form = read_paper_form(ws, "x.xlsx")
+    assert isinstance(form, SelfEvalForm) and form.layout == SICHUAN

@@ -196,3 +196,26 @@ def test_default_output_name_and_no_overwrite_of_the_input(tmp_path, capsys):
     assert (tmp_path / "book_校验.xlsm").exists()
     assert main(["validate", str(book), "-o", str(book)]) == 2
     assert "--in-place" in capsys.readouterr().err
+
+
+# ---- workbooks not made from our templates -----------------------------------------------
+
+
+@pytest.mark.parametrize("case", range(8), ids=lambda k: f"case{k}")
+def test_hand_made_paper_layout_workbook_validates_like_its_json(case, tmp_path, capsys):
+    from test_paper_layout import CASES, build
+
+    name, variant = CASES[case]
+    _, _, cells = build(tmp_path, name, variant)  # saved as tmp_path/<example>.xlsx
+    book = tmp_path / f"{Path(name).stem}.xlsx"
+    original = parts(book)
+    out = tmp_path / "marked.xlsx"
+    _, report = run_json(["validate", str(book), "-o", str(out)], capsys)
+    found = {(f["code"], f["field"]) for f in report["findings"]}
+    assert found == EXPECTED[name]
+    for f in report["findings"]:
+        assert f["sheet"] == "自评表"  # the user's sheet, not our template's
+        if f["field"] in cells:
+            assert f["cell"] == cells[f["field"]].address
+    main(["clear", str(out), "-o", str(tmp_path / "cleared.xlsx")])
+    assert parts(tmp_path / "cleared.xlsx") == original

@@ -386,9 +386,7 @@ def _add_notes(pkg: Package, part: str, notes: list[Note]) -> None:
         xml = pkg.text(part)
         pkg.put(
             part,
-            _insert_before_first(
-                xml, AFTER_LEGACY, f'<legacyDrawing r:id="{rid}"/>', "</worksheet>"
-            ),
+            _insert_before_first(xml, AFTER_LEGACY, _legacy_drawing(rid), "</worksheet>"),
         )
         _content_type(pkg, VML_DEFAULT)
     vml = pkg.data[vml_part].decode("utf-8", errors="replace")
@@ -407,6 +405,11 @@ def _add_notes(pkg: Package, part: str, notes: list[Note]) -> None:
             f"<x:AutoFill>False</x:AutoFill><x:Row>{row - 1}</x:Row><x:Column>{col - 1}</x:Column></x:ClientData></v:shape>"
         )
     pkg.put(vml_part, vml.replace("</xml>", f"<!--jixiao-->{shapes}<!--/jixiao--></xml>"))
+
+
+def _legacy_drawing(rid: str) -> str:
+    # Declares its own prefix: sheets written by other tools may not declare r: at the root.
+    return f'<legacyDrawing xmlns:r="{REL_BASE}" r:id="{rid}"/>'
 
 
 def _clear(pkg: Package) -> None:
@@ -435,7 +438,7 @@ def _clear(pkg: Package) -> None:
         for rid, _, target in _relationships(pkg, part):
             if rid.startswith(REL_PREFIX):
                 pkg.remove(target)
-                cleaned = re.sub(rf'<legacyDrawing r:id="{rid}"/>', "", cleaned)
+                cleaned = cleaned.replace(_legacy_drawing(rid), "")
                 _content_type_remove(pkg, _override(target, CT_COMMENTS))
         if cleaned != xml:
             pkg.put(part, cleaned)

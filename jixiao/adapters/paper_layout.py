@@ -85,7 +85,7 @@ _SCORE = ("得分", "自评得分", "实际得分", "评分", "自评分")
 INDICATOR_LABELS: dict[str, tuple[str, ...]] = {
     "一级指标": ("一级指标",),
     "二级指标": ("二级指标",),
-    "三级指标": ("三级指标", "三级指标名称", "指标内容"),
+    "三级指标": ("三级指标", "三级指标名称", "指标名称", "指标内容"),
     "指标性质": ("指标性质",),
     "指标值": (
         "年度指标值", "指标值", "目标值", "年度目标值", "全年指标值", "预期指标值",
@@ -677,14 +677,27 @@ def find_indicator_header(g: _Grid) -> tuple[int, int, dict[str, int]] | None:
         if "三级指标" not in cols or not {"指标值", "实际完成值"} & cols.keys():
             continue
         first = last = r
-        for other in (r - 1, r + 1):
-            if other < 1:
-                continue
-            for name, c in g.row_labels(other, INDICATOR_LABELS).items():
-                if name in cols or c in cols.values() or (r, c) in g.values:
-                    continue
+        # Headings anchored in the row above (merged down over this row) fill empty columns.
+        if r > 1:
+            for name, c in g.row_labels(r - 1, INDICATOR_LABELS).items():
+                if name not in cols and c not in cols.values() and (r, c) not in g.values:
+                    cols[name] = c
+                    first = r - 1
+        # Sub-headings in the row below replace a heading merged across their columns
+        # ("年度指标值" over 指标性质 | 指标值 | 度量单位) and fill empty columns.
+        below = g.row_labels(r + 1, INDICATOR_LABELS)
+        spans = {name: g.span.get((r, c), (r, c, r, c)) for name, c in cols.items()}
+        for name, c in below.items():
+            over = [n for n, sp in spans.items() if sp[1] <= c <= sp[3] and sp[3] > sp[1]]
+            if over:
+                for n in over:
+                    if cols.get(n) is not None and n not in below:
+                        del cols[n]
                 cols[name] = c
-                first, last = min(first, other), max(last, other)
+                last = r + 1
+            elif name not in cols and (r, c) not in g.values and (r, c) not in g.anchor:
+                cols[name] = c
+                last = r + 1
         return first, last, dict(sorted(cols.items(), key=lambda kv: kv[1]))
     return None
 

@@ -288,7 +288,7 @@ def _other_message(data: bytes, path: Path) -> str:
             return f"这是单个网页文件（.mht）{_bracketed(_renamed(suffix))}，不是 Excel 工作簿：{_RESAVE}"
         if low.startswith("<?xml") or low.startswith("<"):
             return f"这是 XML 文本文件{_bracketed(_renamed(suffix))}，不是 Excel 工作簿：{_RESAVE}"
-        kind = "CSV 文本" if ("," in text or "\t" in text) else "文本"
+        kind = " CSV 文本" if ("," in text or "\t" in text) else "文本"
         return f"这是{kind}文件{_bracketed(_renamed(suffix))}，不是 Excel 工作簿：{_RESAVE}"
     if path.name.startswith("~$"):
         return (
@@ -403,7 +403,7 @@ def _check_package(zf: zipfile.ZipFile, shown: str, suffix: str) -> None:
             shown,
             f"工作簿解压后{size}，超过 jixiao 能处理的上限（{MAX_UNPACKED_BYTES // _MB} MB、"
             f"{MAX_MEMBERS} 个部分），可能已损坏或是恶意构造的文件：请在 Excel 或 WPS 中打开检查，"
-            f"{_TRIM_HINT}",
+            "删除多余的工作表、图片和空白行列后另存再试",
         )
     if "[Content_Types].xml" not in names:
         raise _fail(shown, _missing_part_message("[Content_Types].xml", zf))
@@ -518,12 +518,12 @@ def _member_named_in(text: str, zf: zipfile.ZipFile) -> str | None:
 
 
 def _describe_part(part: str, zf: zipfile.ZipFile) -> tuple[str, str | None]:
-    """(" 工作表“项目支出表”（xl/worksheets/sheet1.xml）", where) for a message."""
+    """("样式（xl/styles.xml）", None) or (" xl/worksheets/sheet1.xml ", "工作表“x”")."""
     if part in _PART_NAMES:
         return f"{_PART_NAMES[part]}（{part}）", None
     sheet = _sheet_names(zf).get(part)
-    if sheet is not None:
-        return f"工作表“{sheet}”（{part}）", f"工作表“{sheet}”"
+    if sheet is not None:  # the sheet goes before the message: "文件 a.xlsx，工作表“x”：…"
+        return f" {part} ", f"工作表“{sheet}”"
     return f" {part} ", None
 
 

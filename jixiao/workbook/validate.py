@@ -15,12 +15,13 @@ from openpyxl.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..adapters.openpyxl_forms import read_sheet
+from ..adapters.paper_layout import read_paper_form
 from ..engine import check_form, check_set
 from ..errors import InputError
 from ..findings import Finding
 from ..form import BasicDataForm, CellState, Form, SelfEvalForm, build_form, is_blank
 from ..interchange import validate as validate_schema
-from ..layout import SheetLayout, is_computed
+from ..layout import is_computed
 from ..profile import Profile, load_profile
 
 SKIPPED_SHEETS = frozenset({"设置", "xlwings.conf", "校验结果", "jixiao校验结果"})
@@ -72,7 +73,10 @@ def read_forms(path: Path) -> tuple[list[Form], list[tuple[str, str]]]:
                     cached = _open(path, data_only=True)
                 form.cell_states = _cell_states(ws, cached[ws.title], form)
             else:
-                form = _paper_form(ws, source)
+                # A sheet laid out like the paper form: formulas count by their results.
+                if cached is None:
+                    cached = _open(path, data_only=True)
+                form = read_paper_form(cached[ws.title], source)
         except InputError as e:
             skipped.append((ws.title, e.detail))
             continue
@@ -102,18 +106,6 @@ def is_blank_form(form: Form) -> bool:
         rows = [v for r in form.rows for k, v in r.items() if k not in ("名称", "上级")]
         return all(is_blank(v) for v in (*rows, *form.staff.values()))
     return False
-
-
-def _paper_form(ws: Worksheet, source: str) -> Form:
-    from ..adapters.paper_layout import read_paper_sheet
-
-    data, cells = read_paper_sheet(ws, source)
-    validate_schema(data, source)
-    form = build_form(data, source)
-    if form.sheet_layout is not None:
-        form.sheet_layout = SheetLayout(form.form_type, form.sheet_layout.layout, ws.title, {}, {})
-    form.cells.update(cells)
-    return form
 
 
 def _cell_states(ws: Worksheet, values: Worksheet, form: Form) -> dict[str, CellState]:

@@ -116,7 +116,7 @@ EXPECTATIONS: dict[str, dict[str, Any]] = {
     "legacy.xls": _bad("a real Excel 97-2003 workbook (LibreOffice)", "另存为 .xlsx"),
     "legacy-renamed.xlsx": _bad("the .xls renamed .xlsx", "另存为 .xlsx", "扩展名"),
     "legacy-renamed.xlsm": _bad("the .xls renamed .xlsm", "另存为 .xlsx", "扩展名"),
-    "legacy-word.xlsx": _bad("a Word 97-2003 .doc renamed .xlsx", "Word"),
+    "legacy-truncated.xls": _bad("the first 4 KB of the .xls (OLE header, no streams)", "另存为"),
     "encrypted.xlsx": _bad("password-protected workbook (msoffcrypto-tool, 1234)", "取消密码"),
     "encrypted.xlsm": _bad("password-protected filled .xlsm (msoffcrypto-tool, 1234)", "取消密码"),
     # -- text renamed
@@ -130,7 +130,7 @@ EXPECTATIONS: dict[str, dict[str, Any]] = {
     # -- zips that are not workbooks
     "ods-renamed.xlsx": _bad("a real OpenDocument spreadsheet renamed .xlsx", "OpenDocument 表格"),
     "real.ods": _bad("a real OpenDocument spreadsheet", "另存为 Excel 工作簿"),
-    "docx-renamed.xlsx": _bad("a real Word .docx renamed .xlsx", "Word 文档"),
+    "docx-renamed.xlsx": _bad("a minimal valid Word .docx renamed .xlsx", "Word 文档"),
     "zip-not-workbook.xlsx": _bad("a zip of a text file and a CSV", "压缩包"),
     "xlsb-skeleton.xlsx": _bad("a zip laid out like .xlsb (xl/workbook.bin)", ".xlsb"),
     "zip-bomb.xlsx": _bad(
@@ -314,6 +314,35 @@ def _spreadsheetml(rows: list[list[str]]) -> str:
     )
 
 
+def _docx(text: str) -> bytes:
+    """A minimal valid WordprocessingML package (LibreOffice here has no Writer)."""
+    pkg = "http://schemas.openxmlformats.org/package/2006"
+    doc = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"
+    main = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr(
+            "[Content_Types].xml",
+            f'<?xml version="1.0" encoding="UTF-8"?><Types xmlns="{pkg}/content-types">'
+            '<Default Extension="rels" '
+            'ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            '<Default Extension="xml" ContentType="application/xml"/>'
+            '<Override PartName="/word/document.xml" ContentType="application/'
+            'vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>',
+        )
+        z.writestr(
+            "_rels/.rels",
+            f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{pkg}/relationships">'
+            f'<Relationship Id="rId1" Type="{doc}" Target="word/document.xml"/></Relationships>',
+        )
+        z.writestr(
+            "word/document.xml",
+            f'<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="{main}"><w:body>'
+            f"<w:p><w:r><w:t>{text}</w:t></w:r></w:p></w:body></w:document>",
+        )
+    return buf.getvalue()
+
+
 _PDF = (
     b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
     b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
@@ -433,6 +462,7 @@ def build(dest: Path = HERE) -> list[str]:
             )
             z.writestr("xl/workbook.bin", b"\x83\x01\x00\x80\x01\x00")
         put("xlsb-skeleton.xlsx", buf.getvalue())
+        put("docx-renamed.xlsx", _docx("关于报送项目支出绩效自评表的说明：自评表另附。"))
         _zip_bomb(dest / "zip-bomb.xlsx")
 
         # -- valid zip, broken parts
@@ -459,24 +489,19 @@ def build(dest: Path = HERE) -> list[str]:
         try:
             lo = tmp / "lo"
             lo.mkdir()
-            text = tmp / "letter.txt"
-            text.write_text("关于报送项目支出绩效自评表的说明\n自评表另附。\n", "utf-8")
             _soffice([plain], "xls", lo)
             _soffice([plain], "ods", lo)
-            _soffice([text], "docx", lo)
-            _soffice([text], "doc", lo)
             shutil.copyfile(lo / "plain.xls", dest / "legacy.xls")
             shutil.copyfile(lo / "plain.xls", dest / "legacy-renamed.xlsx")
             shutil.copyfile(lo / "plain.xls", dest / "legacy-renamed.xlsm")
             shutil.copyfile(lo / "plain.ods", dest / "real.ods")
             shutil.copyfile(lo / "plain.ods", dest / "ods-renamed.xlsx")
-            shutil.copyfile(lo / "letter.docx", dest / "docx-renamed.xlsx")
-            shutil.copyfile(lo / "letter.doc", dest / "legacy-word.xlsx")
+            put("legacy-truncated.xls", (lo / "plain.xls").read_bytes()[:4096])
         except (OSError, subprocess.SubprocessError) as e:
             print(f"LibreOffice unavailable ({e}): keeping the committed .xls/.ods/.docx/.doc")
             skipped += [
                 "legacy.xls", "legacy-renamed.xlsx", "legacy-renamed.xlsm", "real.ods",
-                "ods-renamed.xlsx", "docx-renamed.xlsx", "legacy-word.xlsx",
+                "ods-renamed.xlsx", "legacy-truncated.xls",
             ]  # fmt: skip
 
         # -- encrypted
