@@ -308,8 +308,8 @@ def _validate(args: argparse.Namespace) -> int:
     from .workbook.validate import validate_workbook
 
     profile = load_profile(args.profile)
+    report = validate_workbook(args.workbook, profile)  # what is wrong with the input comes first
     out = _output(args, "校验")
-    report = validate_workbook(args.workbook, profile)
     annotate(args.workbook, out, report.findings)
     if args.json:
         obj = _report_object_for(str(args.workbook), report.findings)
@@ -330,11 +330,10 @@ def _validate(args: argparse.Namespace) -> int:
 
 def _clear(args: argparse.Namespace) -> int:
     from .adapters.package_marks import clear
-
-    out = _output(args, "已清除")
     from .adapters.xlsx_file import open_workbook
 
     open_workbook(args.workbook)  # a clear message for anything that is not a workbook
+    out = _output(args, "已清除")
     clear(args.workbook, out)
     print(f"已清除校验标记：{out}")
     return EXIT_OK

@@ -24,6 +24,7 @@ well-formedness here first.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import re
@@ -34,7 +35,7 @@ import zlib
 from pathlib import Path, PurePosixPath
 from xml.etree import ElementTree
 
-from openpyxl import load_workbook
+from openpyxl.reader.excel import ExcelReader
 from openpyxl.workbook.workbook import Workbook
 
 from ..errors import InputError
@@ -72,14 +73,22 @@ _PART_NAMES = {
     "docProps/custom.xml": "自定义文档属性",
 }
 _FIRST_PARTS = tuple(_PART_NAMES)
+_TRIM_HINT = "请删除多余的工作表、图片和空白行列后另存再试"
 
 
-def open_workbook(path: Path, *, keep_vba: bool | None = None, read_only: bool = False) -> Workbook:
+def open_workbook(
+    path: Path,
+    *,
+    keep_vba: bool | None = None,
+    read_only: bool = False,
+    data_only: bool = False,
+) -> Workbook:
     """Load ``path`` with openpyxl; any problem becomes one Chinese :class:`InputError`.
 
-    ``keep_vba`` defaults to True for .xlsm and .xltm files. The content decides what the
-    file is, not the extension: a real workbook named .xls still opens, an .xls renamed
-    .xlsx is refused as an .xls.
+    ``keep_vba`` defaults to True for .xlsm and .xltm files; ``read_only`` and
+    ``data_only`` (formulas' cached results instead of the formulas) are openpyxl's.
+    The content decides what the file is, not the extension: a real workbook named .xls
+    still opens, an .xls renamed .xlsx is refused as an .xls.
     """
     path = Path(path)
     shown = str(path)
@@ -101,14 +110,27 @@ def open_workbook(path: Path, *, keep_vba: bool | None = None, read_only: bool =
             # openpyxl warns about extensions it drops (data validation lists, slicers):
             # nothing a user can act on.
             warnings.simplefilter("ignore")
-            return load_workbook(io.BytesIO(data), read_only=read_only, keep_vba=keep_vba)
+            return _load(data, read_only=read_only, keep_vba=keep_vba, data_only=data_only)
     except MemoryError:
         raise _fail(shown, f"工作簿内容过多，内存不足以读取：{_TRIM_HINT}") from None
     except Exception as e:  # never anything but InputError
         raise _explain_load_error(e, zf, shown) from None
 
 
-_TRIM_HINT = "请删除多余的工作表、图片和空白行列后另存再试"
+def _load(data: bytes, *, read_only: bool, keep_vba: bool, data_only: bool) -> Workbook:
+    """openpyxl's load_workbook, closing the VBA copy it made when the load fails."""
+    reader = ExcelReader(io.BytesIO(data), read_only, keep_vba, data_only)
+    try:
+        reader.read()
+    except BaseException:
+        parser = getattr(reader, "parser", None)
+        for wb in (getattr(reader, "wb", None), getattr(parser, "wb", None)):
+            vba = getattr(wb, "vba_archive", None)
+            if vba is not None:
+                with contextlib.suppress(Exception):
+                    vba.close()
+        raise
+    return reader.wb
 
 
 def _fail(shown: str, message: str, where: str | None = None) -> InputError:

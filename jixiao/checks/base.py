@@ -8,7 +8,7 @@ from typing import Any
 
 from ..assess import BudgetReading, IndicatorReading, readings
 from ..findings import Finding, Severity
-from ..form import BasicDataForm, Form, Indicator, SelfEvalForm, is_blank
+from ..form import MISSING, BasicDataForm, Form, Indicator, SelfEvalForm, is_blank
 from ..layout import Cell
 from ..profile import Profile
 
@@ -104,6 +104,8 @@ def _sheet_of(form: Form) -> str:
 
 
 def _plain(x: Any) -> Any:
+    if x is MISSING:
+        return None  # an absent field has no value to report
     if isinstance(x, float):
         return round(x, 6)
     return x

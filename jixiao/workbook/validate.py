@@ -21,7 +21,7 @@ from ..errors import InputError
 from ..findings import Finding
 from ..form import BasicDataForm, CellState, Form, SelfEvalForm, build_form, is_blank
 from ..interchange import validate as validate_schema
-from ..layout import is_computed
+from ..layout import SHEET_NAMES, is_computed
 from ..profile import Profile, load_profile
 
 SKIPPED_SHEETS = frozenset({"设置", "xlwings.conf", "校验结果", "jixiao校验结果"})
@@ -85,8 +85,15 @@ def read_forms(path: Path) -> tuple[list[Form], list[tuple[str, str]]]:
             continue
         forms.append(form)
     if not forms:
-        why = "；".join(f"“{s}”：{w}" for s, w in skipped) or f"工作表：{'、'.join(wb.sheetnames)}"
-        raise InputError(f"找不到可以校验的自评表（{why}）", file=source)
+        looked = "、".join(f"“{n}”" for n in SHEET_NAMES.values())
+        why = (
+            "；".join(f"“{s}”：{w}" for s, w in skipped)
+            or f"工作簿中的工作表：{'、'.join(wb.sheetnames)}"
+        )
+        raise InputError(
+            f"找不到可以校验的自评表：没有 {looked} 等 jixiao 模板的表，也没有按纸质表样排列的表格（{why}）",
+            file=source,
+        )
     return forms, skipped
 
 

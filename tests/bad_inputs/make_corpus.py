@@ -24,8 +24,9 @@ Two kinds of file:
 
 Cases that are made at test time instead (too large, or not a file): a 50 MB workbook,
 a missing file, a folder, a file locked by another program. Tools used here only: real
-.xls/.ods/.docx/.doc come from LibreOffice (``soffice``), the encrypted workbooks from
-msoffcrypto-tool. Without them the committed files are kept as they are.
+.xls/.ods come from LibreOffice Calc (``soffice``; this machine has no Writer, so the
+.docx is written by hand), the encrypted workbooks from msoffcrypto-tool. Without them
+the committed files are kept as they are.
 """
 
 from __future__ import annotations
@@ -485,7 +486,7 @@ def build(dest: Path = HERE) -> list[str]:
         _rezip(project, dest / "missing-workbook-rels.xlsm", drop=("xl/_rels/workbook.xml.rels",))
         _rezip(plain, dest / "missing-content-types.xlsx", drop=("[Content_Types].xml",))
 
-        # -- legacy and OOXML files made by LibreOffice
+        # -- legacy .xls and .ods made by LibreOffice Calc
         try:
             lo = tmp / "lo"
             lo.mkdir()
@@ -498,7 +499,7 @@ def build(dest: Path = HERE) -> list[str]:
             shutil.copyfile(lo / "plain.ods", dest / "ods-renamed.xlsx")
             put("legacy-truncated.xls", (lo / "plain.xls").read_bytes()[:4096])
         except (OSError, subprocess.SubprocessError) as e:
-            print(f"LibreOffice unavailable ({e}): keeping the committed .xls/.ods/.docx/.doc")
+            print(f"LibreOffice unavailable ({e}): keeping the committed .xls/.ods files")
             skipped += [
                 "legacy.xls", "legacy-renamed.xlsx", "legacy-renamed.xlsm", "real.ods",
                 "ods-renamed.xlsx", "legacy-truncated.xls",
