@@ -16,6 +16,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from ..adapters.openpyxl_forms import read_sheet
 from ..adapters.paper_layout import read_paper_form
+from ..adapters.xlsx_file import open_workbook
 from ..engine import check_form, check_set
 from ..errors import InputError
 from ..findings import Finding
@@ -37,14 +38,8 @@ class BookReport:
 
 
 def _open(path: Path, data_only: bool = False) -> Workbook:
-    if data_only:
-        # The cached results of formulas, for a file open_workbook has already accepted.
-        import openpyxl
-
-        return openpyxl.load_workbook(path, data_only=True)
-    from ..adapters.xlsx_file import open_workbook
-
-    return open_workbook(path, keep_vba=False)
+    # data_only: the cached results of formulas (what Excel last showed).
+    return open_workbook(path, keep_vba=False, data_only=data_only)
 
 
 def is_template_sheet(ws: Worksheet) -> bool:
