@@ -87,6 +87,8 @@ def overwritten_formulas(ctx: Context) -> Iterator[Hit]:
     for path, state in ctx.form.cell_states.items():
         if not state.template_formula or state.formula is not None or state.value in (None, ""):
             continue
+        if state.error:
+            continue  # an error value is Q09's to report
         result = _formula_result(ctx, path)
         if result is None:
             continue

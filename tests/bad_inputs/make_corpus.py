@@ -175,7 +175,10 @@ EXPECTATIONS: dict[str, dict[str, Any]] = {
         absent=(("W02", SHEET, "E7"),),
     ),
     "error-div0.xlsm": _content(
-        "执行率 G7 holds the error value #DIV/0!", [1], findings=(("Q09", SHEET, "G7"),)
+        "执行率 G7 holds the error value #DIV/0!: Q09 only, not also Q08",
+        [1],
+        findings=(("Q09", SHEET, "G7"),),
+        absent=(("Q08", SHEET, "G7"),),
     ),
     "error-na-indicator.xlsm": _content(
         "an indicator 得分 G17 holds the error value #N/A", [1], findings=(("Q09", SHEET, "G17"),)
