@@ -219,3 +219,35 @@ def test_hand_made_paper_layout_workbook_validates_like_its_json(case, tmp_path,
             assert f["cell"] == cells[f["field"]].address
     main(["clear", str(out), "-o", str(tmp_path / "cleared.xlsx")])
     assert parts(tmp_path / "cleared.xlsx") == original
+
+
+def test_unit_workbook_with_many_projects_keeps_every_button_through_fill_and_validate(
+    tmp_path, capsys
+):
+    # openpyxl keeps only vmlDrawing<one digit>.vml on a keep_vba save: sheets 10+ lost their buttons
+    from jixiao.adapters.openpyxl_forms import fill_workbook
+    from jixiao.interchange import read_form
+
+    book = tmp_path / "unit.xlsm"
+    main(
+        [
+            "new",
+            "--type",
+            "单位",
+            "--unit",
+            "石峰区工商业联合会",
+            "--year",
+            "2020",
+            "--projects",
+            "12",
+            "-o",
+            str(book),
+        ]
+    )
+    before = {n for n in parts(book) if n.endswith(".vml")}
+    fill_workbook(read_form(EXAMPLES / "shifeng-2020-project.json"), book, book, sheet="项目12")
+    assert {n for n in parts(book) if n.endswith(".vml")} == before
+    marked, cleared = tmp_path / "m.xlsm", tmp_path / "c.xlsm"
+    assert main(["validate", str(book), "-o", str(marked)]) in (0, 1)
+    assert main(["clear", str(marked), "-o", str(cleared)]) == 0
+    assert parts(cleared) == parts(book)

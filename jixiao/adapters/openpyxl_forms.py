@@ -47,6 +47,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import posixpath
 import re
 import tempfile
 import zipfile
@@ -185,7 +186,7 @@ def _fill(wb: Workbook, form: Form, template: Path, out: Path, sheet: str | None
     filler = _Filler(ws, lay, form.source)
     filler.fill(form.data)
     _store_meta(wb, name, filler.record(_load_meta(wb, name)))
-    _save(wb, out)
+    _save(wb, out, template)
 
 
 def read_workbook_form(
@@ -904,7 +905,7 @@ def _pick_sheet(wb: Workbook, path: Path, sheet: str | None, form_type: str | No
     )
 
 
-def _save(wb: Workbook, out: Path) -> None:
+def _save(wb: Workbook, out: Path, source: Path | None = None) -> None:
     """Save through a temporary file, so a failed save leaves ``out`` as it was."""
     if not out.parent.is_dir():
         raise InputError("输出文件夹不存在", file=str(out))
@@ -912,6 +913,8 @@ def _save(wb: Workbook, out: Path) -> None:
     os.close(fd)
     try:
         wb.save(tmp)
+        if source is not None:
+            _restore_dropped_parts(source, Path(tmp))
         os.replace(tmp, out)
     except OSError as e:
         raise InputError(
@@ -920,6 +923,37 @@ def _save(wb: Workbook, out: Path) -> None:
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)
+
+
+def _restore_dropped_parts(source: Path, saved: Path) -> None:
+    """Put back parts openpyxl dropped although the saved package still points at them.
+
+    openpyxl 3.1 keeps only VML drawings named vmlDrawing<one digit>.vml when it saves
+    with keep_vba, so the buttons of the tenth sheet on would vanish.
+    """
+    with zipfile.ZipFile(source) as z:
+        original = {n: z.read(n) for n in z.namelist()}
+    with zipfile.ZipFile(saved) as z:
+        present = set(z.namelist())
+        targets: set[str] = set()
+        for name in present:
+            if not name.endswith(".rels"):
+                continue
+            folder = posixpath.dirname(posixpath.dirname(name))
+            for target, mode in re.findall(
+                r'Target="([^"]+)"(?:\s+TargetMode="(\w+)")?', z.read(name).decode("utf-8")
+            ):
+                if mode != "External":
+                    targets.add(
+                        target.lstrip("/")
+                        if target.startswith("/")
+                        else posixpath.normpath(posixpath.join(folder, target))
+                    )
+    missing = sorted(t for t in targets if t not in present and t in original)
+    if missing:
+        with zipfile.ZipFile(saved, "a", zipfile.ZIP_DEFLATED) as z:
+            for name in missing:
+                z.writestr(name, original[name])
 
 
 def _meta_chunks(wb: Workbook, sheet: str) -> list[str]:

@@ -334,6 +334,8 @@ def _add_notes(pkg: Package, part: str, notes: list[Note]) -> None:
     rels = _relationships(pkg, part)
     comments_part = next((t for _, ty, t in rels if ty.endswith("/comments")), None)
     vml_part = next((t for _, ty, t in rels if ty.endswith("/vmlDrawing")), None)
+    if any(p is not None and p not in pkg.data for p in (comments_part, vml_part)):
+        return  # the package points at a part it lacks: colour marks only, no notes
     taken: set[str] = set()
     if comments_part is not None:
         taken = set(re.findall(r'<comment ref="([A-Z]+\d+)"', pkg.text(comments_part)))
@@ -429,7 +431,7 @@ def _clear(pkg: Package) -> None:
         for _, rel_type, target in _relationships(pkg, part):
             if rel_type.endswith("/comments"):
                 _clear_comments(pkg, target)
-            elif rel_type.endswith("/vmlDrawing"):
+            elif rel_type.endswith("/vmlDrawing") and target in pkg.data:
                 vml = pkg.data[target].decode("utf-8", errors="replace")
                 pkg.put(
                     target,
