@@ -251,3 +251,32 @@ def test_unit_workbook_with_many_projects_keeps_every_button_through_fill_and_va
     assert main(["validate", str(book), "-o", str(marked)]) in (0, 1)
     assert main(["clear", str(marked), "-o", str(cleared)]) == 0
     assert parts(cleared) == parts(book)
+
+
+def test_error_shown_by_an_intact_formula_is_reported(tmp_path, capsys):
+    # Excel saves each formula's last result; a 执行率 formula showing #DIV/0! is a Q09
+    import re as _re
+
+    data = load_example("zhaohua-2024-p1.json")
+    del data["预算执行"]["执行率"]  # leave the template's formula in G7
+    src = tmp_path / "f.json"
+    src.write_text(json.dumps(data, ensure_ascii=False), "utf-8")
+    book = tmp_path / "book.xlsm"
+    main(["import", str(src), "-o", str(book)])
+    members = parts(book)
+    sheet = "xl/worksheets/sheet1.xml"
+    xml = members[sheet].decode("utf-8")
+    xml, n = _re.subn(
+        r'<c r="G7"([^>]*)><f>(.*?)</f>(<v>.*?</v>|<v\s*/>)?</c>',
+        r'<c r="G7"\1 t="e"><f>\2</f><v>#DIV/0!</v></c>',
+        xml,
+    )
+    assert n == 1
+    members[sheet] = xml.encode("utf-8")
+    with zipfile.ZipFile(book, "w") as z:
+        for name, content in members.items():
+            z.writestr(name, content)
+    _, report = run_json(["validate", str(book), "-o", str(tmp_path / "o.xlsm")], capsys)
+    q09 = [f for f in report["findings"] if f["code"] == "Q09"]
+    assert [(f["cell"], f["value"]) for f in q09] == [("G7", "#DIV/0!")]
+    assert not [f for f in report["findings"] if f["code"] == "Q08"]  # the formula is still there

@@ -50,12 +50,16 @@ def read_forms(path: Path) -> tuple[list[Form], list[tuple[str, str]]]:
     """Every form in the workbook, with its cells and what they hold."""
     source = str(path)
     wb = _open(path)
-    cached: Workbook | None = None
-    forms: list[Form] = []
-    skipped: list[tuple[str, str]] = []
-    for ws in wb.worksheets:
-        if ws.title in SKIPPED_SHEETS or ws.sheet_state != "visible":
-            continue
+    sheets = [
+        ws for ws in wb.worksheets if ws.title not in SKIPPED_SHEETS and ws.sheet_state == "visible"
+    ]
+    # Sheets laid out like the paper form count formulas by their results, and their reader
+    # needs merged cells: a full load of the cached values, only when there are such sheets.
+    full_cache = (
+        _open(path, data_only=True) if any(not is_template_sheet(ws) for ws in sheets) else None
+    )
+    found: list[Form | tuple[str, str]] = []
+    for ws in sheets:
         try:
             if is_template_sheet(ws):
                 data, lay, moved = read_sheet(wb, ws, source)
@@ -64,21 +68,25 @@ def read_forms(path: Path) -> tuple[list[Form], list[tuple[str, str]]]:
                 form.sheet_layout = lay
                 form.cells.update(lay.cells)
                 form.cells.update(moved)
-                if cached is None:
-                    cached = _open(path, data_only=True)
-                form.cell_states = _cell_states(ws, cached[ws.title], form)
             else:
-                # A sheet laid out like the paper form: formulas count by their results.
-                if cached is None:
-                    cached = _open(path, data_only=True)
-                form = read_paper_form(cached[ws.title], source)
+                assert full_cache is not None
+                form = read_paper_form(full_cache[ws.title], source)
         except InputError as e:
-            skipped.append((ws.title, e.detail))
+            found.append((ws.title, e.detail))
             continue
-        if is_blank_form(form):
-            skipped.append((ws.title, "尚未填写"))
-            continue
-        forms.append(form)
+        found.append((ws.title, "尚未填写") if is_blank_form(form) else form)
+    forms = [f for f in found if isinstance(f, Form)]
+    skipped = [f for f in found if isinstance(f, tuple)]
+    template_forms = [
+        f for f in forms if f.sheet_layout and is_template_sheet(wb[f.sheet_layout.sheet])
+    ]
+    if template_forms:
+        cached = _cached_results(
+            path, full_cache, {wb[f.sheet_layout.sheet]: f for f in template_forms}
+        )  # type: ignore[union-attr]
+        for form in template_forms:
+            ws = wb[form.sheet_layout.sheet]  # type: ignore[union-attr]
+            form.cell_states = _cell_states(ws, cached.get(ws.title, {}), form)
     if not forms:
         looked = "、".join(f"“{n}”" for n in SHEET_NAMES.values())
         why = (
@@ -90,6 +98,43 @@ def read_forms(path: Path) -> tuple[list[Form], list[tuple[str, str]]]:
             file=source,
         )
     return forms, skipped
+
+
+def _cached_results(
+    path: Path, full: Workbook | None, sheets: dict[Worksheet, Form]
+) -> dict[str, dict[tuple[int, int], Any]]:
+    """The results Excel last showed for the template sheets' formula cells."""
+    wanted = {
+        ws.title: {
+            (c.row, c.col)
+            for c in form.cells.values()
+            if isinstance(ws.cell(c.row, c.col).value, str)
+            and str(ws.cell(c.row, c.col).value).startswith("=")
+        }
+        for ws, form in sheets.items()
+    }
+    out: dict[str, dict[tuple[int, int], Any]] = {}
+    if full is not None:
+        for title, cells in wanted.items():
+            out[title] = {rc: full[title].cell(*rc).value for rc in cells}
+        return out
+    # A streaming pass reads only what is needed: a second full load would double the time.
+    values = open_workbook(path, keep_vba=False, read_only=True, data_only=True)
+    try:
+        for title, cells in wanted.items():
+            if not cells:
+                continue
+            last = max(r for r, _ in cells)
+            got: dict[tuple[int, int], Any] = {}
+            for row in values[title].iter_rows(min_row=1, max_row=last):
+                for cell in row:
+                    rc = (getattr(cell, "row", None), getattr(cell, "column", None))
+                    if rc in cells:
+                        got[rc] = cell.value  # type: ignore[index]
+            out[title] = got
+    finally:
+        values.close()
+    return out
 
 
 def is_blank_form(form: Form) -> bool:
@@ -110,7 +155,9 @@ def is_blank_form(form: Form) -> bool:
     return False
 
 
-def _cell_states(ws: Worksheet, values: Worksheet, form: Form) -> dict[str, CellState]:
+def _cell_states(
+    ws: Worksheet, cached: dict[tuple[int, int], Any], form: Form
+) -> dict[str, CellState]:
     states: dict[str, CellState] = {}
     for path, cell in form.cells.items():
         c = ws.cell(cell.row, cell.col)
@@ -120,7 +167,7 @@ def _cell_states(ws: Worksheet, values: Worksheet, form: Form) -> dict[str, Cell
         error = raw if c.data_type == "e" and raw in EXCEL_ERRORS else None
         shown = raw
         if formula is not None:
-            shown = values.cell(cell.row, cell.col).value
+            shown = cached.get((cell.row, cell.col))
             if isinstance(shown, str) and shown in EXCEL_ERRORS:
                 error = shown
         if computed or error:
