@@ -181,6 +181,8 @@ def build_workbook(path: Path, n_projects: int) -> tuple[int, list[str]]:
         fill_workbook(form, path, path, sheet=sheet)
     lost = restore_lost_parts(pristine, path)
     pristine.unlink()
+    if lost:  # fill_workbook restores these itself since the fix; seeing any is a regression
+        raise SystemExit(f"fill_workbook lost parts again: {', '.join(lost)}")
     return rows, lost
 
 

@@ -304,13 +304,15 @@ def _output(args: argparse.Namespace, tag: str) -> Path:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from .adapters.package_marks import annotate
-    from .workbook.validate import validate_workbook
+    from .adapters.package_marks import PackageHost
+    from .workbook import marks
 
     profile = load_profile(args.profile)
-    report = validate_workbook(args.workbook, profile)  # what is wrong with the input comes first
+    _readable(args.workbook)  # what is wrong with the input comes first
+    host = PackageHost(args.workbook)
+    report = marks.validate(host, profile)
     out = _output(args, "校验")
-    annotate(args.workbook, out, report.findings)
+    host.save(out)
     if args.json:
         obj = _report_object_for(str(args.workbook), report.findings)
         obj["output"] = str(out)
@@ -328,13 +330,23 @@ def _validate(args: argparse.Namespace) -> int:
     return EXIT_ERRORS if has_error else EXIT_OK
 
 
-def _clear(args: argparse.Namespace) -> int:
-    from .adapters.package_marks import clear
+def _readable(path: Path) -> bool:
+    """A clear message (InputError) for anything that is not a workbook we can read."""
     from .adapters.xlsx_file import open_workbook
 
-    open_workbook(args.workbook)  # a clear message for anything that is not a workbook
+    open_workbook(path, read_only=True).close()
+    return True
+
+
+def _clear(args: argparse.Namespace) -> int:
+    from .adapters.package_marks import PackageHost
+    from .workbook import marks
+
+    _readable(args.workbook)
+    host = PackageHost(args.workbook)
     out = _output(args, "已清除")
-    clear(args.workbook, out)
+    marks.clear(host)
+    host.save(out)
     print(f"已清除校验标记：{out}")
     return EXIT_OK
 

@@ -46,7 +46,11 @@ def _load_raw(spec: str, seen: tuple[str, ...]) -> dict[str, Any]:
         origin = spec
     else:
         path = Path(spec)
-        if not path.is_file():
+        try:
+            exists = path.is_file()
+        except (OSError, ValueError):  # a name too long or with NUL characters is no file
+            exists = False
+        if not exists:
             raise InputError(
                 f"找不到配置“{spec}”：请使用 {'、'.join(BUILTIN)} 之一，或给出 .toml/.json 配置文件的路径"
             )

@@ -9,7 +9,11 @@ from __future__ import annotations
 import re
 from typing import Protocol
 
+from jixiao.findings import Finding
 from jixiao.layout import NATIONAL, PROJECT, is_computed, sheet_layout
+from jixiao.profile import load_profile
+from jixiao.workbook import marks
+from jixiao.workbook.marks import MarksHost
 
 PROJECT_SHEET = re.compile(r"^项目(\d+)$")
 # Cells a new project sheet keeps from the sheet it copies: the standard fund-source
@@ -68,57 +72,15 @@ def add_project(host: Host) -> str:
     return new
 
 
-# ---- 校验 and 清除标记 in the live workbook ------------------------------------------
+# ---- 校验 and 清除标记 -------------------------------------------------------------------
+# The one path of jixiao.workbook.marks; the host is the live workbook (XlwingsMarks).
 
 RESULTS_SHEET_NAME = "校验结果"
-NOTE_PATTERN = re.compile(r"^【(错误|警告|提示) [WSDQX]\d\d】")
 
 
-class MarksHost(Protocol):
-    def save_copy(self, path: str) -> None: ...
-    def form_sheets(self) -> list[str]: ...
-    def clear(self, sheet: str, marker: str, note_pattern: re.Pattern[str]) -> None: ...
-    def mark(
-        self, sheet: str, cells: dict[str, list[str]], notes: dict[str, str], marker: str
-    ) -> None: ...
-    def write_results(
-        self, rows: list[tuple[str, str, str, str, str]], summary: str, sheet: str
-    ) -> None: ...
+def validate(host: MarksHost, profile: str = "national") -> list[Finding]:
+    return marks.validate(host, load_profile(profile)).findings
 
 
-def validate(host: MarksHost, profile: str = "national") -> list:
-    """Check a saved copy of the live workbook; replace the previous marks with the new ones."""
-    import tempfile
-    from pathlib import Path
-
-    from jixiao.adapters.package_marks import MARKER, RESULTS_SHEET, notes_by_sheet
-    from jixiao.findings import summary, verdict
-    from jixiao.profile import load_profile
-    from jixiao.workbook.validate import validate_workbook
-
-    with tempfile.TemporaryDirectory(prefix="jixiao-") as tmp:
-        copy = Path(tmp) / "校验副本.xlsm"
-        host.save_copy(str(copy))
-        report = validate_workbook(copy, load_profile(profile))
-    clear_marks(host, keep_results=True)
-    for sheet, notes in notes_by_sheet(report.findings).items():
-        cells: dict[str, list[str]] = {}
-        for n in notes:
-            cells.setdefault(str(n.severity), []).append(n.cell)
-        host.mark(sheet, cells, {n.cell: n.text for n in notes}, MARKER)
-    counts = "，".join(f"{k} {v}" for k, v in summary(report.findings).items())
-    line = f"共 {len(report.findings)} 条（{counts}）：{verdict(report.findings)}"
-    rows = [(str(f.severity), f.code, f.sheet, f.cell, f.message) for f in report.findings]
-    host.write_results(rows, line, RESULTS_SHEET)
-    return report.findings
-
-
-def clear_marks(host: MarksHost, keep_results: bool = False) -> None:
-    """Remove exactly the marks and notes 校验 added; the user's own stay."""
-    from jixiao.adapters.package_marks import MARKER, RESULTS_SHEET
-
-    for sheet in host.form_sheets():
-        if sheet != RESULTS_SHEET:
-            host.clear(sheet, MARKER, NOTE_PATTERN)
-    if not keep_results:
-        host.write_results([], "尚未校验：填好各表后点击「校验」。", RESULTS_SHEET)
+def clear_marks(host: MarksHost) -> None:
+    marks.clear(host)

@@ -95,10 +95,11 @@ def test_add_project_without_project_sheets_says_why():
 
 
 class FakeExcel:
-    """The live workbook as the 校验 action sees it: a file to copy, and calls to record."""
+    """The live workbook as the 校验 path sees it: a file to copy, and calls to record."""
 
     def __init__(self, book):
         self.book = book
+        self.source = str(book)
         self.calls: list[tuple] = []
 
     def save_copy(self, path):
@@ -107,17 +108,11 @@ class FakeExcel:
         shutil.copyfile(self.book, path)
         self.calls.append(("save_copy",))
 
-    def form_sheets(self):
-        return openpyxl.load_workbook(self.book).sheetnames
+    def clear_marks(self):
+        self.calls.append(("clear_marks",))
 
-    def clear(self, sheet, marker, note_pattern):
-        self.calls.append(("clear", sheet))
-
-    def mark(self, sheet, cells, notes, marker):
-        self.calls.append(("mark", sheet, cells, notes))
-
-    def write_results(self, rows, summary, sheet):
-        self.calls.append(("results", sheet, rows, summary))
+    def write_marks(self, findings):
+        self.calls.append(("write_marks", findings))
 
 
 def test_validate_action_marks_what_the_headless_validate_finds(tmp_path):
@@ -128,30 +123,32 @@ def test_validate_action_marks_what_the_headless_validate_finds(tmp_path):
     main(["import", str(EXAMPLES / "shifeng-2020-whole.json"), "-o", str(book)])
     excel = FakeExcel(book)
     findings = actions.validate(excel)
-    assert findings == validate_workbook(book).findings
-    kinds = [c[0] for c in excel.calls]
-    # the copy is checked first, old marks go before new ones, results come last
-    assert (
-        kinds[0] == "save_copy"
-        and kinds.index("clear") < kinds.index("mark")
-        and kinds[-1] == "results"
-    )
-    (mark,) = [c for c in excel.calls if c[0] == "mark"]
-    _, sheet, cells, notes = mark
-    assert sheet == "整体支出表" and "G47" in cells["错误"] and "G20" in cells["提示"]
-    assert notes["G47"].startswith("【错误 ") and actions.NOTE_PATTERN.match(notes["G47"])
-    _, name, rows, summary = excel.calls[-1]
-    assert (
-        name == "校验结果" and len(rows) == len(findings) and summary.endswith("存在错误，不可提交")
-    )
+    # the live workbook is checked from a saved copy, then marked with what was found
+    assert [c[0] for c in excel.calls] == ["save_copy", "write_marks"]
+    assert excel.calls[1][1] == findings == validate_workbook(book).findings
 
 
-def test_clear_action_resets_every_sheet_and_the_results(tmp_path):
+def test_marks_plan_one_note_per_cell_coloured_by_the_worst():
+    from jixiao.findings import Finding, Severity
+    from jixiao.workbook.marks import note_is_ours, plan
+
+    found = [
+        Finding("S10", Severity.INFO, "表", "G20", "f", "达标却扣分"),
+        Finding("S05", Severity.ERROR, "表", "G47", "f", "总分错"),
+        Finding("Q08", Severity.ERROR, "表", "G47", "f", "公式被改写"),
+        Finding("W04", Severity.ERROR, "表", "", "f", "没有单元格的问题不标"),
+    ]
+    marks = plan(found)["表"]
+    assert marks.cells == {Severity.INFO: ["G20"], Severity.ERROR: ["G47"]}
+    assert marks.notes["G47"] == "【错误 Q08】公式被改写\n【错误 S05】总分错"
+    assert note_is_ours(marks.notes["G20"]) and not note_is_ours("总分已请示领导")
+
+
+def test_clear_action_clears_the_host(tmp_path):
     from jixiao.cli import main
 
     book = tmp_path / "b.xlsm"
     main(["import", str(EXAMPLES / "zhaohua-2024-p1.json"), "-o", str(book)])
     excel = FakeExcel(book)
     actions.clear_marks(excel)
-    assert ("clear", "项目支出表") in excel.calls
-    assert excel.calls[-1] == ("results", "校验结果", [], "尚未校验：填好各表后点击「校验」。")
+    assert excel.calls == [("clear_marks",)]

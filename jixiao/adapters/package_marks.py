@@ -16,20 +16,19 @@ from __future__ import annotations
 
 import posixpath
 import re
+import shutil
 import zipfile
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import escape
 
 from ..errors import InputError
-from ..findings import Finding, Severity, summary, verdict
+from ..findings import Finding, Severity
+from ..workbook.marks import MARKER, NOT_YET, RESULTS_SHEET, SheetMarks, plan, summary_line
 
-MARKER = '"jixiao 校验标记"<>""'  # the always-true formula that identifies our marks
 AUTHOR = "jixiao 校验"
 NOTE_ALT = "jixiao 校验"
-RESULTS_SHEET = "校验结果"
 RESULTS_PART = "xl/worksheets/jixiao_results.xml"
 REL_PREFIX = "rIdJixiao"
 
@@ -65,8 +64,14 @@ AFTER_LEGACY = (
 )
 AFTER_HYPERLINKS = AFTER_CF[2:]
 
+# Our VML elements declare their own prefixes: a drawing part rewritten by another tool
+# (openpyxl writes ns0:, ns1: …) may not declare v:, o:, x: at its root.
+VML_NS = (
+    'xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office" '
+    'xmlns:x="urn:schemas-microsoft-com:office:excel"'
+)
 NOTE_SHAPETYPE = (
-    '<v:shapetype id="_x0000_t202" coordsize="21600,21600" o:spt="202" path="m,l,21600r21600,l21600,xe">'
+    f'<v:shapetype {VML_NS} id="_x0000_t202" coordsize="21600,21600" o:spt="202" path="m,l,21600r21600,l21600,xe">'
     '<v:stroke joinstyle="miter"/><v:path gradientshapeok="t" o:connecttype="rect"/></v:shapetype>'
 )
 MAX_NOTES_PER_SHEET = 400
@@ -218,27 +223,6 @@ VML_DEFAULT = f'<Default Extension="vml" ContentType="{CT_VML}"/>'
 # ---- marks --------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Note:
-    cell: str
-    severity: Severity
-    text: str
-
-
-def notes_by_sheet(findings: Iterable[Finding]) -> dict[str, list[Note]]:
-    """One note per cell: its findings' messages, under the most severe one's colour."""
-    grouped: dict[tuple[str, str], list[Finding]] = defaultdict(list)
-    for f in findings:
-        if f.sheet and f.cell:
-            grouped[(f.sheet, f.cell)].append(f)
-    out: dict[str, list[Note]] = defaultdict(list)
-    for (sheet, cell), found in grouped.items():
-        found.sort(key=lambda f: (f.severity.order, f.code))
-        text = "\n".join(f"【{f.severity} {f.code}】{f.message}" for f in found)
-        out[sheet].append(Note(cell, found[0].severity, text))
-    return out
-
-
 def _cell_rc(address: str) -> tuple[int, int]:
     m = re.fullmatch(r"([A-Z]+)(\d+)", address)
     assert m, address
@@ -248,26 +232,46 @@ def _cell_rc(address: str) -> tuple[int, int]:
     return int(m.group(2)), col
 
 
+class PackageHost:
+    """The headless host: marks written into the package in memory, saved by ``save``."""
+
+    def __init__(self, src: Path) -> None:
+        self.src = Path(src)
+        self.source = str(src)
+        self.pkg = Package.read(self.src)
+
+    def save_copy(self, path: str) -> None:
+        shutil.copyfile(self.src, path)
+
+    def clear_marks(self) -> None:
+        _clear(self.pkg)
+
+    def write_marks(self, findings: list[Finding]) -> None:
+        pkg = self.pkg
+        _clear(pkg)
+        parts = sheet_parts(pkg)
+        dxf_ids = _add_dxfs(pkg)
+        for sheet, marks in plan(findings).items():
+            part = parts.get(sheet)
+            if part is not None:
+                _mark_sheet(pkg, part, marks, dxf_ids)
+        _write_results(pkg, parts, findings, dxf_ids)
+
+    def save(self, dst: Path) -> None:
+        self.pkg.write(Path(dst))
+
+
 def annotate(src: Path, dst: Path, findings: list[Finding]) -> None:
     """Write findings into a copy of the workbook (dst may equal src for --in-place)."""
-    pkg = Package.read(src)
-    _clear(pkg)
-    parts = sheet_parts(pkg)
-    notes = notes_by_sheet(findings)
-    dxf_ids = _add_dxfs(pkg)
-    for sheet, sheet_notes in notes.items():
-        part = parts.get(sheet)
-        if part is None:
-            continue
-        _mark_sheet(pkg, part, sheet_notes, dxf_ids)
-    _write_results(pkg, parts, findings, dxf_ids)
-    pkg.write(dst)
+    host = PackageHost(src)
+    host.write_marks(findings)
+    host.save(dst)
 
 
 def clear(src: Path, dst: Path) -> None:
-    pkg = Package.read(src)
-    _clear(pkg)
-    pkg.write(dst)
+    host = PackageHost(src)
+    host.clear_marks()
+    host.save(dst)
 
 
 def _add_dxfs(pkg: Package) -> dict[Severity, int]:
@@ -315,22 +319,22 @@ def _cf_block(cells: list[str], dxf: int, priority: int) -> str:
     )
 
 
-def _mark_sheet(pkg: Package, part: str, notes: list[Note], dxf_ids: dict[Severity, int]) -> None:
+def _mark_sheet(pkg: Package, part: str, marks: SheetMarks, dxf_ids: dict[Severity, int]) -> None:
     xml = pkg.text(part)
     priorities = [int(p) for p in re.findall(r'<cfRule\b[^>]*priority="(\d+)"', xml)]
     priority = max(priorities, default=0) + 1
     blocks = ""
     for severity in (Severity.ERROR, Severity.WARNING, Severity.INFO):
-        cells = [n.cell for n in notes if n.severity is severity]
+        cells = marks.cells.get(severity, [])
         if cells:
             blocks += _cf_block(cells, dxf_ids[severity], priority)
             priority += 1
     xml = _insert_before_first(xml, AFTER_CF, blocks, "</worksheet>")
     pkg.put(part, xml)
-    _add_notes(pkg, part, notes)
+    _add_notes(pkg, part, list(marks.notes.items()))
 
 
-def _add_notes(pkg: Package, part: str, notes: list[Note]) -> None:
+def _add_notes(pkg: Package, part: str, notes: list[tuple[str, str]]) -> None:
     rels = _relationships(pkg, part)
     comments_part = next((t for _, ty, t in rels if ty.endswith("/comments")), None)
     vml_part = next((t for _, ty, t in rels if ty.endswith("/vmlDrawing")), None)
@@ -339,7 +343,7 @@ def _add_notes(pkg: Package, part: str, notes: list[Note]) -> None:
     taken: set[str] = set()
     if comments_part is not None:
         taken = set(re.findall(r'<comment ref="([A-Z]+\d+)"', pkg.text(comments_part)))
-    notes = [n for n in notes if n.cell not in taken][
+    notes = [n for n in notes if n[0] not in taken][
         :MAX_NOTES_PER_SHEET
     ]  # the user's own notes stay
     if not notes:
@@ -366,9 +370,9 @@ def _add_notes(pkg: Package, part: str, notes: list[Note]) -> None:
         text = re.sub(r"<authors\s*/>", "<authors></authors>", text)
         text = text.replace("</authors>", f"<author>{escape(AUTHOR)}</author></authors>", 1)
     items = "".join(
-        f'<comment ref="{n.cell}" authorId="{author_id}"><text><r><rPr><sz val="9"/><rFont val="宋体"/></rPr>'
-        f'<t xml:space="preserve">{escape(n.text)}</t></r></text></comment>'
-        for n in notes
+        f'<comment ref="{cell}" authorId="{author_id}"><text><r><rPr><sz val="9"/><rFont val="宋体"/></rPr>'
+        f'<t xml:space="preserve">{escape(text)}</t></r></text></comment>'
+        for cell, text in notes
     )
     text = re.sub(r"<commentList\s*/>", "<commentList></commentList>", text)
     pkg.put(comments_part, text.replace("</commentList>", items + "</commentList>"))
@@ -394,10 +398,10 @@ def _add_notes(pkg: Package, part: str, notes: list[Note]) -> None:
     vml = pkg.data[vml_part].decode("utf-8", errors="replace")
     block = int((re.search(r'<o:idmap v:ext="edit" data="(\d+)', vml) or [None, "60"])[1])
     shapes = "" if "_x0000_t202" in vml else NOTE_SHAPETYPE
-    for k, n in enumerate(notes):
-        row, col = _cell_rc(n.cell)
+    for k, (cell, _text) in enumerate(notes):
+        row, col = _cell_rc(cell)
         shapes += (
-            f'<v:shape id="_x0000_s{block * 1024 + 600 + k}" type="#_x0000_t202" alt="{NOTE_ALT}" '
+            f'<v:shape {VML_NS} id="_x0000_s{block * 1024 + 600 + k}" type="#_x0000_t202" alt="{NOTE_ALT}" '
             'style="position:absolute;margin-left:60pt;margin-top:2pt;width:260pt;height:110pt;'
             'z-index:1;visibility:hidden" fillcolor="#ffffe1" o:insetmode="auto">'
             '<v:fill color2="#ffffe1"/><v:shadow on="t" color="black" obscured="t"/>'
@@ -487,13 +491,8 @@ def results_sheet_xml(
         return f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">{escape(str(text))}</t></is></c>'
 
     rows = [f'<row r="1">{cell("A1", "校验结果")}</row>']
-    if findings is None:
-        rows.append(f'<row r="2">{cell("A2", "尚未校验：填好各表后点击「校验」。")}</row>')
-    else:
-        counts = "，".join(f"{k} {v}" for k, v in summary(findings).items())
-        rows.append(
-            f'<row r="2">{cell("A2", f"共 {len(findings)} 条（{counts}）：{verdict(findings)}")}</row>'
-        )
+    line = NOT_YET if findings is None else summary_line(findings)
+    rows.append(f'<row r="2">{cell("A2", line)}</row>')
     heads = ("级别", "代码", "工作表", "单元格", "说明")
     rows.append(
         '<row r="3">' + "".join(cell(f"{'ABCDE'[i]}3", h) for i, h in enumerate(heads)) + "</row>"

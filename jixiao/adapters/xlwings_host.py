@@ -48,8 +48,8 @@ class XlwingsHost:
 
 
 # ---- 校验 marks in the live workbook ------------------------------------------------
-# The same marks as the headless writer (jixiao.adapters.package_marks): a conditional
-# format whose formula is MARKER, a note whose text starts "【级别 代码】", the 校验结果 sheet.
+# The same marks as the headless host (jixiao.adapters.package_marks.PackageHost): a
+# conditional format whose formula is MARKER, a note "【级别 代码】…", the 校验结果 sheet.
 
 XL_EXPRESSION = 2  # XlFormatConditionType.xlExpression
 COLOURS = {
@@ -60,19 +60,62 @@ COLOURS = {
 
 
 class XlwingsMarks:
-    """Marks on the live workbook; methods mirror what macros.actions asks of a host."""
+    """jixiao.workbook.marks.MarksHost for the live workbook."""
 
     def __init__(self, book: Any) -> None:
         self.book = book
+        self.source = str(book.fullname)
 
     def save_copy(self, path: str) -> None:
         self.book.api.SaveCopyAs(path)
 
-    def form_sheets(self) -> list[str]:
-        return [s.name for s in self.book.sheets]
+    def clear_marks(self) -> None:
+        from ..workbook.marks import MARKER, NOT_YET, RESULTS_SHEET, note_is_ours
 
-    def _with_unprotected(self, sheet: str, action: Any) -> None:
-        ws = self.book.sheets[sheet]
+        for ws in self.book.sheets:
+            if ws.name == RESULTS_SHEET:
+                continue
+
+            def run(ws: Any) -> None:
+                conditions = ws.api.UsedRange.FormatConditions
+                for k in range(conditions.Count, 0, -1):
+                    fc = conditions.Item(k)
+                    if getattr(fc, "Formula1", "") == "=" + MARKER:
+                        fc.Delete()
+                for k in range(ws.api.Comments.Count, 0, -1):
+                    c = ws.api.Comments.Item(k)
+                    if note_is_ours(c.Text()):
+                        c.Delete()
+
+            self._unprotected(ws, run)
+        self._results([], NOT_YET)
+
+    def write_marks(self, findings: list[Any]) -> None:
+        from ..workbook.marks import MARKER, plan, result_rows, summary_line
+
+        self.clear_marks()
+        for sheet, marks in plan(findings).items():
+
+            def run(ws: Any, marks: Any = marks) -> None:
+                for severity, addresses in marks.cells.items():
+                    back, fore = COLOURS[str(severity)]
+                    for k in range(
+                        0, len(addresses), 30
+                    ):  # a Range address is at most 255 characters
+                        fc = ws.range(",".join(addresses[k : k + 30])).api.FormatConditions.Add(
+                            Type=XL_EXPRESSION, Formula1="=" + MARKER
+                        )
+                        fc.Interior.Color = back
+                        fc.Font.Color = fore
+                for address, text in marks.notes.items():
+                    cell = ws.range(address).api
+                    if cell.Comment is None:  # the user's own note stays
+                        cell.AddComment(text)
+
+            self._unprotected(self.book.sheets[sheet], run)
+        self._results(result_rows(findings), summary_line(findings))
+
+    def _unprotected(self, ws: Any, action: Any) -> None:
         was = bool(ws.api.ProtectContents)
         if was:
             ws.api.Unprotect()
@@ -80,55 +123,20 @@ class XlwingsMarks:
             action(ws)
         finally:
             if was:
-                XlwingsHost(self.book).protect(sheet)
+                XlwingsHost(self.book).protect(ws.name)
 
-    def clear(self, sheet: str, marker: str, note_pattern: Any) -> None:
-        def run(ws: Any) -> None:
-            used = ws.api.UsedRange
-            conditions = used.FormatConditions
-            for k in range(conditions.Count, 0, -1):
-                fc = conditions.Item(k)
-                if getattr(fc, "Formula1", "") == "=" + marker:
-                    fc.Delete()
-            for k in range(ws.api.Comments.Count, 0, -1):
-                c = ws.api.Comments.Item(k)
-                if note_pattern.match(c.Text()):
-                    c.Delete()
+    def _results(self, rows: list[tuple[str, str, str, str, str]], summary: str) -> None:
+        from ..workbook.marks import HEADINGS, RESULTS_SHEET
 
-        self._with_unprotected(sheet, run)
-
-    def mark(
-        self, sheet: str, cells: dict[str, list[str]], notes: dict[str, str], marker: str
-    ) -> None:
-        def run(ws: Any) -> None:
-            for severity, addresses in cells.items():
-                back, fore = COLOURS[severity]
-                for k in range(0, len(addresses), 30):  # a Range address is at most 255 characters
-                    fc = ws.range(",".join(addresses[k : k + 30])).api.FormatConditions.Add(
-                        Type=XL_EXPRESSION, Formula1="=" + marker
-                    )
-                    fc.Interior.Color = back
-                    fc.Font.Color = fore
-            for address, text in notes.items():
-                cell = ws.range(address).api
-                if cell.Comment is None:  # the user's own note stays
-                    cell.AddComment(text)
-
-        self._with_unprotected(sheet, run)
-
-    def write_results(
-        self, rows: list[tuple[str, str, str, str, str]], summary: str, sheet: str
-    ) -> None:
         names = [s.name for s in self.book.sheets]
-        ws = (
-            self.book.sheets[sheet]
-            if sheet in names
-            else self.book.sheets.add(sheet, after=self.book.sheets[-1])
-        )
+        if RESULTS_SHEET in names:
+            ws = self.book.sheets[RESULTS_SHEET]
+        else:
+            ws = self.book.sheets.add(RESULTS_SHEET, after=self.book.sheets[-1])
         ws.range("A2:E10000").clear_contents()
         ws.range("A1").value = "校验结果"
         ws.range("A2").value = summary
-        ws.range("A3").value = [["级别", "代码", "工作表", "单元格", "说明"]]
+        ws.range("A3").value = [list(HEADINGS)]
         if rows:
             ws.range("A4").value = [list(r) for r in rows]
             for k, (_, _, target, address, _) in enumerate(rows, 4):

@@ -46,9 +46,12 @@ def is_template_sheet(ws: Worksheet) -> bool:
     return any(name.startswith("jxf_") for name in ws.defined_names)
 
 
-def read_forms(path: Path) -> tuple[list[Form], list[tuple[str, str]]]:
-    """Every form in the workbook, with its cells and what they hold."""
-    source = str(path)
+def read_forms(path: Path, source: str | None = None) -> tuple[list[Form], list[tuple[str, str]]]:
+    """Every form in the workbook, with its cells and what they hold.
+
+    ``source`` names the workbook in messages when ``path`` is a copy of it.
+    """
+    source = source or str(path)
     wb = _open(path)
     sheets = [
         ws for ws in wb.worksheets if ws.title not in SKIPPED_SHEETS and ws.sheet_state == "visible"
@@ -175,9 +178,11 @@ def _cell_states(
     return states
 
 
-def validate_workbook(path: Path, profile: Profile | None = None) -> BookReport:
+def validate_workbook(
+    path: Path, profile: Profile | None = None, source: str | None = None
+) -> BookReport:
     profile = profile or load_profile()
-    forms, skipped = read_forms(path)
+    forms, skipped = read_forms(path, source)
     results = check_set(forms, profile) if len(forms) > 1 else [check_form(forms[0], profile)]
     findings = [f for found in results for f in found]
-    return BookReport(str(path), forms, findings, skipped)
+    return BookReport(source or str(path), forms, findings, skipped)
