@@ -249,6 +249,10 @@ def test_unit_workbook_with_many_projects_keeps_every_button_through_fill_and_va
     assert {n for n in parts(book) if n.endswith(".vml")} == before
     marked, cleared = tmp_path / "m.xlsm", tmp_path / "c.xlsm"
     assert main(["validate", str(book), "-o", str(marked)]) in (0, 1)
+    # the workbook's own 校验结果 sheet is filled, not a second one added
+    results = openpyxl.load_workbook(marked)
+    assert results.sheetnames.count("校验结果") == 1 and "jixiao校验结果" not in results.sheetnames
+    assert results["校验结果"]["A2"].value.startswith("共 ")
     assert main(["clear", str(marked), "-o", str(cleared)]) == 0
     assert parts(cleared) == parts(book)
 

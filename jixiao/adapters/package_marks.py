@@ -14,6 +14,8 @@ parts a mark needs and copies every other part byte for byte.
 
 from __future__ import annotations
 
+import base64
+import io
 import posixpath
 import re
 import shutil
@@ -21,6 +23,7 @@ import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from xml.sax.saxutils import escape
 
 from ..errors import InputError
@@ -86,6 +89,17 @@ class Package:
     infos: dict[str, zipfile.ZipInfo]
 
     @classmethod
+    def from_bytes(cls, data: bytes) -> Package:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            infos = {i.filename: i for i in z.infolist()}
+            return cls(list(infos), {n: z.read(n) for n in infos}, infos)
+
+    def to_bytes(self) -> bytes:
+        buffer = io.BytesIO()
+        self._write_to(buffer)
+        return buffer.getvalue()
+
+    @classmethod
     def read(cls, path: Path) -> Package:
         try:
             with zipfile.ZipFile(path) as z:
@@ -110,14 +124,18 @@ class Package:
 
     def write(self, path: Path) -> None:
         tmp = path.with_name(path.name + ".jixiao-tmp")
-        with zipfile.ZipFile(tmp, "w") as z:
+        with open(tmp, "wb") as f:
+            self._write_to(f)
+        tmp.replace(path)
+
+    def _write_to(self, target: Any) -> None:
+        with zipfile.ZipFile(target, "w") as z:
             for name in self.names:
                 info = self.infos.get(name)
                 if info is None:
                     info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
                     info.compress_type = zipfile.ZIP_DEFLATED
                 z.writestr(info, self.data[name], compress_type=info.compress_type)
-        tmp.replace(path)
 
 
 # ---- package structure -------------------------------------------------------------
@@ -530,22 +548,54 @@ def results_sheet_xml(
 
 
 def _sheet_pr(xml: str) -> str:
-    m = re.search(r"<sheetPr\b.*?(?:/>|</sheetPr>)", xml, re.S)
+    m = re.search(r"<sheetPr\b[^>]*/>|<sheetPr\b[^>]*>.*?</sheetPr>", xml, re.S)
     return m.group(0) if m else ""
 
 
-def _is_ours(xml: str) -> bool:
-    return (
-        '<t xml:space="preserve">校验结果</t>' in xml and '<t xml:space="preserve">级别</t>' in xml
-    )
+def empty_results_sheet(data: bytes) -> bytes:
+    """The template's 校验结果 sheet as this writer makes it, so 校验 refills it and
+    清除标记 restores it byte for byte."""
+    pkg = Package.from_bytes(data)
+    part = sheet_parts(pkg).get(RESULTS_SHEET)
+    if part is not None:
+        pkg.put(part, results_sheet_xml(None, _sheet_pr(pkg.text(part))))
+    return pkg.to_bytes()
+
+
+def _is_ours(pkg: Package, xml: str) -> bool:
+    """Our 校验结果 sheet, also after another tool rewrote it (shared strings)."""
+    return _cell_text(pkg, xml, "A1") == "校验结果" and _cell_text(pkg, xml, "A3") == "级别"
+
+
+def _cell_text(pkg: Package, xml: str, ref: str) -> str | None:
+    m = re.search(rf'<c r="{ref}"([^>]*)>(.*?)</c>', xml, re.S)
+    if m is None:
+        return None
+    if 't="s"' in m.group(1):
+        index = re.search(r"<v>(\d+)</v>", m.group(2))
+        if index is None or "xl/sharedStrings.xml" not in pkg.data:
+            return None
+        items = re.findall(r"<si>(.*?)</si>", pkg.text("xl/sharedStrings.xml"), re.S)
+        k = int(index.group(1))
+        return "".join(re.findall(r"<t[^>]*>(.*?)</t>", items[k], re.S)) if k < len(items) else None
+    return "".join(re.findall(r"<t[^>]*>(.*?)</t>", m.group(2), re.S)) or None
+
+
+# The 校验结果 sheet as it was before 校验, kept inside ours so 清除标记 can put it back.
+ORIGINAL = re.compile(r"<!--jixiao-original:([A-Za-z0-9+/=]*)-->")
 
 
 def _write_results(
     pkg: Package, parts: dict[str, str], findings: list[Finding], dxf_ids: dict[Severity, int]
 ) -> None:
     part = parts.get(RESULTS_SHEET)
-    if part is not None and part != RESULTS_PART and _is_ours(pkg.text(part)):
-        pkg.put(part, results_sheet_xml(findings, _sheet_pr(pkg.text(part)), dxf_ids))
+    if part is not None and part != RESULTS_PART and _is_ours(pkg, pkg.text(part)):
+        before = pkg.text(part)
+        xml = results_sheet_xml(findings, _sheet_pr(before), dxf_ids)
+        if before != results_sheet_xml(None, _sheet_pr(before)):
+            keep = base64.b64encode(before.encode("utf-8")).decode("ascii")
+            xml = xml.replace("</worksheet>", f"<!--jixiao-original:{keep}--></worksheet>")
+        pkg.put(part, xml)
         return
     name = RESULTS_SHEET if part is None else "jixiao校验结果"
     pkg.put(RESULTS_PART, results_sheet_xml(findings, "", dxf_ids))
@@ -566,5 +616,13 @@ def _clear_results(pkg: Package, parts: dict[str, str]) -> None:
             pkg.remove(RESULTS_PART)
             _remove_relationships(pkg, "xl/workbook.xml")
             _content_type_remove(pkg, _override(RESULTS_PART, CT_SHEET))
-        elif name == RESULTS_SHEET and _is_ours(pkg.text(part)):
-            pkg.put(part, results_sheet_xml(None, _sheet_pr(pkg.text(part))))
+        elif name == RESULTS_SHEET and _is_ours(pkg, pkg.text(part)):
+            xml = pkg.text(part)
+            kept = ORIGINAL.search(xml)
+            if kept:
+                pkg.put(part, base64.b64decode(kept.group(1)))
+            elif _cell_text(pkg, xml, "A2") != NOT_YET or re.search(
+                r'<row r="(?:[4-9]|\d{2,})"', xml
+            ):
+                pkg.put(part, results_sheet_xml(None, _sheet_pr(xml)))  # results from another run
+            # else: still the empty sheet, as the template or another tool wrote it

@@ -663,6 +663,20 @@ class Builder:
                 names.append(f"Sheet{k}")
             self.wb.add_vba_project(io.BytesIO(build_vba_project(names)), is_stream=True)
         self.wb.close()
+        if any(ws.name == RESULTS_SHEET for ws in self.sheets):
+            self._own_results_sheet()
+
+    def _own_results_sheet(self) -> None:
+        from ..adapters.package_marks import empty_results_sheet
+
+        target = self.wb.filename
+        if isinstance(target, io.BytesIO):
+            data = empty_results_sheet(target.getvalue())
+            target.seek(0)
+            target.truncate()
+            target.write(data)
+        else:
+            Path(target).write_bytes(empty_results_sheet(Path(target).read_bytes()))
 
 
 def _col(letter: str) -> int:
