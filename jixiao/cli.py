@@ -305,10 +305,11 @@ def _output(args: argparse.Namespace, tag: str) -> Path:
 
 def _validate(args: argparse.Namespace) -> int:
     from .adapters.package_marks import PackageHost
+    from .adapters.xlsx_file import check_package
     from .workbook import marks
 
     profile = load_profile(args.profile)
-    _readable(args.workbook)  # what is wrong with the input comes first
+    check_package(args.workbook)  # what is wrong with the input comes first
     host = PackageHost(args.workbook)
     report = marks.validate(host, profile)
     out = _output(args, "校验")
@@ -330,19 +331,12 @@ def _validate(args: argparse.Namespace) -> int:
     return EXIT_ERRORS if has_error else EXIT_OK
 
 
-def _readable(path: Path) -> bool:
-    """A clear message (InputError) for anything that is not a workbook we can read."""
-    from .adapters.xlsx_file import open_workbook
-
-    open_workbook(path, read_only=True).close()
-    return True
-
-
 def _clear(args: argparse.Namespace) -> int:
     from .adapters.package_marks import PackageHost
+    from .adapters.xlsx_file import open_workbook
     from .workbook import marks
 
-    _readable(args.workbook)
+    open_workbook(args.workbook, read_only=True).close()  # refuse anything we could not write back
     host = PackageHost(args.workbook)
     out = _output(args, "已清除")
     marks.clear(host)

@@ -256,7 +256,14 @@ class PackageHost:
     def __init__(self, src: Path) -> None:
         self.src = Path(src)
         self.source = str(src)
-        self.pkg = Package.read(self.src)
+        self._pkg: Package | None = None
+
+    @property
+    def pkg(self) -> Package:
+        # Read on first use: the reader's clearer messages about a damaged file come first.
+        if self._pkg is None:
+            self._pkg = Package.read(self.src)
+        return self._pkg
 
     def save_copy(self, path: str) -> None:
         shutil.copyfile(self.src, path)

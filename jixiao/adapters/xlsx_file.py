@@ -117,6 +117,19 @@ def open_workbook(
         raise _explain_load_error(e, zf, shown) from None
 
 
+def check_package(path: Path) -> None:
+    """The file-level checks of open_workbook, without parsing any sheet: fast."""
+    path = Path(path)
+    shown = str(path)
+    data = _read(path, shown)
+    kind = _sniff(data)
+    if kind == "ole":
+        raise _fail(shown, _ole_message(data, path.suffix.lower()))
+    if kind != "zip":
+        raise _fail(shown, _other_message(data, path))
+    _check_package(_open_zip(data, shown), shown, path.suffix.lower())
+
+
 def _load(data: bytes, *, read_only: bool, keep_vba: bool, data_only: bool) -> Workbook:
     """openpyxl's load_workbook, closing the VBA copy it made when the load fails."""
     reader = ExcelReader(io.BytesIO(data), read_only, keep_vba, data_only)

@@ -52,7 +52,10 @@ def read_forms(path: Path, source: str | None = None) -> tuple[list[Form], list[
     ``source`` names the workbook in messages when ``path`` is a copy of it.
     """
     source = source or str(path)
-    wb = _open(path)
+    try:
+        wb = _open(path)
+    except InputError as e:
+        raise InputError(e.detail, file=source, where=e.where) from None  # name the user's file
     sheets = [
         ws for ws in wb.worksheets if ws.title not in SKIPPED_SHEETS and ws.sheet_state == "visible"
     ]
