@@ -19,13 +19,17 @@ system-packages:
 setup-test: system-packages
 	$(PIP) -e '.[test]'
 
-# Main job: check the real example forms and write the findings as JSON into out/.
+# Main job: fill a real submitted form into its standard workbook, validate the workbook
+# and write the annotated copy (out/石峰区2020整体支出_校验.xlsm).
 # jixiao exits 1 when a form has 错误 — that is the expected result here, not a failure.
+DEMO = out/石峰区2020整体支出
 demo: setup
 	mkdir -p out
-	jixiao check examples/shifeng-2020-whole.json || [ $$? -eq 1 ]
+	rm -f $(DEMO).xlsm $(DEMO)_校验.xlsm
+	jixiao import examples/shifeng-2020-whole.json -o $(DEMO).xlsm
+	jixiao validate $(DEMO).xlsm || [ $$? -eq 1 ]
 	jixiao check examples/*.json --json > out/findings.json || [ $$? -eq 1 ]
-	@echo "已写出 out/findings.json"
+	@echo "带标记的工作簿：$(DEMO)_校验.xlsm；四张示例表的问题（JSON）：out/findings.json"
 
 lint: setup-test
 	$(PY) -m ruff check .
