@@ -38,6 +38,29 @@ SCHEMA: dict[str, tuple[str, ...]] = {
     "楼堂馆所": ("名称", "批复规模", "实际规模", "规模控制率", "预算投资", "实际投资", "投资概算控制率"),
 }  # fmt: skip
 
+# The schema of the objects inside each key, for the canonical key order.
+CHILD_SCHEMA = {
+    "预算执行": "预算执行", "资金来源": "资金来源", "按收入性质": "资金来源", "按支出性质": "资金来源",
+    "年度总体目标": "年度总体目标", "绩效指标": "绩效指标", "总分": "总分", "人员": "人员",
+    "经费": "经费", "楼堂馆所": "楼堂馆所",
+}  # fmt: skip
+
+
+def canonical(obj: dict[str, Any], schema: str) -> dict[str, Any]:
+    """Keys in the order of forms.md (SCHEMA), nested objects likewise; unknown keys last."""
+    known = SCHEMA.get(schema, ())
+    out: dict[str, Any] = {}
+    for key in [k for k in known if k in obj] + [k for k in obj if k not in known]:
+        value = obj[key]
+        child = CHILD_SCHEMA.get(key)
+        if child and isinstance(value, dict):
+            value = canonical(value, child)
+        elif child and isinstance(value, list):
+            value = [canonical(v, child) if isinstance(v, dict) else v for v in value]
+        out[key] = value
+    return out
+
+
 _SCALAR = (str, int, float, bool, type(None))
 # Keys whose values are objects or arrays, checked by validate() itself.
 _CONTAINERS = frozenset(SCHEMA) | {"按收入性质", "按支出性质", "执行进度"}

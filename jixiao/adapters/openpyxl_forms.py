@@ -70,7 +70,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from ..errors import InputError
 from ..form import Form, build_form
-from ..interchange import SCHEMA, validate
+from ..interchange import canonical, validate
 from ..layout import (
     BASIC,
     BASIC_ROWS,
@@ -113,19 +113,6 @@ _SOURCE_NAME = re.compile(r"^预算执行\.资金来源\[\d+\]\.名称$")
 _SOURCE_PREFIX = re.compile(r"^[\s\u3000]*其中[:：]")
 _SPACES = re.compile(r"[\s\u3000]+")
 _LABEL_PREFIX = re.compile(r"^(?:其中[:：])?(?:[（(]?\d+[)）.、．]?)?")
-# interchange.SCHEMA entry for the objects inside each key, for the canonical key order.
-_CHILD_SCHEMA = {
-    "预算执行": "预算执行",
-    "资金来源": "资金来源",
-    "按收入性质": "资金来源",
-    "按支出性质": "资金来源",
-    "年度总体目标": "年度总体目标",
-    "绩效指标": "绩效指标",
-    "总分": "总分",
-    "人员": "人员",
-    "经费": "经费",
-    "楼堂馆所": "楼堂馆所",
-}
 _BLOCKS = {
     # path -> (Chinese block name, counter word) for messages
     "绩效指标": ("绩效指标", "条绩效指标"),
@@ -615,7 +602,7 @@ class _Reader:
             if _get_in(out, keys) is _ABSENT:
                 _set_in(out, keys, {})
         _merge_into(out, self.meta.get("extras", {}), override=False)
-        return _canonical(out, "基础数据表" if form_type == BASIC else "自评表")
+        return canonical(out, "基础数据表" if form_type == BASIC else "自评表")
 
     def _positional(
         self,
@@ -1014,19 +1001,3 @@ def _merge_into(base: dict[str, Any], extra: dict[str, Any], *, override: bool) 
             _merge_into(base[key], value, override=override)
         elif override or key not in base:
             base[key] = value
-
-
-def _canonical(obj: dict[str, Any], schema: str) -> dict[str, Any]:
-    """Keys in the order of forms.md (interchange.SCHEMA); unknown keys keep theirs, last."""
-    known = SCHEMA.get(schema, ())
-    keys = [k for k in known if k in obj] + [k for k in obj if k not in known]
-    out: dict[str, Any] = {}
-    for key in keys:
-        value = obj[key]
-        child = _CHILD_SCHEMA.get(key)
-        if child and isinstance(value, dict):
-            value = _canonical(value, child)
-        elif child and isinstance(value, list):
-            value = [_canonical(v, child) if isinstance(v, dict) else v for v in value]
-        out[key] = value
-    return out

@@ -65,7 +65,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from ..errors import InputError
 from ..form import Form, build_form
-from ..interchange import SCHEMA, validate
+from ..interchange import SCHEMA, canonical, validate
 from ..layout import NATIONAL, PROJECT, SICHUAN, WHOLE, Cell, SheetLayout
 
 __all__ = ["find_form_sheets", "read_paper_form", "read_paper_sheet"]
@@ -379,7 +379,7 @@ class _Reader:
         self.read_total(last, end, columns)
         self.read_fields()
         self.data = {"表类型": self.form_type(), **self.data}
-        return _Found(_canonical(self.data, "自评表"), self.cells, layout, self.aliases)
+        return _Found(canonical(self.data, "自评表"), self.cells, layout, self.aliases)
 
     def title_text(self) -> str:
         for r in range(1, min(self.g.max_row, 10) + 1):
@@ -746,25 +746,6 @@ def _blocks_budget(g: _Grid, row: int) -> bool:
 def _source_name(raw: Any) -> str:
     text = _compact(raw)
     return _PREFIX.sub("", text).strip(":")
-
-
-def _canonical(obj: dict[str, Any], schema: str) -> dict[str, Any]:
-    """Keys in the order of interchange.SCHEMA; lists of objects likewise."""
-    child = {
-        "预算执行": "预算执行", "资金来源": "资金来源", "按收入性质": "资金来源",
-        "按支出性质": "资金来源", "年度总体目标": "年度总体目标", "绩效指标": "绩效指标", "总分": "总分",
-    }  # fmt: skip
-    known = SCHEMA.get(schema, ())
-    out: dict[str, Any] = {}
-    for key in [k for k in known if k in obj] + [k for k in obj if k not in known]:
-        value = obj[key]
-        sub = child.get(key)
-        if sub and isinstance(value, dict):
-            value = _canonical(value, sub)
-        elif sub and isinstance(value, list):
-            value = [_canonical(v, sub) if isinstance(v, dict) else v for v in value]
-        out[key] = value
-    return out
 
 
 # ---- public API --------------------------------------------------------------------------
