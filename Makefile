@@ -3,7 +3,7 @@ PY ?= python3
 PIP = $(PY) -m pip install --quiet --disable-pip-version-check
 
 # LibreOffice (headless) is the spreadsheet program the tests open, recalculate and print in.
-APT_PACKAGES = libreoffice-calc-nogui python3-uno fonts-noto-cjk poppler-utils
+APT_PACKAGES = libreoffice-calc-nogui python3-uno libreoffice-script-provider-python fonts-noto-cjk poppler-utils
 SUDO = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: demo test setup setup-test system-packages bench lint templates render

@@ -123,6 +123,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="清除后的副本；默认为“原文件名_已清除.xlsm”",
     )
     clr.add_argument("--in-place", action="store_true", help="直接写入原文件")
+
+    rec = sub.add_parser(
+        "recalc",
+        help="在 LibreOffice 中重算工作簿",
+        description="用 LibreOffice 重算全部公式（含 jixiao 函数），把结果存为文件中的缓存值。",
+    )
+    rec.add_argument("workbook", type=Path, metavar="FILE", help="工作簿（.xlsx/.xlsm）")
+    rec.add_argument(
+        "-o", "--output", type=Path, metavar="OUT", help="重算后的副本；默认为“原文件名_重算.xlsm”"
+    )
+    rec.add_argument("--in-place", action="store_true", help="直接写入原文件")
     return parser
 
 
@@ -141,6 +152,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _validate(args)
         if args.command == "clear":
             return _clear(args)
+        if args.command == "recalc":
+            return _recalc(args)
         if args.command == "export":
             return _export(args)
         return EXIT_INPUT
@@ -342,6 +355,17 @@ def _clear(args: argparse.Namespace) -> int:
     marks.clear(host)
     host.save(out)
     print(f"已清除校验标记：{out}")
+    return EXIT_OK
+
+
+def _recalc(args: argparse.Namespace) -> int:
+    from .adapters.xlsx_file import check_package
+    from .workbook.recalc import recalculate
+
+    check_package(args.workbook)
+    out = _output(args, "重算")
+    report = recalculate(args.workbook, out)
+    print(f"已重算 {report.cells} 个公式单元格（{report.sheets} 张工作表），结果已存入：{out}")
     return EXIT_OK
 
 

@@ -23,3 +23,19 @@ def libreoffice():
         pytest.fail("LibreOffice 未安装：make test 会安装它（libreoffice-calc-nogui python3-uno）")
     with Engine() as engine:
         yield engine
+
+
+@pytest.fixture(scope="session")
+def libreoffice_functions():
+    """A second engine that serves the jixiao worksheet functions (JX_…) from Python.
+
+    Kept apart from ``libreoffice``, where the functions are unknown, so the tests of the
+    native fallback formulas really exercise the fallback.
+    """
+    from jixiao.adapters.libreoffice import Engine, soffice_path
+
+    if soffice_path() is None:
+        pytest.fail("LibreOffice 未安装：make test 会安装它")
+    with Engine() as engine:
+        engine.serve_functions()
+        yield engine

@@ -21,7 +21,8 @@ from typing import Any
 from ..errors import InputError
 
 INSTALL_HINT = (
-    "未找到 LibreOffice。请先安装：sudo apt-get install libreoffice-calc-nogui python3-uno"
+    "未找到 LibreOffice。请先安装：sudo apt-get install libreoffice-calc-nogui python3-uno "
+    "libreoffice-script-provider-python"
     "（Windows/macOS 请从 libreoffice.org 安装 LibreOffice）"
 )
 _UNO_PATHS = ("/usr/lib/python3/dist-packages", "/usr/lib/libreoffice/program")
@@ -60,6 +61,24 @@ class CellValue:
     error: int  # 0, or LibreOffice's error code (e.g. 525 for #NAME?)
 
 
+def _soffice_environment() -> dict[str, str]:
+    """Our environment without our Python: soffice's own Python (Debian's) must not find
+    another interpreter's prefix on PATH or through PYTHON* variables."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("PYTHON", "PYENV", "VIRTUAL_ENV", "CONDA"))
+    }
+    parts = [
+        p
+        for p in env.get("PATH", "").split(os.pathsep)
+        if p and ".pyenv" not in p and "conda" not in p
+    ]
+    prefix = str(Path(sys.executable).resolve().parent)
+    env["PATH"] = os.pathsep.join(p for p in parts if p != prefix) or "/usr/bin:/bin"
+    return env
+
+
 class Engine:
     """One running LibreOffice. Use as a context manager; it is killed on exit."""
 
@@ -85,7 +104,9 @@ class Engine:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             start_new_session=True,
+            env=_soffice_environment(),
         )
+        self._serving = False
         self.desktop = self._connect(timeout)
 
     def _connect(self, timeout: float) -> Any:
@@ -102,6 +123,7 @@ class Engine:
                 raise InputError(f"LibreOffice 启动失败（退出码 {self._proc.returncode}）")
             try:
                 ctx = resolver.resolve(url)
+                self.context = ctx  # the remote component context
                 return ctx.ServiceManager.createInstanceWithContext(
                     "com.sun.star.frame.Desktop", ctx
                 )
@@ -111,6 +133,42 @@ class Engine:
                     raise InputError(f"LibreOffice 在 {timeout:.0f} 秒内没有响应") from None
                 time.sleep(0.2)
 
+    def serve_functions(self) -> None:
+        """Make the jixiao worksheet functions (JX_…) callable from this engine's cells.
+
+        A Basic function per UDF, in the engine's own Standard library, hands its
+        arguments to a Python script in the engine's profile, which calls the same
+        jixiao.udfs function Excel calls through xlwings.
+        """
+        if self._serving:
+            return
+        # Our .xlsm files carry xlwings' VBA wrappers with the same names (JX_…); loaded,
+        # they would shadow these functions and fail without Excel. Do not load VBA.
+        config = self.context.ServiceManager.createInstanceWithContext(
+            "com.sun.star.configuration.ConfigurationProvider", self.context
+        )
+        vba = config.createInstanceWithArguments(
+            "com.sun.star.configuration.ConfigurationUpdateAccess",
+            self._props(nodepath="/org.openoffice.Office.Calc/Filter/Import/VBA"),
+        )
+        vba.setPropertyValue("Load", False)
+        vba.setPropertyValue("Executable", False)
+        vba.commitChanges()
+        scripts = self._profile / "user" / "Scripts" / "python"
+        scripts.mkdir(parents=True, exist_ok=True)
+        (scripts / "jixiao_lo.py").write_text(bridge_script(), encoding="utf-8")
+        libraries = self.context.ServiceManager.createInstanceWithContext(
+            "com.sun.star.script.ApplicationScriptLibraryContainer", self.context
+        )
+        if not libraries.hasByName("Standard"):
+            libraries.createLibrary("Standard")
+        libraries.loadLibrary("Standard")
+        standard = libraries.getByName("Standard")
+        if standard.hasByName("JixiaoFunctions"):
+            standard.removeByName("JixiaoFunctions")
+        standard.insertByName("JixiaoFunctions", basic_wrappers())
+        self._serving = True
+
     def _props(self, **kw: Any) -> tuple[Any, ...]:
         out = []
         for k, v in kw.items():
@@ -119,10 +177,13 @@ class Engine:
             out.append(p)
         return tuple(out)
 
-    def open(self, path: str | Path, *, read_only: bool = True) -> Document:
+    def open(self, path: str | Path, *, read_only: bool = True, macros: bool = False) -> Document:
         url = Path(path).resolve().as_uri()
         doc = self.desktop.loadComponentFromURL(
-            url, "_blank", 0, self._props(Hidden=True, ReadOnly=read_only, MacroExecutionMode=0)
+            url,
+            "_blank",
+            0,
+            self._props(Hidden=True, ReadOnly=read_only, MacroExecutionMode=4 if macros else 0),
         )
         if doc is None:
             raise InputError("LibreOffice 无法打开此文件", file=str(path))
@@ -148,6 +209,65 @@ class Engine:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+# LibreOffice's error codes as Excel shows them.
+ERROR_NAMES = {532: "#DIV/0!", 519: "#VALUE!", 502: "#VALUE!", 504: "#VALUE!", 524: "#REF!", 525: "#NAME?",
+               32767: "#N/A", 503: "#NUM!", 509: "#NULL!"}  # fmt: skip
+
+
+def _a1(row: int, col: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return f"{get_column_letter(col + 1)}{row + 1}"
+
+
+def basic_wrappers() -> str:
+    """LibreOffice Basic functions with the UDFs' names and parameters.
+
+    On any failure a function answers "" (blank): the cell's native formula then answers.
+    """
+    import inspect
+
+    import jixiao.udfs as udfs
+
+    lines = [
+        "Function JixiaoCall(name As String, args As Variant)",
+        "    Dim factory, provider, script, outIndex(), outValues()",
+        "    On Error GoTo Failed",
+        '    factory = GetDefaultContext().getValueByName("/singletons/com.sun.star.script.provider.theMasterScriptProviderFactory")',
+        '    provider = factory.createScriptProvider("")',
+        '    script = provider.getScript("vnd.sun.star.script:jixiao_lo.py$call?language=Python&location=user")',
+        "    JixiaoCall = script.invoke(Array(name, args), outIndex, outValues)",
+        "    Exit Function",
+        "Failed:",
+        '    JixiaoCall = ""',
+        "End Function",
+    ]
+    for name in udfs.__all__:
+        params = list(inspect.signature(getattr(udfs, name)).parameters)
+        lines.append(f"Function {name}({', '.join(f'Optional {p}' for p in params)})")
+        for p in params:
+            lines.append(f"    If IsMissing({p}) Then {p} = Empty")
+        lines.append(f'    {name} = JixiaoCall("{name}", Array({", ".join(params)}))')
+        lines.append("End Function")
+    return "\n".join(lines) + "\n"
+
+
+def bridge_script() -> str:
+    """The Python script soffice runs: our interpreter's packages, then jixiao.udfs."""
+    import site
+
+    paths = [*site.getsitepackages(), site.getusersitepackages()]
+    return (
+        "import site\n"
+        f"for _p in {paths!r}:\n"
+        "    site.addsitedir(_p)\n\n\n"
+        "def call(name, args):\n"
+        "    import jixiao.udfs\n"
+        "    return getattr(jixiao.udfs, name)(*args)\n\n\n"
+        "g_exportedScripts = (call,)\n"
+    )
 
 
 class Document:
@@ -176,6 +296,32 @@ class Document:
             # A formula: com.sun.star.sheet.FormulaResult VALUE=1, STRING=2, ERROR=4.
             value = c.getValue() if c.FormulaResultType2 == 1 else c.getString()
         return CellValue(value, c.getFormula(), error)
+
+    def formula_results(self) -> dict[str, dict[str, float | str | tuple[str]]]:
+        """Every formula cell's result by sheet and A1 address: a number, a text, or
+        ("#DIV/0!",) for an error. A few calls per sheet rather than one per cell."""
+        formula, error = 16, 4  # com.sun.star.sheet.CellFlags.FORMULA, FormulaResult.ERROR
+        out: dict[str, dict[str, float | str | tuple[str]]] = {}
+        for name in self.sheet_names:
+            sheet = self.doc.Sheets.getByName(name)
+            results: dict[str, float | str | tuple[str]] = {}
+            ranges = sheet.queryContentCells(formula)
+            for addr in ranges.getRangeAddresses():
+                block = sheet.getCellRangeByPosition(
+                    addr.StartColumn, addr.StartRow, addr.EndColumn, addr.EndRow
+                )
+                for r, row in enumerate(block.getDataArray()):
+                    for c, value in enumerate(row):
+                        results[_a1(addr.StartRow + r, addr.StartColumn + c)] = value
+            errors = sheet.queryFormulaCells(error)
+            for addr in errors.getRangeAddresses():
+                for row in range(addr.StartRow, addr.EndRow + 1):
+                    for col in range(addr.StartColumn, addr.EndColumn + 1):
+                        code = sheet.getCellByPosition(col, row).getError()
+                        results[_a1(row, col)] = (ERROR_NAMES.get(code, "#VALUE!"),)
+            if results:
+                out[name] = results
+        return out
 
     def export_pdf(self, path: str | Path) -> None:
         self.doc.storeToURL(
