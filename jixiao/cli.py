@@ -96,45 +96,47 @@ def build_parser() -> argparse.ArgumentParser:
     )
     exp.add_argument("--sheet", metavar="工作表", help="工作簿中有多张表时，指定导出哪一张")
 
-    val = sub.add_parser(
+    val = _workbook_command(
+        sub,
         "validate",
-        help="校验工作簿，把问题标在单元格上",
-        description="校验工作簿：问题写入单元格批注和「校验结果」表。",
+        "校验",
+        "校验工作簿，把问题标在单元格上",
+        "校验工作簿：问题写入单元格批注和「校验结果」表。",
     )
-    val.add_argument("workbook", type=Path, metavar="FILE", help="工作簿（.xlsx/.xlsm）")
-    val.add_argument(
-        "-o", "--output", type=Path, metavar="OUT", help="带标记的副本；默认为“原文件名_校验.xlsm”"
-    )
-    val.add_argument("--in-place", action="store_true", help="直接写入原文件（不另存副本）")
     val.add_argument("--json", action="store_true", help="以 JSON 输出结果")
     val.add_argument("--profile", default="national", metavar="P", help="地区配置，同 check")
-
-    clr = sub.add_parser(
+    _workbook_command(
+        sub,
         "clear",
-        help="清除校验标记",
-        description="删除 jixiao 校验时添加的标记、批注和「校验结果」表。",
+        "已清除",
+        "清除校验标记",
+        "删除 jixiao 校验时添加的标记、批注和「校验结果」表。",
     )
-    clr.add_argument("workbook", type=Path, metavar="FILE", help="工作簿（.xlsx/.xlsm）")
-    clr.add_argument(
+    _workbook_command(
+        sub,
+        "recalc",
+        "重算",
+        "在 LibreOffice 中重算工作簿",
+        "用 LibreOffice 重算全部公式（含 jixiao 函数），把结果存为文件中的缓存值。",
+    )
+    return parser
+
+
+def _workbook_command(
+    sub: Any, name: str, tag: str, help_text: str, description: str
+) -> argparse.ArgumentParser:
+    """A command that reads a workbook and writes a copy (or the file itself with --in-place)."""
+    cmd = sub.add_parser(name, help=help_text, description=description)
+    cmd.add_argument("workbook", type=Path, metavar="FILE", help="工作簿（.xlsx/.xlsm）")
+    cmd.add_argument(
         "-o",
         "--output",
         type=Path,
         metavar="OUT",
-        help="清除后的副本；默认为“原文件名_已清除.xlsm”",
+        help=f"写出的副本；默认为“原文件名_{tag}”加原扩展名",
     )
-    clr.add_argument("--in-place", action="store_true", help="直接写入原文件")
-
-    rec = sub.add_parser(
-        "recalc",
-        help="在 LibreOffice 中重算工作簿",
-        description="用 LibreOffice 重算全部公式（含 jixiao 函数），把结果存为文件中的缓存值。",
-    )
-    rec.add_argument("workbook", type=Path, metavar="FILE", help="工作簿（.xlsx/.xlsm）")
-    rec.add_argument(
-        "-o", "--output", type=Path, metavar="OUT", help="重算后的副本；默认为“原文件名_重算.xlsm”"
-    )
-    rec.add_argument("--in-place", action="store_true", help="直接写入原文件")
-    return parser
+    cmd.add_argument("--in-place", action="store_true", help="直接写入原文件（不另存副本）")
+    return cmd
 
 
 def main(argv: Sequence[str] | None = None) -> int:

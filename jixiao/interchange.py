@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import json
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +60,17 @@ def canonical(obj: dict[str, Any], schema: str) -> dict[str, Any]:
             value = [canonical(v, child) if isinstance(v, dict) else v for v in value]
         out[key] = value
     return out
+
+
+def json_value(value: Any) -> Any:
+    """A cell's value as the JSON holds it: dates and times as ISO text."""
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time() else value.isoformat(sep=" ")
+    if isinstance(value, date | time):
+        return value.isoformat()
+    if isinstance(value, timedelta):
+        return str(value)
+    return value
 
 
 _SCALAR = (str, int, float, bool, type(None))

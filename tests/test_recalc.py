@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import json
 import math
 import os
@@ -13,7 +12,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from support import EXAMPLE_FILES, EXAMPLES
+from support import EXAMPLE_FILES, EXAMPLES, clerks_form, close
 from test_checks import basic_table
 
 from jixiao import compute
@@ -28,16 +27,6 @@ from jixiao.layout import NATIONAL, WHOLE, sheet_layout
 from jixiao.profile import load_profile
 from jixiao.workbook.formulas import indicator_columns
 from jixiao.workbook.recalc import recalculate
-
-
-def clerks_form(data: dict) -> dict:
-    """The form without the cells the workbook computes (执行率, 得分, 总分, 等级)."""
-    data = copy.deepcopy(data)
-    for key in ("执行率", "得分"):
-        data.get("预算执行", {}).pop(key, None)
-    data.pop("总分", None)
-    data.pop("等级", None)
-    return data
 
 
 def imported(data: dict, tmp_path: Path, name: str = "book.xlsm") -> Path:
@@ -57,14 +46,6 @@ def without_cached_values(xml: bytes) -> bytes:
     text = xml.decode("utf-8")
     text = re.sub(r'(<c r="[A-Z]+\d+"[^>]*?)\s+t="(?:str|e|n)"(>(?:<f))', r"\1\2", text)
     return re.sub(r"(</f>|<f[^>]*/>)(?:<v>.*?</v>|<v\s*/>)", r"\1", text).encode("utf-8")
-
-
-def close(a, b) -> bool:
-    if a in (None, "") or b in (None, ""):
-        return a in (None, "") and b in (None, "")
-    if isinstance(a, str) or isinstance(b, str):
-        return a == b
-    return math.isclose(a, b, abs_tol=1e-9)
 
 
 @pytest.mark.parametrize("example", EXAMPLE_FILES, ids=lambda p: p.name)

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import copy
 import json
-import math
 import re
 from importlib import resources
 from pathlib import Path
 
 import openpyxl
 import pytest
-from support import EXAMPLE_FILES, EXAMPLES
+from support import EXAMPLE_FILES, EXAMPLES, clerks_form, close
 
 from jixiao import compute
 from jixiao.adapters.openpyxl_forms import fill_workbook
@@ -27,16 +25,6 @@ from jixiao.workbook.formulas import indicator_columns
 TEMPLATES = resources.files("jixiao.xlsx_templates")
 
 
-def without_computed(data: dict) -> dict:
-    """The form as a clerk would leave it for the workbook to compute."""
-    data = copy.deepcopy(data)
-    for key in ("执行率", "得分"):
-        data["预算执行"].pop(key, None)
-    data.pop("总分", None)
-    data.pop("等级", None)
-    return data
-
-
 def imported(data: dict, tmp_path: Path, name: str = "form.xlsm") -> tuple[Path, object]:
     form = form_from_data(data, name)
     out = tmp_path / name
@@ -45,17 +33,9 @@ def imported(data: dict, tmp_path: Path, name: str = "form.xlsm") -> tuple[Path,
     return out, form
 
 
-def close(a, b) -> bool:
-    if a in (None, "") or b in (None, ""):
-        return a in (None, "") and b in (None, "")
-    if isinstance(a, str) or isinstance(b, str):
-        return a == b
-    return math.isclose(a, b, abs_tol=1e-9)
-
-
 @pytest.mark.parametrize("path", EXAMPLE_FILES, ids=lambda p: p.name)
 def test_example_computes_in_libreoffice_what_the_engine_computes(path, tmp_path, libreoffice):
-    data = without_computed(json.loads(path.read_text("utf-8")))
+    data = clerks_form(json.loads(path.read_text("utf-8")))
     book, form = imported(data, tmp_path)
     profile = load_profile()
     lay = form.sheet_layout

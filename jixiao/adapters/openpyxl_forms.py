@@ -52,7 +52,6 @@ import re
 import tempfile
 import zipfile
 from dataclasses import replace
-from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -70,7 +69,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from ..errors import InputError
 from ..form import Form, build_form
-from ..interchange import canonical, validate
+from ..interchange import canonical, json_value, validate
 from ..layout import (
     BASIC,
     BASIC_ROWS,
@@ -716,7 +715,7 @@ def _as_read(value: Any, number_format: str) -> Any:
     number: int | float = float(text) if any(ch in text for ch in ".eE") else int(text)
     if is_date_format(number_format):
         try:
-            return _json_scalar(from_excel(number, timedelta=is_timedelta_format(number_format)))
+            return json_value(from_excel(number, timedelta=is_timedelta_format(number_format)))
         except (OverflowError, ValueError):
             return "#VALUE!"
     return number
@@ -727,17 +726,7 @@ def _cell_value(cell: Any) -> Any:
     value = cell.value
     if cell.data_type == "f" or isinstance(value, ArrayFormula | DataTableFormula):
         return None
-    return _json_scalar(value)
-
-
-def _json_scalar(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == time() else value.isoformat(sep=" ")
-    if isinstance(value, date | time):
-        return value.isoformat()
-    if isinstance(value, timedelta):
-        return str(value)
-    return value
+    return json_value(value)
 
 
 def _same(a: Any, b: Any) -> bool:

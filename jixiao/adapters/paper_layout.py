@@ -55,7 +55,6 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from openpyxl.cell.cell import MergedCell
@@ -65,7 +64,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from ..errors import InputError
 from ..form import Form, build_form
-from ..interchange import SCHEMA, canonical, validate
+from ..interchange import SCHEMA, canonical, json_value, validate
 from ..layout import NATIONAL, PROJECT, SICHUAN, WHOLE, Cell, SheetLayout
 
 __all__ = ["find_form_sheets", "read_paper_form", "read_paper_sheet"]
@@ -316,13 +315,7 @@ def _scalar(cell: Any) -> Any:
         if not value.strip():
             return None
         return value.replace("\r\n", "\n").replace("\r", "\n")
-    if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == time() else value.isoformat(sep=" ")
-    if isinstance(value, date | time):
-        return value.isoformat()
-    if isinstance(value, timedelta):
-        return str(value)
-    return value
+    return json_value(value)
 
 
 # ---- the reader --------------------------------------------------------------------------
