@@ -192,3 +192,16 @@ def test_new_rejects_a_non_macro_file_name(tmp_path, capsys):
         == 2
     )
     assert ".xlsm" in capsys.readouterr().err
+
+
+def test_written_workbooks_are_readable_by_others_like_any_new_file(tmp_path, capsys):
+    import os
+    import stat
+
+    mask = os.umask(0o022)
+    try:
+        book = tmp_path / "b.xlsm"
+        main(["import", str(EXAMPLE_FILES[0]), "-o", str(book)])
+        assert stat.S_IMODE(book.stat().st_mode) == 0o644
+    finally:
+        os.umask(mask)

@@ -891,6 +891,9 @@ def _save(wb: Workbook, out: Path, source: Path | None = None) -> None:
         wb.save(tmp)
         if source is not None:
             _restore_dropped_parts(source, Path(tmp))
+        # mkstemp makes the file private (0600): give it the mode a new file gets, or keep the old one's.
+        mode = out.stat().st_mode & 0o777 if out.exists() else 0o666 & ~_umask()
+        os.chmod(tmp, mode)
         os.replace(tmp, out)
     except OSError as e:
         raise InputError(
@@ -899,6 +902,12 @@ def _save(wb: Workbook, out: Path, source: Path | None = None) -> None:
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _restore_dropped_parts(source: Path, saved: Path) -> None:
