@@ -195,7 +195,7 @@ def _check(args: argparse.Namespace) -> int:
         results = [check_form(f, profile) for f in forms]
     reports = list(zip(forms, results, strict=True))
     if args.json:
-        objects = [_report_object(f, found) for f, found in reports]
+        objects = [_report_object(f.source, found) for f, found in reports]
         payload: Any = objects[0] if len(args.forms) == 1 and objects else objects
         print(json.dumps(payload, ensure_ascii=False, indent=1))
     else:
@@ -330,7 +330,7 @@ def _validate(args: argparse.Namespace) -> int:
     out = _output(args, "校验")
     host.save(out)
     if args.json:
-        obj = _report_object_for(str(args.workbook), report.findings)
+        obj = _report_object(str(args.workbook), report.findings)
         obj["output"] = str(out)
         obj["skipped"] = [{"sheet": sheet, "reason": why} for sheet, why in report.skipped]
         print(json.dumps(obj, ensure_ascii=False, indent=1))
@@ -371,7 +371,7 @@ def _recalc(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _report_object_for(source: str, found: list[Finding]) -> dict[str, Any]:
+def _report_object(source: str, found: list[Finding]) -> dict[str, Any]:
     return {"file": source, "findings": [f.to_dict() for f in found], "summary": summary(found)}
 
 
@@ -391,14 +391,6 @@ def _title(form: Form) -> str:
         if form.data.get(k) not in (None, "")
     ]
     return " ".join(parts)
-
-
-def _report_object(form: Form, found: list[Finding]) -> dict[str, Any]:
-    return {
-        "file": form.source,
-        "findings": [f.to_dict() for f in found],
-        "summary": summary(found),
-    }
 
 
 if __name__ == "__main__":

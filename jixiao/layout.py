@@ -19,6 +19,11 @@ BASIC = "部门整体支出绩效评价基础数据表"
 FORM_TYPES = (WHOLE, PROJECT, BASIC)
 
 SHEET_NAMES = {WHOLE: "整体支出表", PROJECT: "项目支出表", BASIC: "基础数据表"}
+# jixiao's own sheets: settings and lookup lists, xlwings' config, the findings of 校验.
+SETTINGS_SHEET = "设置"
+CONF_SHEET = "xlwings.conf"
+RESULTS_SHEET = "校验结果"
+RESULTS_SHEET_FALLBACK = "jixiao校验结果"  # when the user has a sheet of their own named 校验结果
 
 NATIONAL = "national"
 SICHUAN = "sichuan"

@@ -75,8 +75,6 @@ def add_project(host: Host) -> str:
 # ---- 校验 and 清除标记 -------------------------------------------------------------------
 # The one path of jixiao.workbook.marks; the host is the live workbook (XlwingsMarks).
 
-RESULTS_SHEET_NAME = "校验结果"
-
 
 def validate(host: MarksHost, profile: str = "national") -> list[Finding]:
     return marks.validate(host, load_profile(profile)).findings

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from jixiao.adapters.xlwings_host import XlwingsHost, XlwingsMarks
 from jixiao.errors import InputError
+from jixiao.layout import RESULTS_SHEET
 
 from . import actions
 
@@ -22,7 +23,7 @@ def validate() -> None:
     except InputError as e:
         host.message(str(e))
         return
-    host.activate(actions.RESULTS_SHEET_NAME)
+    host.activate(RESULTS_SHEET)
     errors = sum(1 for f in findings if str(f.severity) == "错误")
     host.message(
         f"校验完成：{len(findings)} 条问题，其中错误 {errors} 条。详见「校验结果」表和各单元格的批注。"

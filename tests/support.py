@@ -47,3 +47,48 @@ def close(a: Any, b: Any) -> bool:
     if isinstance(a, str) or isinstance(b, str):
         return a == b
     return math.isclose(a, b, abs_tol=1e-9)
+
+
+def parts(path: Any) -> dict[str, bytes]:
+    """Every part of a workbook package, by name."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        return {n: z.read(n) for n in z.namelist()}
+
+
+def engine_figures(form: Any) -> dict[str, Any]:
+    """What the rule engine computes for the form's computed cells."""
+    from jixiao import compute
+    from jixiao.assess import BudgetReading
+    from jixiao.checks.arithmetic import recomputed_total
+    from jixiao.checks.base import Context
+
+    profile = load_profile()
+    budget = BudgetReading(form, profile)
+    total = recomputed_total(Context(form, profile))
+    return {
+        "预算执行.执行率": budget.rate,
+        "预算执行.得分": budget.score,
+        "总分.得分": total,
+        "等级": compute.grade(total, profile.grades),
+    }
+
+
+def new_unit_workbook(
+    path: Any, projects: int, unit: str = "石峰区工商业联合会", year: int = 2020
+) -> None:
+    from jixiao.cli import main
+
+    args = [
+        "new",
+        "--type",
+        "单位",
+        "--unit",
+        unit,
+        "--year",
+        str(year),
+        "--projects",
+        str(projects),
+    ]
+    assert main([*args, "-o", str(path)]) == 0

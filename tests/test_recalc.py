@@ -7,20 +7,23 @@ import math
 import os
 import re
 import signal
-import zipfile
 from pathlib import Path
 
 import openpyxl
 import pytest
-from support import EXAMPLE_FILES, EXAMPLES, clerks_form, close
+from support import (
+    EXAMPLE_FILES,
+    EXAMPLES,
+    clerks_form,
+    close,
+    engine_figures,
+    parts,
+)
 from test_checks import basic_table
 
-from jixiao import compute
 from jixiao.adapters import libreoffice
 from jixiao.adapters.libreoffice import Engine
-from jixiao.assess import BudgetReading, readings
-from jixiao.checks.arithmetic import recomputed_total
-from jixiao.checks.base import Context
+from jixiao.assess import readings
 from jixiao.cli import main
 from jixiao.interchange import form_from_data
 from jixiao.layout import NATIONAL, WHOLE, sheet_layout
@@ -35,11 +38,6 @@ def imported(data: dict, tmp_path: Path, name: str = "book.xlsm") -> Path:
     book = tmp_path / name
     assert main(["import", str(src), "-o", str(book)]) == 0
     return book
-
-
-def parts(path: Path) -> dict[str, bytes]:
-    with zipfile.ZipFile(path) as z:
-        return {n: z.read(n) for n in z.namelist()}
 
 
 def without_cached_values(xml: bytes) -> bytes:
@@ -61,14 +59,7 @@ def test_recalculated_values_equal_the_rule_engine_cell_by_cell(
     profile = load_profile()
     lay = form.sheet_layout
     ws = openpyxl.load_workbook(out, data_only=True)[lay.sheet]
-    budget = BudgetReading(form, profile)
-    total = recomputed_total(Context(form, profile))
-    expected = {
-        "预算执行.执行率": budget.rate,
-        "预算执行.得分": budget.score,
-        "总分.得分": total,
-        "等级": compute.grade(total, profile.grades),
-    }
+    expected = engine_figures(form)
     for field, value in expected.items():
         assert close(ws[lay.cells[field].address].value, value), field
     cols = indicator_columns(form.layout, lay.width)

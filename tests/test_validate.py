@@ -8,7 +8,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from support import EXAMPLE_FILES, EXAMPLES, findings_for, load_example
+from support import EXAMPLE_FILES, EXAMPLES, findings_for, load_example, new_unit_workbook, parts
 from test_examples import EXPECTED
 
 from jixiao.adapters.package_marks import MARKER
@@ -20,11 +20,6 @@ MAY_CHANGE = (
     "xl/_rels/workbook.xml.rels", "xl/drawings/vmlDrawing", "[Content_Types].xml",
     "xl/comments_jixiao", "xl/worksheets/jixiao_results.xml",
 )  # fmt: skip
-
-
-def parts(path: Path) -> dict[str, bytes]:
-    with zipfile.ZipFile(path) as z:
-        return {n: z.read(n) for n in z.namelist()}
 
 
 def imported(example: Path, tmp_path: Path) -> Path:
@@ -155,21 +150,7 @@ def test_unit_workbook_checks_across_its_sheets(tmp_path, capsys):
     from jixiao.interchange import form_from_data
 
     book = tmp_path / "unit.xlsm"
-    main(
-        [
-            "new",
-            "--type",
-            "单位",
-            "--unit",
-            "石峰区工商业联合会",
-            "--year",
-            "2020",
-            "--projects",
-            "2",
-            "-o",
-            str(book),
-        ]
-    )
+    new_unit_workbook(book, 2)
     whole, project = (
         load_example("shifeng-2020-whole.json"),
         load_example("shifeng-2020-project.json"),
@@ -229,21 +210,7 @@ def test_unit_workbook_with_many_projects_keeps_every_button_through_fill_and_va
     from jixiao.interchange import read_form
 
     book = tmp_path / "unit.xlsm"
-    main(
-        [
-            "new",
-            "--type",
-            "单位",
-            "--unit",
-            "石峰区工商业联合会",
-            "--year",
-            "2020",
-            "--projects",
-            "12",
-            "-o",
-            str(book),
-        ]
-    )
+    new_unit_workbook(book, 12)
     before = {n for n in parts(book) if n.endswith(".vml")}
     fill_workbook(read_form(EXAMPLES / "shifeng-2020-project.json"), book, book, sheet="项目12")
     assert {n for n in parts(book) if n.endswith(".vml")} == before

@@ -9,13 +9,17 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from support import EXAMPLE_FILES, EXAMPLES, clerks_form, close
+from support import (
+    EXAMPLE_FILES,
+    EXAMPLES,
+    clerks_form,
+    close,
+    engine_figures,
+    new_unit_workbook,
+)
 
-from jixiao import compute
 from jixiao.adapters.openpyxl_forms import fill_workbook
-from jixiao.assess import BudgetReading, readings
-from jixiao.checks.arithmetic import recomputed_total
-from jixiao.checks.base import Context
+from jixiao.assess import readings
 from jixiao.cli import main, template_for
 from jixiao.interchange import form_from_data
 from jixiao.layout import INDICATOR_COLUMNS, INDICATOR_ROWS
@@ -39,14 +43,7 @@ def test_example_computes_in_libreoffice_what_the_engine_computes(path, tmp_path
     book, form = imported(data, tmp_path)
     profile = load_profile()
     lay = form.sheet_layout
-    budget = BudgetReading(form, profile)
-    total = recomputed_total(Context(form, profile))
-    expected = {
-        "预算执行.执行率": budget.rate,
-        "预算执行.得分": budget.score,
-        "总分.得分": total,
-        "等级": compute.grade(total, profile.grades),
-    }
+    expected = engine_figures(form)
     cols = indicator_columns(form.layout, lay.width)
     with libreoffice.open(book) as doc:
         doc.recalculate()
@@ -148,24 +145,7 @@ def test_import_refuses_to_overwrite(tmp_path, capsys):
 
 def test_new_unit_workbook_with_projects_opens_and_calculates(tmp_path, libreoffice, capsys):
     out = tmp_path / "单位.xlsm"
-    assert (
-        main(
-            [
-                "new",
-                "--type",
-                "单位",
-                "--unit",
-                "石峰区工商业联合会",
-                "--year",
-                "2020",
-                "--projects",
-                "3",
-                "-o",
-                str(out),
-            ]
-        )
-        == 0
-    )
+    new_unit_workbook(out, 3)
     wb = openpyxl.load_workbook(out, keep_vba=True)
     assert wb.sheetnames[:5] == ["基础数据表", "整体支出表", "项目1", "项目2", "项目3"]
     assert wb["项目3"]["C3"].value == "石峰区工商业联合会" and wb["基础数据表"]["C2"].value == 2020

@@ -26,9 +26,12 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
+from openpyxl.utils.cell import coordinate_to_tuple
+
 from ..errors import InputError
 from ..findings import Finding, Severity
-from ..workbook.marks import MARKER, NOT_YET, RESULTS_SHEET, SheetMarks, plan, summary_line
+from ..layout import RESULTS_SHEET, RESULTS_SHEET_FALLBACK
+from ..workbook.marks import HEADINGS, MARKER, NOT_YET, SheetMarks, plan, summary_line
 
 AUTHOR = "jixiao 校验"
 NOTE_ALT = "jixiao 校验"
@@ -65,7 +68,6 @@ AFTER_LEGACY = (
     "tableParts",
     "extLst",
 )
-AFTER_HYPERLINKS = AFTER_CF[2:]
 
 # Our VML elements declare their own prefixes: a drawing part rewritten by another tool
 # (openpyxl writes ns0:, ns1: …) may not declare v:, o:, x: at its root.
@@ -102,9 +104,7 @@ class Package:
     @classmethod
     def read(cls, path: Path) -> Package:
         try:
-            with zipfile.ZipFile(path) as z:
-                infos = {i.filename: i for i in z.infolist()}
-                return cls(list(infos), {n: z.read(n) for n in infos}, infos)
+            return cls.from_bytes(Path(path).read_bytes())
         except (zipfile.BadZipFile, OSError) as e:
             raise InputError(f"无法读取工作簿（{e}）", file=str(path)) from None
 
@@ -239,15 +239,6 @@ VML_DEFAULT = f'<Default Extension="vml" ContentType="{CT_VML}"/>'
 
 
 # ---- marks --------------------------------------------------------------------------
-
-
-def _cell_rc(address: str) -> tuple[int, int]:
-    m = re.fullmatch(r"([A-Z]+)(\d+)", address)
-    assert m, address
-    col = 0
-    for ch in m.group(1):
-        col = col * 26 + ord(ch) - 64
-    return int(m.group(2)), col
 
 
 class PackageHost:
@@ -396,8 +387,8 @@ def _add_notes(pkg: Package, part: str, notes: list[tuple[str, str]]) -> None:
         text = text.replace("</authors>", f"<author>{escape(AUTHOR)}</author></authors>", 1)
     items = "".join(
         f'<comment ref="{cell}" authorId="{author_id}"><text><r><rPr><sz val="9"/><rFont val="宋体"/></rPr>'
-        f'<t xml:space="preserve">{escape(text)}</t></r></text></comment>'
-        for cell, text in notes
+        f'<t xml:space="preserve">{escape(note)}</t></r></text></comment>'
+        for cell, note in notes
     )
     text = re.sub(r"<commentList\s*/>", "<commentList></commentList>", text)
     pkg.put(comments_part, text.replace("</commentList>", items + "</commentList>"))
@@ -424,7 +415,7 @@ def _add_notes(pkg: Package, part: str, notes: list[tuple[str, str]]) -> None:
     block = int((re.search(r'<o:idmap v:ext="edit" data="(\d+)', vml) or [None, "60"])[1])
     shapes = "" if "_x0000_t202" in vml else NOTE_SHAPETYPE
     for k, (cell, _text) in enumerate(notes):
-        row, col = _cell_rc(cell)
+        row, col = coordinate_to_tuple(cell)
         shapes += (
             f'<v:shape {VML_NS} id="_x0000_s{block * 1024 + 600 + k}" type="#_x0000_t202" alt="{NOTE_ALT}" '
             'style="position:absolute;margin-left:60pt;margin-top:2pt;width:260pt;height:110pt;'
@@ -515,12 +506,13 @@ def results_sheet_xml(
     def cell(ref: str, text: object) -> str:
         return f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">{escape(str(text))}</t></is></c>'
 
-    rows = [f'<row r="1">{cell("A1", "校验结果")}</row>']
+    rows = [f'<row r="1">{cell("A1", RESULTS_SHEET)}</row>']
     line = NOT_YET if findings is None else summary_line(findings)
     rows.append(f'<row r="2">{cell("A2", line)}</row>')
-    heads = ("级别", "代码", "工作表", "单元格", "说明")
     rows.append(
-        '<row r="3">' + "".join(cell(f"{'ABCDE'[i]}3", h) for i, h in enumerate(heads)) + "</row>"
+        '<row r="3">'
+        + "".join(cell(f"{'ABCDE'[i]}3", h) for i, h in enumerate(HEADINGS))
+        + "</row>"
     )
     links = []
     for k, f in enumerate(findings or [], 4):
@@ -571,7 +563,7 @@ def empty_results_sheet(data: bytes) -> bytes:
 
 def _is_ours(pkg: Package, xml: str) -> bool:
     """Our 校验结果 sheet, also after another tool rewrote it (shared strings)."""
-    return _cell_text(pkg, xml, "A1") == "校验结果" and _cell_text(pkg, xml, "A3") == "级别"
+    return _cell_text(pkg, xml, "A1") == RESULTS_SHEET and _cell_text(pkg, xml, "A3") == HEADINGS[0]
 
 
 def _cell_text(pkg: Package, xml: str, ref: str) -> str | None:
@@ -604,7 +596,7 @@ def _write_results(
             xml = xml.replace("</worksheet>", f"<!--jixiao-original:{keep}--></worksheet>")
         pkg.put(part, xml)
         return
-    name = RESULTS_SHEET if part is None else "jixiao校验结果"
+    name = RESULTS_SHEET if part is None else RESULTS_SHEET_FALLBACK
     pkg.put(RESULTS_PART, results_sheet_xml(findings, "", dxf_ids))
     rid = _add_relationship(pkg, "xl/workbook.xml", "worksheet", RESULTS_PART)
     wb = pkg.text("xl/workbook.xml")

@@ -134,7 +134,7 @@ class XlwingsMarks:
         else:
             ws = self.book.sheets.add(RESULTS_SHEET, after=self.book.sheets[-1])
         ws.range("A2:E10000").clear_contents()
-        ws.range("A1").value = "校验结果"
+        ws.range("A1").value = RESULTS_SHEET
         ws.range("A2").value = summary
         ws.range("A3").value = [list(HEADINGS)]
         if rows:

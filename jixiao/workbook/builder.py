@@ -26,6 +26,7 @@ from ..layout import (
     BASIC_ROWS,
     BASIC_VALUE_COLUMNS,
     BUILDING_ROWS,
+    CONF_SHEET,
     FOOTER_FIELDS,
     HEADER_FIELDS,
     INDICATOR_COLUMNS,
@@ -33,6 +34,8 @@ from ..layout import (
     NATIONAL,
     PROGRESS_MONTHS,
     PROJECT,
+    RESULTS_SHEET,
+    SETTINGS_SHEET,
     SICHUAN,
     SOURCE_ROWS,
     WHOLE,
@@ -45,9 +48,6 @@ from ..standards import LEVEL2_OF
 from . import formulas as fx
 
 BUILD_TIME = dt.datetime(2026, 1, 1, 0, 0, 0)
-SETTINGS_SHEET = "设置"
-CONF_SHEET = "xlwings.conf"
-RESULTS_SHEET = "校验结果"
 HIDDEN_FIRST_COL = 27  # AA: the native-reading helper block, hidden
 FONT = "宋体"
 TITLE_FONT = "黑体"
@@ -627,18 +627,9 @@ class Builder:
         self.protect(ws)
 
     def results_sheet(self) -> None:
+        # Its content is the package writer's (close → _own_results_sheet), so that 校验
+        # refills it and 清除标记 restores it; only the sheet's print settings are ours.
         ws = self.add_sheet(RESULTS_SHEET)
-        f = self.fmt
-        ws.set_column(0, 0, 8)
-        ws.set_column(1, 1, 6)
-        ws.set_column(2, 3, 12)
-        ws.set_column(4, 4, 90)
-        ws.write(0, 0, "校验结果", f.section)
-        ws.write(1, 0, "尚未校验：填好各表后点击「校验」。")
-        for i, h in enumerate(("级别", "代码", "工作表", "单元格", "说明")):
-            ws.write(2, i, h, f.label)
-        ws.set_paper(9)
-        ws.set_landscape()
         ws.fit_to_pages(1, 0)
         ws.repeat_rows(2)
 

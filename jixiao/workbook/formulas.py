@@ -236,8 +236,7 @@ def indicator_formulas(
 
 
 def execution_rate(executed: str, budget: str) -> str:
-    native = f'IF(OR(NOT(ISNUMBER({budget})),NOT(ISNUMBER({executed}))),"",IF({budget}=0,"",{executed}/{budget}))'
-    return udf(f"JX_EXEC_RATE({executed},{budget})", native)
+    return ratio(executed, budget, "JX_EXEC_RATE")
 
 
 def execution_score(points: str, rate: str) -> str:

@@ -17,7 +17,6 @@ from ..profile import Profile, load_profile
 from .validate import BookReport, validate_workbook
 
 MARKER = '"jixiao 校验标记"<>""'  # the always-true formula that identifies our colour marks
-RESULTS_SHEET = "校验结果"
 NOT_YET = "尚未校验：填好各表后点击「校验」。"
 HEADINGS = ("级别", "代码", "工作表", "单元格", "说明")
 

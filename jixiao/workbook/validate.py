@@ -22,11 +22,18 @@ from ..errors import InputError
 from ..findings import Finding
 from ..form import BasicDataForm, CellState, Form, SelfEvalForm, build_form, is_blank
 from ..interchange import validate as validate_schema
-from ..layout import SHEET_NAMES, is_computed
+from ..layout import (
+    CONF_SHEET,
+    RESULTS_SHEET,
+    RESULTS_SHEET_FALLBACK,
+    SETTINGS_SHEET,
+    SHEET_NAMES,
+    is_computed,
+)
 from ..profile import Profile, load_profile
+from ..values import EXCEL_ERRORS
 
-SKIPPED_SHEETS = frozenset({"设置", "xlwings.conf", "校验结果", "jixiao校验结果"})
-EXCEL_ERRORS = frozenset({"#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#N/A", "#NUM!", "#NULL!"})
+SKIPPED_SHEETS = frozenset({SETTINGS_SHEET, CONF_SHEET, RESULTS_SHEET, RESULTS_SHEET_FALLBACK})
 
 
 @dataclass
