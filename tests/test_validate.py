@@ -251,3 +251,51 @@ def test_error_shown_by_an_intact_formula_is_reported(tmp_path, capsys):
     q09 = [f for f in report["findings"] if f["code"] == "Q09"]
     assert [(f["cell"], f["value"]) for f in q09] == [("G7", "#DIV/0!")]
     assert not [f for f in report["findings"] if f["code"] == "Q08"]  # the formula is still there
+
+
+def test_a_drawing_part_in_another_encoding_comes_back_byte_for_byte(tmp_path):
+    # VML written by older tools may be in a legacy code page: it must not be re-encoded
+    book = imported(EXAMPLES / "shifeng-2020-whole.json", tmp_path)
+    members = parts(book)
+    vml = "xl/drawings/vmlDrawing1.vml"
+    body = members[vml].replace(b"</xml>", b"<!-- caf\xe9 --></xml>")
+    members[vml] = b'<?xml version="1.0" encoding="windows-1252"?>\n' + body
+    with zipfile.ZipFile(book, "w") as z:
+        for name, content in members.items():
+            z.writestr(name, content)
+    marked, cleared = tmp_path / "m.xlsm", tmp_path / "c.xlsm"
+    main(["validate", str(book), "-o", str(marked)])
+    assert b"<!-- caf\xe9 -->" in parts(marked)[vml]  # the user's bytes are still there
+    main(["clear", str(marked), "-o", str(cleared)])
+    assert parts(cleared) == members
+
+
+def test_results_sheet_prints_one_page_wide_as_long_as_needed(tmp_path):
+    standalone = imported(EXAMPLES / "shifeng-2020-whole.json", tmp_path)  # 校验结果 added
+    unit = tmp_path / "unit.xlsm"
+    new_unit_workbook(unit, 1)  # the template's own 校验结果, refilled
+    from jixiao.adapters.openpyxl_forms import fill_workbook
+    from jixiao.interchange import read_form
+
+    fill_workbook(read_form(EXAMPLES / "shifeng-2020-project.json"), unit, unit, sheet="项目1")
+    for book in (standalone, unit):
+        out = tmp_path / f"{book.stem}_o.xlsm"
+        main(["validate", str(book), "-o", str(out)])
+        ws = openpyxl.load_workbook(out)["校验结果"]
+        assert ws.sheet_properties.pageSetUpPr.fitToPage
+        assert ws.page_setup.fitToWidth in (None, 1) and ws.page_setup.fitToHeight == 0
+
+
+def test_clear_also_removes_notes_the_excel_host_wrote_under_the_users_name(tmp_path):
+    book = imported(EXAMPLES / "zhaohua-2024-p1.json", tmp_path)
+    wb = openpyxl.load_workbook(book, keep_vba=True)
+    ws = wb["项目支出表"]
+    # Excel's AddComment writes the note under the Excel user's name
+    ws["D7"].comment = openpyxl.comments.Comment("【警告 D02】预算调整率 83.33%……", "张会计")
+    ws["C3"].comment = openpyxl.comments.Comment("单位全称待确认", "张会计")
+    wb.save(book)
+    cleared = tmp_path / "c.xlsm"
+    main(["clear", str(book), "-o", str(cleared)])
+    ws = openpyxl.load_workbook(cleared, keep_vba=True)["项目支出表"]
+    assert ws["D7"].comment is None
+    assert ws["C3"].comment.text == "单位全称待确认"

@@ -31,10 +31,10 @@ from openpyxl.utils.cell import coordinate_to_tuple
 from ..errors import InputError
 from ..findings import Finding, Severity
 from ..layout import RESULTS_SHEET, RESULTS_SHEET_FALLBACK
-from ..workbook.marks import HEADINGS, MARKER, NOT_YET, SheetMarks, plan, summary_line
+from ..workbook.marks import HEADINGS, MARKER, NOT_YET, SheetMarks, note_is_ours, plan, summary_line
 
 AUTHOR = "jixiao 校验"
-NOTE_ALT = "jixiao 校验"
+NOTE_ALT = "jixiao"  # ASCII: VML parts are edited as bytes, whatever their encoding
 RESULTS_PART = "xl/worksheets/jixiao_results.xml"
 REL_PREFIX = "rIdJixiao"
 
@@ -411,9 +411,11 @@ def _add_notes(pkg: Package, part: str, notes: list[tuple[str, str]]) -> None:
             _insert_before_first(xml, AFTER_LEGACY, _legacy_drawing(rid), "</worksheet>"),
         )
         _content_type(pkg, VML_DEFAULT)
-    vml = pkg.data[vml_part].decode("utf-8", errors="replace")
-    block = int((re.search(r'<o:idmap v:ext="edit" data="(\d+)', vml) or [None, "60"])[1])
-    shapes = "" if "_x0000_t202" in vml else NOTE_SHAPETYPE
+    # VML may be in a legacy code page: edit it as bytes, inserting ASCII only.
+    vml = pkg.data[vml_part]
+    idmap = re.search(rb'<o:idmap v:ext="edit" data="(\d+)', vml)
+    block = int(idmap.group(1)) if idmap else 60
+    shapes = "" if b"_x0000_t202" in vml else NOTE_SHAPETYPE
     for k, (cell, _text) in enumerate(notes):
         row, col = coordinate_to_tuple(cell)
         shapes += (
@@ -426,7 +428,8 @@ def _add_notes(pkg: Package, part: str, notes: list[tuple[str, str]]) -> None:
             f"<x:MoveWithCells/><x:SizeWithCells/><x:Anchor>{col}, 15, {row - 1}, 2, {col + 4}, 15, {row + 6}, 4</x:Anchor>"
             f"<x:AutoFill>False</x:AutoFill><x:Row>{row - 1}</x:Row><x:Column>{col - 1}</x:Column></x:ClientData></v:shape>"
         )
-    pkg.put(vml_part, vml.replace("</xml>", f"<!--jixiao-->{shapes}<!--/jixiao--></xml>"))
+    at = vml.rindex(b"</xml>")
+    pkg.put(vml_part, vml[:at] + f"<!--jixiao-->{shapes}<!--/jixiao-->".encode("ascii") + vml[at:])
 
 
 def _legacy_drawing(rid: str) -> str:
@@ -452,11 +455,10 @@ def _clear(pkg: Package) -> None:
             if rel_type.endswith("/comments"):
                 _clear_comments(pkg, target)
             elif rel_type.endswith("/vmlDrawing") and target in pkg.data:
-                vml = pkg.data[target].decode("utf-8", errors="replace")
-                pkg.put(
-                    target,
-                    re.sub(r"<!--jixiao-->.*?<!--/jixiao-->", "", vml, flags=re.S).encode("utf-8"),
-                )
+                vml = pkg.data[target]
+                cleaned_vml = re.sub(rb"<!--jixiao-->.*?<!--/jixiao-->", b"", vml, flags=re.S)
+                if cleaned_vml != vml:
+                    pkg.put(target, cleaned_vml)
         for rid, _, target in _relationships(pkg, part):
             if rid.startswith(REL_PREFIX):
                 pkg.remove(target)
@@ -478,19 +480,26 @@ def _content_type_remove(pkg: Package, snippet: str) -> None:
 
 
 def _clear_comments(pkg: Package, part: str) -> None:
+    """Our notes: by our author, or — written by the Excel host under the user's name —
+    by their "【级别 代码】" opening (marks.note_is_ours)."""
     if part not in pkg.data:
         return
     text = pkg.text(part)
     authors = re.findall(r"<author>(.*?)</author>", text)
-    if escape(AUTHOR) not in authors:
-        return
-    ours = authors.index(escape(AUTHOR))
-    text = re.sub(
-        rf'<comment ref="[A-Z]+\d+" authorId="{ours}">.*?</comment>', "", text, flags=re.S
+    ours = authors.index(escape(AUTHOR)) if escape(AUTHOR) in authors else None
+
+    def drop(m: re.Match[str]) -> str:
+        shown = "".join(re.findall(r"<t(?:\s[^>]*)?>(.*?)</t>", m.group(0), re.S))
+        mine = m.group(1) == str(ours) or note_is_ours(_unescape(shown))
+        return "" if mine else m.group(0)
+
+    cleaned = re.sub(
+        r'<comment ref="[A-Z]+\d+" authorId="(\d+)"[^>]*>.*?</comment>', drop, text, flags=re.S
     )
-    if ours == len(authors) - 1:
-        text = text.replace(f"<author>{escape(AUTHOR)}</author></authors>", "</authors>")
-    pkg.put(part, text)
+    if ours is not None and ours == len(authors) - 1:
+        cleaned = cleaned.replace(f"<author>{escape(AUTHOR)}</author></authors>", "</authors>")
+    if cleaned != text:
+        pkg.put(part, cleaned)
 
 
 # ---- the 校验结果 sheet ----------------------------------------------------------------
@@ -539,11 +548,15 @@ def results_sheet_xml(
     hyperlinks = f"<hyperlinks>{''.join(links)}</hyperlinks>" if links else ""
     return (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-        f'<worksheet xmlns="{NS_MAIN}" xmlns:r="{REL_BASE}">{sheet_pr}'
+        f'<worksheet xmlns="{NS_MAIN}" xmlns:r="{REL_BASE}">{sheet_pr or FIT_WIDTH}'
         f"<cols>{cols}</cols><sheetData>{''.join(rows)}</sheetData>{cf}{hyperlinks}"
         '<pageMargins left="0.5" right="0.5" top="0.6" bottom="0.6" header="0.3" footer="0.3"/>'
-        '<pageSetup paperSize="9" orientation="landscape"/></worksheet>'
+        '<pageSetup paperSize="9" orientation="landscape" fitToHeight="0"/></worksheet>'
     )
+
+
+# A sheet we add prints one page wide, as many pages long as the findings need.
+FIT_WIDTH = '<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>'
 
 
 def _sheet_pr(xml: str) -> str:
@@ -576,8 +589,8 @@ def _cell_text(pkg: Package, xml: str, ref: str) -> str | None:
             return None
         items = re.findall(r"<si>(.*?)</si>", pkg.text("xl/sharedStrings.xml"), re.S)
         k = int(index.group(1))
-        return "".join(re.findall(r"<t[^>]*>(.*?)</t>", items[k], re.S)) if k < len(items) else None
-    return "".join(re.findall(r"<t[^>]*>(.*?)</t>", m.group(2), re.S)) or None
+        return "".join(re.findall(r"<t(?:\s[^>]*)?>(.*?)</t>", items[k], re.S)) if k < len(items) else None
+    return "".join(re.findall(r"<t(?:\s[^>]*)?>(.*?)</t>", m.group(2), re.S)) or None
 
 
 # The 校验结果 sheet as it was before 校验, kept inside ours so 清除标记 can put it back.
