@@ -589,7 +589,11 @@ def _cell_text(pkg: Package, xml: str, ref: str) -> str | None:
             return None
         items = re.findall(r"<si>(.*?)</si>", pkg.text("xl/sharedStrings.xml"), re.S)
         k = int(index.group(1))
-        return "".join(re.findall(r"<t(?:\s[^>]*)?>(.*?)</t>", items[k], re.S)) if k < len(items) else None
+        return (
+            "".join(re.findall(r"<t(?:\s[^>]*)?>(.*?)</t>", items[k], re.S))
+            if k < len(items)
+            else None
+        )
     return "".join(re.findall(r"<t(?:\s[^>]*)?>(.*?)</t>", m.group(2), re.S)) or None
 
 
