@@ -26,11 +26,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from jixiao.engine import check_form
-from jixiao.findings import Finding
-from jixiao.form import Form
-from jixiao.interchange import form_from_data
-from jixiao.profile import load_profile
+from jixiao.core.findings import Finding
+from jixiao.core.form import Form
+from jixiao.core.interchange import form_from_data
+from jixiao.core.profile import load_profile
+from jixiao.rules.engine import check_form
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 WHOLE, PROJECT, BASIC = (

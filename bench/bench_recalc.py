@@ -1,4 +1,4 @@
-"""Benchmark headless recalculation (jixiao.workbook.recalc.recalculate) in LibreOffice.
+"""Benchmark headless recalculation (jixiao.app.recalc.recalculate) in LibreOffice.
 
 Measures a cold run (engine started per call), a warm run (one engine reused), a batch
 of small workbooks through one engine, and a few of them cold for comparison; then
@@ -21,13 +21,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from jixiao.adapters.libreoffice import Engine
-from jixiao.adapters.openpyxl_forms import fill_workbook
-from jixiao.adapters.package_marks import Package, sheet_parts
-from jixiao.adapters.xlsx_file import check_package
+from jixiao.app.recalc import cache_results, recalculate
 from jixiao.cli import main as cli
-from jixiao.interchange import form_from_data
-from jixiao.workbook.recalc import cache_results, recalculate
+from jixiao.core.interchange import form_from_data
+from jixiao.formats.xlsx_file import check_package
+from jixiao.hosts.libreoffice import Engine
+from jixiao.hosts.package import Package, sheet_parts
+from jixiao.readers.template import fill_workbook
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.json"))

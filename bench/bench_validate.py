@@ -7,10 +7,10 @@ with time.perf_counter, reporting min and median:
 
   (a) openpyxl.load_workbook(path)                     what openpyxl alone needs to load it
   (b) openpyxl.load_workbook(path, keep_vba=True)
-  (c) jixiao.workbook.validate.validate_workbook(path)  reading the forms and checking them
-  (d) jixiao.adapters.package_marks.annotate(path, out, findings)   writing the marks
-  (e) jixiao.cli.main(["validate", path, "-o", out, "--json"])      the whole command
-  (f) jixiao.adapters.package_marks.clear(out, out2)
+  (c) jixiao.app.validate.validate_workbook(path)  reading the forms and checking them
+  (d) jixiao.hosts.package.annotate(path, out, findings)   writing the marks
+  (e) jixiao.cli_main(["validate", path, "-o", out, "--json"])      the whole command
+  (f) jixiao.hosts.package.clear(out, out2)
 
 Run from the repository root:  python bench/bench_validate.py [--projects N] [--repeat R]
 --cprofile prints the top functions of one validate_workbook run (cProfile, cumulative).
@@ -41,13 +41,13 @@ from typing import Any
 
 import openpyxl
 
-from jixiao import cli
-from jixiao.adapters import package_marks
-from jixiao.adapters.openpyxl_forms import fill_workbook
-from jixiao.findings import Finding
-from jixiao.form import SelfEvalForm
-from jixiao.interchange import form_from_data
-from jixiao.workbook.validate import validate_workbook
+from jixiao.cli import main as cli_main
+from jixiao.app.validate import validate_workbook
+from jixiao.core.findings import Finding
+from jixiao.core.form import SelfEvalForm
+from jixiao.core.interchange import form_from_data
+from jixiao.hosts import package as package_marks
+from jixiao.readers.template import fill_workbook
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 UNIT, YEAR = "石峰区工商业联合会", 2020
@@ -161,7 +161,7 @@ def build_workbook(path: Path, n_projects: int) -> tuple[int, list[str]]:
     quiet = io.StringIO()
     with contextlib.redirect_stdout(quiet):
         argv = ["new", "--type", "单位", "--unit", UNIT, "--year", str(YEAR)]
-        rc = cli.main([*argv, "--projects", str(n_projects), "-o", str(path)])
+        rc = cli_main([*argv, "--projects", str(n_projects), "-o", str(path)])
     if rc != 0:
         sys.exit(f"jixiao new failed ({rc})")
     pristine = path.with_name("new_" + path.name)
@@ -211,7 +211,7 @@ def cpu_model() -> str:
 
 def quiet_validate(path: Path, out: Path) -> None:
     with open(os.devnull, "w", encoding="utf-8") as null, contextlib.redirect_stdout(null):
-        rc = cli.main(["validate", str(path), "-o", str(out), "--json"])
+        rc = cli_main(["validate", str(path), "-o", str(out), "--json"])
     if rc not in (0, 1):  # 1: findings of severity 错误
         sys.exit(f"jixiao validate failed ({rc})")
 

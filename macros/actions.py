@@ -1,6 +1,6 @@
 """What the workbook buttons do, written against a small host interface.
 
-The host is the live Excel workbook (jixiao.adapters.xlwings_host) inside Excel;
+The host is the live Excel workbook (jixiao.hosts.xlwings) inside Excel;
 tests drive the same actions through a stand-in host.
 """
 
@@ -9,11 +9,11 @@ from __future__ import annotations
 import re
 from typing import Protocol
 
-from jixiao.findings import Finding
-from jixiao.layout import NATIONAL, PROJECT, is_computed, sheet_layout
-from jixiao.profile import load_profile
-from jixiao.workbook import marks
-from jixiao.workbook.marks import MarksHost
+from jixiao.app import marks
+from jixiao.app.marks import MarksHost
+from jixiao.core.findings import Finding
+from jixiao.core.layout import NATIONAL, PROJECT, is_computed, sheet_layout
+from jixiao.core.profile import load_profile
 
 PROJECT_SHEET = re.compile(r"^项目(\d+)$")
 # Cells a new project sheet keeps from the sheet it copies: the standard fund-source
@@ -73,7 +73,7 @@ def add_project(host: Host) -> str:
 
 
 # ---- 校验 and 清除标记 -------------------------------------------------------------------
-# The one path of jixiao.workbook.marks; the host is the live workbook (XlwingsMarks).
+# The one path of jixiao.app.marks; the host is the live workbook (XlwingsMarks).
 
 
 def validate(host: MarksHost, profile: str = "national") -> list[Finding]:

@@ -8,11 +8,10 @@ with the live workbook as host.
 
 from __future__ import annotations
 
-from jixiao.adapters.xlwings_host import XlwingsHost, XlwingsMarks
-from jixiao.errors import InputError
-from jixiao.layout import RESULTS_SHEET
-
-from . import actions
+from jixiao.core.errors import InputError
+from jixiao.core.layout import RESULTS_SHEET
+from jixiao.hosts.xlwings import XlwingsHost, XlwingsMarks
+from jixiao.macros import actions
 
 
 def validate() -> None:

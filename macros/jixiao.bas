@@ -6,7 +6,7 @@ Attribute VB_Name = "Jixiao"
 ' renamed workbook keeps working. The work itself is done in Python; this module
 ' only reports, in Chinese, what to install when Python or jixiao is missing.
 '
-' This file is UTF-8 source for jixiao.workbook.vba, not for the VBA editor's
+' This file is UTF-8 source for jixiao.templates.vba, not for the VBA editor's
 ' Import: the build turns every string literal that holds Chinese text into
 ' ChrW() calls, so the embedded module is plain ASCII and reads the same under
 ' any Windows code page. Keep Chinese out of comments, Const and Optional defaults.

@@ -1,10 +1,12 @@
-"""Shared fixtures: the real submitted forms in ../shared/examples."""
+"""Shared fixtures: the real submitted forms in examples/."""
 
 from __future__ import annotations
 
 import copy
 
 import pytest
+
+import jixiao.udfs
 from support import load_example
 
 
@@ -17,7 +19,7 @@ def example():
 @pytest.fixture(scope="session")
 def libreoffice():
     """One headless LibreOffice for the whole test session (its own profile, killed at the end)."""
-    from jixiao.adapters.libreoffice import Engine, soffice_path
+    from jixiao.hosts.libreoffice import Engine, soffice_path
 
     if soffice_path() is None:
         pytest.fail("LibreOffice 未安装：make test 会安装它（libreoffice-calc-nogui python3-uno）")
@@ -32,10 +34,10 @@ def libreoffice_functions():
     Kept apart from ``libreoffice``, where the functions are unknown, so the tests of the
     native fallback formulas really exercise the fallback.
     """
-    from jixiao.adapters.libreoffice import Engine, soffice_path
+    from jixiao.hosts.libreoffice import Engine, soffice_path
 
     if soffice_path() is None:
         pytest.fail("LibreOffice 未安装：make test 会安装它")
     with Engine() as engine:
-        engine.serve_functions()
+        engine.serve_functions(jixiao.udfs)
         yield engine

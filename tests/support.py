@@ -1,4 +1,4 @@
-"""Test helpers: the real submitted forms in ../shared/examples."""
+"""Test helpers: the real submitted forms in examples/ (the repository's own copy)."""
 
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-from jixiao.engine import check_form
-from jixiao.findings import Finding
-from jixiao.interchange import form_from_data
-from jixiao.profile import load_profile
+from jixiao.core.findings import Finding
+from jixiao.core.interchange import form_from_data
+from jixiao.core.profile import load_profile
+from jixiao.rules.engine import check_form
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "shared" / "examples"
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 EXAMPLE_FILES = sorted(EXAMPLES.glob("*.json"))
 
 
@@ -59,10 +59,10 @@ def parts(path: Any) -> dict[str, bytes]:
 
 def engine_figures(form: Any) -> dict[str, Any]:
     """What the rule engine computes for the form's computed cells."""
-    from jixiao import compute
-    from jixiao.assess import BudgetReading
-    from jixiao.checks.arithmetic import recomputed_total
-    from jixiao.checks.base import Context
+    from jixiao.core import compute
+    from jixiao.core.assess import BudgetReading
+    from jixiao.rules.arithmetic import recomputed_total
+    from jixiao.rules.base import Context
 
     profile = load_profile()
     budget = BudgetReading(form, profile)

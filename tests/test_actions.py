@@ -5,8 +5,8 @@ from __future__ import annotations
 import openpyxl
 from support import EXAMPLES
 
-from jixiao.interchange import read_form
-from jixiao.layout import NATIONAL, PROJECT, sheet_layout
+from jixiao.core.interchange import read_form
+from jixiao.core.layout import NATIONAL, PROJECT, sheet_layout
 from jixiao.macros import actions
 
 
@@ -116,8 +116,8 @@ class FakeExcel:
 
 
 def test_validate_action_marks_what_the_headless_validate_finds(tmp_path):
+    from jixiao.app.validate import validate_workbook
     from jixiao.cli import main
-    from jixiao.workbook.validate import validate_workbook
 
     book = tmp_path / "b.xlsm"
     main(["import", str(EXAMPLES / "shifeng-2020-whole.json"), "-o", str(book)])
@@ -129,8 +129,8 @@ def test_validate_action_marks_what_the_headless_validate_finds(tmp_path):
 
 
 def test_marks_plan_one_note_per_cell_coloured_by_the_worst():
-    from jixiao.findings import Finding, Severity
-    from jixiao.workbook.marks import note_is_ours, plan
+    from jixiao.app.marks import note_is_ours, plan
+    from jixiao.core.findings import Finding, Severity
 
     found = [
         Finding("S10", Severity.INFO, "表", "G20", "f", "达标却扣分"),

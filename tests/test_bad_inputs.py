@@ -26,9 +26,9 @@ from typing import Any
 import openpyxl
 import pytest
 
-from jixiao.adapters.xlsx_file import MAX_FILE_BYTES, MAX_UNPACKED_BYTES, open_workbook
 from jixiao.cli import main
-from jixiao.errors import InputError
+from jixiao.core.errors import InputError
+from jixiao.formats.xlsx_file import MAX_FILE_BYTES, MAX_UNPACKED_BYTES, open_workbook
 
 CORPUS = Path(__file__).resolve().parent / "bad_inputs"
 EXPECTATIONS: dict[str, dict[str, Any]] = json.loads(

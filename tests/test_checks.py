@@ -7,10 +7,10 @@ from typing import Any
 import pytest
 from support import codes_at, findings_for
 
-from jixiao.engine import check_set
-from jixiao.findings import Severity
-from jixiao.interchange import form_from_data
-from jixiao.profile import load_profile
+from jixiao.core.findings import Severity
+from jixiao.core.interchange import form_from_data
+from jixiao.core.profile import load_profile
+from jixiao.rules.engine import check_set
 
 WHOLE = "shifeng-2020-whole.json"
 PROJECT = "shifeng-2020-project.json"

@@ -7,8 +7,8 @@ import math
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from jixiao import compute
-from jixiao.profile import load_profile
+from jixiao.core import compute
+from jixiao.core.profile import load_profile
 
 amounts = st.floats(min_value=0.01, max_value=1e6, allow_nan=False)
 anything = st.one_of(st.none(), st.text(max_size=5), st.floats(), st.integers(), st.booleans())

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from support import EXAMPLES, codes_at, findings_for, load_example
 
-from jixiao import compute
-from jixiao.engine import check_set
-from jixiao.interchange import read_form
-from jixiao.profile import load_profile
+from jixiao.core import compute
+from jixiao.core.interchange import read_form
+from jixiao.core.profile import load_profile
+from jixiao.rules.engine import check_set
 
 # Each entry transcribes the README's list for that form, as (code, field).
 EXPECTED = {

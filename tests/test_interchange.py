@@ -7,8 +7,8 @@ import json
 import pytest
 from support import EXAMPLE_FILES, findings_for
 
-from jixiao.errors import InputError
-from jixiao.interchange import dumps, form_from_data, read_form, write_form
+from jixiao.core.errors import InputError
+from jixiao.core.interchange import dumps, form_from_data, read_form, write_form
 
 
 @pytest.mark.parametrize("path", EXAMPLE_FILES, ids=lambda p: p.name)

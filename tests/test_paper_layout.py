@@ -1,7 +1,7 @@
 """Sheets laid out like the real paper forms (built by hand, not from our templates).
 
 Each sheet is filled with one of the real examples' data and read back by
-``jixiao.adapters.paper_layout``: the data must validate, the rule engine must find
+``jixiao.readers.paper``: the data must validate, the rule engine must find
 exactly what it finds in the example's JSON, and the cell map must point at the
 hand-made sheet's own cells.
 """
@@ -19,13 +19,13 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 from support import codes_at, findings_for, load_example
 
-from jixiao.adapters.paper_layout import find_form_sheets, read_paper_form, read_paper_sheet
-from jixiao.engine import check_form
-from jixiao.errors import InputError
-from jixiao.form import SelfEvalForm
-from jixiao.interchange import SCHEMA, form_from_data
-from jixiao.layout import PROJECT, SICHUAN, WHOLE, Cell
-from jixiao.profile import load_profile
+from jixiao.core.errors import InputError
+from jixiao.core.form import SelfEvalForm
+from jixiao.core.interchange import SCHEMA, form_from_data
+from jixiao.core.layout import PROJECT, SICHUAN, WHOLE, Cell
+from jixiao.core.profile import load_profile
+from jixiao.readers.paper import find_form_sheets, read_paper_form, read_paper_sheet
+from jixiao.rules.engine import check_form
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from support import findings_for
 
-from jixiao.errors import InputError
-from jixiao.profile import load_profile
+from jixiao.core.errors import InputError
+from jixiao.core.profile import load_profile
 
 
 def test_builtin_profiles_follow_rules_md():

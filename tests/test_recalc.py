@@ -21,15 +21,16 @@ from support import (
 )
 from test_checks import basic_table
 
-from jixiao.adapters import libreoffice
-from jixiao.adapters.libreoffice import Engine
-from jixiao.assess import readings
+from jixiao.app.recalc import recalculate
 from jixiao.cli import main
-from jixiao.interchange import form_from_data
-from jixiao.layout import NATIONAL, WHOLE, sheet_layout
-from jixiao.profile import load_profile
-from jixiao.workbook.formulas import indicator_columns
-from jixiao.workbook.recalc import recalculate
+from jixiao.core.assess import readings
+from jixiao.core.interchange import form_from_data
+from jixiao.core.layout import NATIONAL, WHOLE, sheet_layout
+from jixiao.core.profile import load_profile
+import jixiao.udfs
+from jixiao.hosts import libreoffice
+from jixiao.hosts.libreoffice import Engine
+from jixiao.templates.formulas import indicator_columns
 
 
 def imported(data: dict, tmp_path: Path, name: str = "book.xlsm") -> Path:
@@ -146,7 +147,9 @@ def test_a_crashed_engine_or_a_stale_lock_does_not_hang(tmp_path):
         with pytest.raises(Exception):  # noqa: B017  whatever UNO raises, it must raise, not hang
             recalculate(book, tmp_path / "x.xlsm", engine)
         engine.close()
-        report = recalculate(book, tmp_path / "y.xlsm")  # a fresh engine, despite the lock file
+        with Engine() as fresh:  # a fresh engine, despite the lock file
+            fresh.serve_functions(jixiao.udfs)
+            report = recalculate(book, tmp_path / "y.xlsm", fresh)
         assert report.cells > 0
     finally:
         signal.alarm(0)

@@ -10,8 +10,9 @@ from importlib import resources
 import pytest
 from oletools.olevba import VBA_Parser
 
-from jixiao.workbook.builder import TEMPLATES, build
-from jixiao.workbook.vba import BUTTON_MACROS
+import jixiao.udfs as udfs
+from jixiao.templates.builder import TEMPLATES, build
+from jixiao.templates.vba import BUTTON_MACROS
 
 COMMITTED = resources.files("jixiao.xlsx_templates")
 # Only the document timestamps may legitimately differ between two builds.
@@ -27,7 +28,7 @@ def parts(data: bytes) -> dict[str, bytes]:
 def test_committed_template_equals_a_fresh_build(template):
     committed = COMMITTED.joinpath(template.file).read_bytes()
     fresh = io.BytesIO()
-    build(template, fresh)
+    build(template, fresh, functions=udfs)
     old, new = parts(committed), parts(fresh.getvalue())
     assert sorted(old) == sorted(new)
     differing = [name for name in old if old[name] != new[name]]

@@ -13,9 +13,9 @@ import pytest
 from support import EXAMPLES
 
 import jixiao.udfs as udfs
-from jixiao.layout import NATIONAL, PROJECT, SICHUAN, sheet_layout
-from jixiao.workbook.builder import TEMPLATES, build
-from jixiao.workbook.formulas import indicator_columns
+from jixiao.core.layout import NATIONAL, PROJECT, SICHUAN, sheet_layout
+from jixiao.templates.builder import TEMPLATES, build
+from jixiao.templates.formulas import indicator_columns
 
 BY_FILE = {t.file: t for t in TEMPLATES}
 
@@ -27,7 +27,7 @@ def built(tmp_path_factory) -> dict[str, Path]:
     paths = {}
     for t in TEMPLATES:
         path = out / t.file.replace(".xlsm", ".xlsx")
-        build(t, path, vba=False)
+        build(t, path, functions=None)
         paths[t.file] = path
     return paths
 
@@ -216,6 +216,6 @@ def test_native_fallback_gives_the_worksheet_functions_values(built, libreoffice
 
 def test_templates_build_to_bytes_deterministically():
     a, b = io.BytesIO(), io.BytesIO()
-    build(BY_FILE["项目支出绩效自评表.xlsm"], a, vba=False)
-    build(BY_FILE["项目支出绩效自评表.xlsm"], b, vba=False)
+    build(BY_FILE["项目支出绩效自评表.xlsm"], a, functions=None)
+    build(BY_FILE["项目支出绩效自评表.xlsm"], b, functions=None)
     assert a.getvalue() == b.getvalue()

@@ -13,11 +13,11 @@ from hypothesis import strategies as st
 from support import EXAMPLE_FILES
 
 import jixiao.udfs as udfs
-from jixiao.assess import BudgetReading, readings
-from jixiao.checks.arithmetic import recomputed_total
-from jixiao.checks.base import Context
-from jixiao.interchange import read_form
-from jixiao.profile import load_profile
+from jixiao.core.assess import BudgetReading, readings
+from jixiao.core.interchange import read_form
+from jixiao.core.profile import load_profile
+from jixiao.rules.arithmetic import recomputed_total
+from jixiao.rules.base import Context
 
 SOURCE = Path(inspect.getfile(udfs)).with_name("functions.py")
 UDFS = [getattr(udfs, name) for name in udfs.__all__]

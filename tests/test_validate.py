@@ -11,8 +11,8 @@ import pytest
 from support import EXAMPLE_FILES, EXAMPLES, findings_for, load_example, new_unit_workbook, parts
 from test_examples import EXPECTED
 
-from jixiao.adapters.package_marks import MARKER
 from jixiao.cli import main
+from jixiao.hosts.package import MARKER
 
 # Parts a validate run may change; everything else must stay byte for byte.
 MAY_CHANGE = (
@@ -146,8 +146,8 @@ def test_the_users_own_notes_and_fills_stay(tmp_path):
 
 
 def test_unit_workbook_checks_across_its_sheets(tmp_path, capsys):
-    from jixiao.adapters.openpyxl_forms import fill_workbook
-    from jixiao.interchange import form_from_data
+    from jixiao.core.interchange import form_from_data
+    from jixiao.templates.fill import fill_workbook
 
     book = tmp_path / "unit.xlsm"
     new_unit_workbook(book, 2)
@@ -206,8 +206,8 @@ def test_unit_workbook_with_many_projects_keeps_every_button_through_fill_and_va
     tmp_path, capsys
 ):
     # openpyxl keeps only vmlDrawing<one digit>.vml on a keep_vba save: sheets 10+ lost their buttons
-    from jixiao.adapters.openpyxl_forms import fill_workbook
-    from jixiao.interchange import read_form
+    from jixiao.core.interchange import read_form
+    from jixiao.templates.fill import fill_workbook
 
     book = tmp_path / "unit.xlsm"
     new_unit_workbook(book, 12)
@@ -274,8 +274,8 @@ def test_results_sheet_prints_one_page_wide_as_long_as_needed(tmp_path):
     standalone = imported(EXAMPLES / "shifeng-2020-whole.json", tmp_path)  # 校验结果 added
     unit = tmp_path / "unit.xlsm"
     new_unit_workbook(unit, 1)  # the template's own 校验结果, refilled
-    from jixiao.adapters.openpyxl_forms import fill_workbook
-    from jixiao.interchange import read_form
+    from jixiao.core.interchange import read_form
+    from jixiao.templates.fill import fill_workbook
 
     fill_workbook(read_form(EXAMPLES / "shifeng-2020-project.json"), unit, unit, sheet="项目1")
     for book in (standalone, unit):

@@ -1,4 +1,4 @@
-"""Tests for jixiao.values: the indicator value notation parser."""
+"""Tests for jixiao.core.values: the indicator value notation parser."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from jixiao.values import (
+from jixiao.core.values import (
     Kind,
     ParsedValue,
     magnitude,
@@ -23,7 +23,7 @@ from jixiao.values import (
     same_unit,
 )
 
-EXAMPLES_DIR = Path(__file__).parents[2] / "shared" / "examples"
+EXAMPLES_DIR = Path(__file__).parents[1] / "examples"
 INTERNAL_ERROR = "解析出错"
 
 # ---------------------------------------------------------------------------

@@ -28,7 +28,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import jixiao.udfs as udfs
-from jixiao.workbook import vba
+from jixiao.templates import vba
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # oletools 0.60 uses pyparsing's deprecated names
@@ -59,7 +59,7 @@ VBA_RESERVED = set(
 
 
 # ---------------------------------------------------------------------------
-# Helpers independent of jixiao.workbook.vba
+# Helpers independent of jixiao.templates.vba
 # ---------------------------------------------------------------------------
 
 TOKEN = re.compile(
@@ -200,7 +200,7 @@ def run_workbook_open(source: str) -> list[tuple[str, object, object, object]]:
 
 @pytest.fixture(scope="module")
 def project() -> bytes:
-    return vba.build_vba_project(SHEETS)
+    return vba.build_vba_project(SHEETS, udfs)
 
 
 @pytest.fixture(scope="module")
@@ -227,7 +227,7 @@ def extracted(workbook: Path) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def modules() -> dict[str, vba.Module]:
-    return {m.name: m for m in vba.vba_modules(SHEETS)}
+    return {m.name: m for m in vba.vba_modules(SHEETS, udfs)}
 
 
 def test_olevba_lists_every_module_with_its_kind(extracted: dict[str, str]) -> None:
@@ -300,12 +300,12 @@ def test_every_module_is_ascii_and_fits_vba_lines(modules: dict[str, vba.Module]
 
 
 def test_build_is_deterministic(project: bytes) -> None:
-    assert vba.build_vba_project(SHEETS) == project
-    assert vba.build_vba_project(["Sheet1"]) != project
+    assert vba.build_vba_project(SHEETS, udfs) == project
+    assert vba.build_vba_project(["Sheet1"], udfs) != project
     # Another process, another hash seed: the committed templates must not churn.
     script = (
-        "import sys; from jixiao.workbook import vba; "
-        "sys.stdout.buffer.write(vba.build_vba_project(['Sheet1', 'Sheet2']))"
+        "import sys, jixiao.udfs; from jixiao.templates import vba; "
+        "sys.stdout.buffer.write(vba.build_vba_project(['Sheet1', 'Sheet2'], jixiao.udfs))"
     )
     env = {**os.environ, "PYTHONHASHSEED": "12345"}
     other = subprocess.run(
@@ -497,7 +497,7 @@ def test_embedded_xlwings_is_the_installed_version(modules: dict[str, vba.Module
 )
 def test_bad_code_names_are_refused(names: list[str]) -> None:
     with pytest.raises(ValueError):
-        vba.build_vba_project(names)
+        vba.build_vba_project(names, udfs)
 
 
 @given(st.text(alphabet=st.characters(max_codepoint=0xFFFF, exclude_categories=("Cs",))))

@@ -1,4 +1,4 @@
-"""Filling standard workbooks from JSON forms and reading them back (jixiao.adapters.openpyxl_forms).
+"""Filling standard workbooks from JSON forms and reading them back (jixiao.readers.template).
 
 Until the template builder's files are used here, a minimal stand-in template is built
 with XlsxWriter: the layout's cells, a formula in every computed cell, the indicator
@@ -20,18 +20,10 @@ import xlsxwriter
 import xlwings
 from support import EXAMPLE_FILES, load_example
 
-from jixiao.adapters.openpyxl_forms import (
-    META_PREFIX,
-    field_cells,
-    fill_workbook,
-    locate_fields,
-    read_workbook,
-    read_workbook_form,
-)
-from jixiao.errors import InputError
-from jixiao.form import detect_layout
-from jixiao.interchange import SCHEMA, form_from_data
-from jixiao.layout import (
+from jixiao.core.errors import InputError
+from jixiao.core.form import detect_layout
+from jixiao.core.interchange import SCHEMA, form_from_data
+from jixiao.core.layout import (
     BASIC,
     BASIC_ROWS,
     INDICATOR_COLUMNS,
@@ -45,6 +37,14 @@ from jixiao.layout import (
     field_names,
     sheet_layout,
 )
+from jixiao.readers.record import META_PREFIX
+from jixiao.readers.template import (
+    field_cells,
+    locate_fields,
+    read_workbook,
+    read_workbook_form,
+)
+from jixiao.templates.fill import fill_workbook
 
 # ---- the stand-in template ---------------------------------------------------------------
 

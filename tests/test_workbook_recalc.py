@@ -18,13 +18,14 @@ from support import (
     new_unit_workbook,
 )
 
-from jixiao.adapters.openpyxl_forms import fill_workbook
-from jixiao.assess import readings
-from jixiao.cli import main, template_for
-from jixiao.interchange import form_from_data
-from jixiao.layout import INDICATOR_COLUMNS, INDICATOR_ROWS
-from jixiao.profile import load_profile
-from jixiao.workbook.formulas import indicator_columns
+from jixiao.cli import main
+from jixiao.core.assess import readings
+from jixiao.core.interchange import form_from_data
+from jixiao.core.layout import INDICATOR_COLUMNS, INDICATOR_ROWS
+from jixiao.core.profile import load_profile
+from jixiao.templates.builder import template_for
+from jixiao.templates.fill import fill_workbook
+from jixiao.templates.formulas import indicator_columns
 
 TEMPLATES = resources.files("jixiao.xlsx_templates")
 
@@ -32,7 +33,7 @@ TEMPLATES = resources.files("jixiao.xlsx_templates")
 def imported(data: dict, tmp_path: Path, name: str = "form.xlsm") -> tuple[Path, object]:
     form = form_from_data(data, name)
     out = tmp_path / name
-    with resources.as_file(TEMPLATES.joinpath(template_for(form))) as template:
+    with resources.as_file(TEMPLATES.joinpath(template_for(form).file)) as template:
         fill_workbook(form, template, out)
     return out, form
 

@@ -4,7 +4,7 @@ Each function is a plain callable: on Windows xlwings registers it, elsewhere th
 decorators return it unchanged, so tests and headless recalculation call it directly.
 """
 
-from .functions import (
+from jixiao.udfs.functions import (
     JX_ADJUST_RATE,
     JX_CARRYOVER_RATE,
     JX_CHANGE_RATE,

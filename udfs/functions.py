@@ -12,12 +12,12 @@ from typing import Any
 
 import xlwings as xw
 
-from jixiao import compute
-from jixiao.assess import IndicatorReading
-from jixiao.errors import InputError
-from jixiao.form import Indicator, number
-from jixiao.profile import Profile, load_profile
-from jixiao.values import Kind, parse_value
+from jixiao.core import compute
+from jixiao.core.assess import IndicatorReading
+from jixiao.core.errors import InputError
+from jixiao.core.form import Indicator, number
+from jixiao.core.profile import Profile, load_profile
+from jixiao.core.values import Kind, parse_value
 
 BLANK = ""
 CATEGORY = "jixiao 绩效自评"

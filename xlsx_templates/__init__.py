@@ -1,1 +1,1 @@
-"""The standard workbooks, built by build.py from jixiao.layout and committed here."""
+"""The standard workbooks, built by build.py from jixiao.core.layout and committed here."""

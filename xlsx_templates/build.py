@@ -3,7 +3,7 @@
     python xlsx_templates/build.py [-o OUT_DIR]
 
 The committed files must equal a fresh build (tests/test_template_files.py); run this
-after changing jixiao/layout.py, jixiao/workbook/, udfs/ or macros/.
+after changing jixiao/core/fields.py, jixiao/core/layout.py, jixiao/templates/, udfs/ or macros/.
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from jixiao.workbook.builder import build_all
+import jixiao.udfs
+from jixiao.templates.builder import build_all
 
 HERE = Path(__file__).resolve().parent
 
@@ -23,7 +24,7 @@ def main() -> int:
         "-o", "--out", type=Path, default=HERE, help="输出目录，默认为 xlsx_templates/"
     )
     args = parser.parse_args()
-    for path in build_all(args.out):
+    for path in build_all(args.out, functions=jixiao.udfs):
         print(path)
     return 0
 

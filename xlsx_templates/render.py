@@ -14,8 +14,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from jixiao.adapters.libreoffice import Engine
-from jixiao.errors import InputError
+from jixiao.core.errors import InputError
+from jixiao.hosts.libreoffice import Engine
 
 HERE = Path(__file__).resolve().parent
 

@@ -8,7 +8,7 @@ Two kinds of file:
   a legacy .xls, an encrypted workbook, CSV/HTML/ODS/DOCX renamed .xlsx, a zip bomb,
   malformed XML inside a valid zip ...). ``open_workbook`` must refuse each with one
   Chinese message, and ``jixiao validate`` must exit 2.
-- content-level: real templates filled from ../shared/examples with ``jixiao import``,
+- content-level: real templates filled from examples/ with ``jixiao import``,
   then damaged with openpyxl the way users damage them (a renamed or deleted sheet,
   deleted rows, merged input cells, text or an error value in a number cell, a formula
   typed over). They open; ``jixiao validate`` must read them and point at the cell.
@@ -48,7 +48,7 @@ import openpyxl
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
-EXAMPLES = REPO.parent / "shared" / "examples"
+EXAMPLES = REPO / "examples"
 SHEET = "项目支出表"
 
 # ---- the expectations ------------------------------------------------------------------
@@ -246,7 +246,7 @@ def _as_xlsx(base: Path, out: Path) -> None:
 
 
 def _soffice(sources: list[Path], fmt: str, outdir: Path) -> None:
-    from jixiao.adapters.libreoffice import soffice_path
+    from jixiao.hosts.libreoffice import soffice_path
 
     exe = soffice_path()
     if exe is None:
@@ -565,9 +565,9 @@ def build(dest: Path = HERE) -> list[str]:
 
 def _unit_workbook(tmp: Path, out: Path, whole_form: Path) -> None:
     """部门绩效自评工作簿 with two project sheets filled, then 整体支出表 deleted."""
-    from jixiao.adapters.openpyxl_forms import fill_workbook
     from jixiao.cli import main
-    from jixiao.interchange import read_form
+    from jixiao.core.interchange import read_form
+    from jixiao.templates.fill import fill_workbook
 
     unit = tmp / "unit.xlsm"
     with contextlib.redirect_stdout(io.StringIO()):

@@ -1,1 +1,0 @@
-"""Adapters: the outside programs and file formats jixiao talks to (openpyxl, LibreOffice, Excel)."""

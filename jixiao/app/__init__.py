@@ -1,0 +1,1 @@
+"""Application: validating a workbook, planning and clearing marks, recalculation."""

@@ -1,0 +1,58 @@
+"""Findings: what a check reports, and the table they collect into."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from enum import StrEnum
+from typing import Any
+
+
+class Severity(StrEnum):
+    ERROR = "错误"  # must be fixed before submission
+    WARNING = "警告"  # must be fixed or explained
+    INFO = "提示"  # for information
+
+    @property
+    def order(self) -> int:
+        return (Severity.ERROR, Severity.WARNING, Severity.INFO).index(self)
+
+
+SEVERITIES = tuple(Severity)
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    severity: Severity
+    sheet: str
+    cell: str
+    field: str
+    message: str
+    value: Any = None
+    expected: Any = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The finding as rules.md lists it; value/expected only where they apply."""
+        d = asdict(self)
+        d["severity"] = str(self.severity)
+        for key in ("value", "expected"):
+            if d[key] is None:
+                del d[key]
+        return d
+
+
+def summary(findings: Iterable[Finding]) -> dict[str, int]:
+    counts = Counter(f.severity for f in findings)
+    return {str(s): counts.get(s, 0) for s in SEVERITIES}
+
+
+def verdict(findings: Iterable[Finding]) -> str:
+    return "存在错误，不可提交" if summary(findings)[Severity.ERROR] else "可以提交"
+
+
+def summary_line(findings: Sequence[Finding]) -> str:
+    """ "共 12 条（错误 2，警告 8，提示 2）：存在错误，不可提交"."""
+    counts = "，".join(f"{k} {v}" for k, v in summary(findings).items())
+    return f"共 {len(findings)} 条（{counts}）：{verdict(findings)}"

@@ -1,0 +1,1 @@
+"""File formats: the OOXML package (parts, relationships, content types) and opening workbooks."""

@@ -1,0 +1,286 @@
+"""Q — 规范性: names, measurable targets, shifted columns, units, plausibility."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from jixiao.core.assess import IndicatorReading, fmt_num, fmt_pct
+from jixiao.core.findings import Severity
+from jixiao.core.form import is_blank
+from jixiao.core.layout import PROJECT, SICHUAN, WHOLE
+from jixiao.core.standards import (
+    COST_LEVEL2,
+    LEVEL2_OF,
+    MONEY_UNITS,
+    UNIT_FITS,
+    standard_level1,
+    standard_level2,
+)
+from jixiao.core.values import Kind, parse_operator, parse_value, same_unit
+from jixiao.rules.base import (
+    Context,
+    Hit,
+    budget_reading,
+    check,
+    indicator_readings,
+    named,
+    self_eval,
+)
+
+SELF_EVAL = (WHOLE, PROJECT)
+
+
+@check(
+    "Q01",
+    Severity.WARNING,
+    "指标名称不规范",
+    "第 {n} 个指标的{label}“{given}”不是标准名称，应为“{standard}”：请改用标准名称。",
+    forms=SELF_EVAL,
+)
+def standard_names(ctx: Context) -> Iterator[Hit]:
+    all_level2 = tuple(n for names in LEVEL2_OF.values() for n in names)
+    for ind in self_eval(ctx).filled_indicators:
+        level1 = standard_level1(str(ind.level1)) if not is_blank(ind.level1) else None
+        for label, raw, standard, options in (
+            ("一级指标", ind.level1, standard_level1, tuple(LEVEL2_OF)),
+            ("二级指标", ind.level2, standard_level2, LEVEL2_OF.get(level1 or "", all_level2)),
+        ):
+            if is_blank(raw):
+                continue  # W06 reports the blank
+            given = str(raw).strip()
+            std = standard(given)
+            params = {"n": ind.index, "label": label, "given": given, "standard": std}
+            field = f"绩效指标[{ind.index}].{label}"
+            if std is None:
+                yield Hit(
+                    field,
+                    {**params, "options": "、".join(options)},
+                    value=given,
+                    template="第 {n} 个指标的{label}“{given}”不是标准名称：请从 {options} 中选择。",
+                )
+            elif std != given:
+                yield Hit(field, params, value=given, expected=std)
+
+
+def _shifted(r: IndicatorReading) -> bool:
+    """完成值 holds a target expression (≥1): the columns slid by one."""
+    return r.actual.kind is Kind.NUMBER and r.actual.op_symbolic
+
+
+@check(
+    "Q02",
+    Severity.WARNING,
+    "指标值无法衡量",
+    "第 {n} 个指标{name}的指标值“{target}”无法衡量：请改为可量化的数值（如 ≥50家、≥95%）"
+    "或明确的定性等级（如 好、达标、及时）。",
+    forms=SELF_EVAL,
+)
+def measurable_targets(ctx: Context) -> Iterator[Hit]:
+    for r in indicator_readings(ctx):
+        if r.target.kind is Kind.TEXT and not _shifted(r):
+            ind = r.indicator
+            yield Hit(
+                f"绩效指标[{ind.index}].指标值",
+                {"n": ind.index, "name": named(ind), "target": ind.target},
+                value=ind.target,
+            )
+
+
+@check(
+    "Q03",
+    Severity.ERROR,
+    "列可能错位",
+    "第 {n} 个指标{name}的实际完成值“{actual}”是目标的写法：列可能错位，"
+    "请把目标填在“指标值”栏、实际结果填在“实际完成值”栏。",
+    forms=SELF_EVAL,
+)
+def shifted_columns(ctx: Context) -> Iterator[Hit]:
+    form = self_eval(ctx)
+    for r in indicator_readings(ctx):
+        ind = r.indicator
+        params = {"n": ind.index, "name": named(ind), "actual": ind.actual}
+        if _shifted(r):
+            yield Hit(f"绩效指标[{ind.index}].实际完成值", params, value=ind.actual)
+            continue
+        if form.layout != SICHUAN:
+            continue
+        # Sichuan columns: a number under 指标性质 and a unit under 指标值.
+        if not is_blank(ind.op) and parse_operator(ind.op) is None:
+            op_value = parse_value(ind.op)
+            if op_value.kind is Kind.NUMBER:
+                yield Hit(
+                    f"绩效指标[{ind.index}].指标性质",
+                    {**params, "op": ind.op},
+                    value=ind.op,
+                    template="第 {n} 个指标{name}的“指标性质”栏填的是“{op}”：应为 ≥、≤、＝ 或 定性，"
+                    "列可能错位，请把数值填在“指标值”栏。",
+                )
+
+
+def _unit_of(r: IndicatorReading) -> str:
+    return r.target.unit or r.actual.unit
+
+
+@check(
+    "Q04",
+    Severity.WARNING,
+    "计量单位不当",
+    "第 {n} 个指标{name}的指标值单位“{u1}”与完成值单位“{u2}”不一致：请统一计量单位。",
+    forms=SELF_EVAL,
+)
+def units(ctx: Context) -> Iterator[Hit]:
+    for r in indicator_readings(ctx):
+        ind = r.indicator
+        t, a = r.target, r.actual
+        params = {"n": ind.index, "name": named(ind)}
+        if (
+            t.kind is Kind.NUMBER
+            and a.kind is Kind.NUMBER
+            and t.unit
+            and a.unit
+            and not same_unit(t.unit, a.unit)
+        ):
+            yield Hit(
+                f"绩效指标[{ind.index}].实际完成值",
+                {**params, "u1": t.unit, "u2": a.unit},
+                value=a.unit,
+                expected=t.unit,
+            )
+            continue
+        unit = _unit_of(r)
+        if t.kind is not Kind.NUMBER or not unit:
+            continue
+        name = "" if is_blank(ind.name) else str(ind.name)
+        satisfaction = standard_level2(str(ind.level2)) == "服务对象满意度指标"
+        for pattern, fitting, hint in UNIT_FITS:
+            applies = bool(pattern.search(name)) or (satisfaction and "%" in fitting)
+            if applies:
+                if not any(same_unit(unit, u) for u in fitting):
+                    yield Hit(
+                        f"绩效指标[{ind.index}].{'度量单位' if self_eval(ctx).layout == SICHUAN else '指标值'}",
+                        {**params, "unit": unit, "hint": hint},
+                        value=unit,
+                        expected="、".join(sorted(fitting)),
+                        template="第 {n} 个指标{name}以“{unit}”计量不合适：{hint}，请改正度量单位。",
+                    )
+                break
+
+
+_BOUNDED_PERCENT = re.compile(
+    r"满意|合格率|覆盖率|知晓率|达标率|准确率|正确率|及格率|普及率|参保率|到位率|入学率"
+)
+
+
+@check(
+    "Q05",
+    Severity.WARNING,
+    "百分比超出范围",
+    "第 {n} 个指标{name}的{label} {value} 超出 0–100%：这一比例不可能超过 100% 或为负，请核实。",
+    forms=SELF_EVAL,
+)
+def percent_range(ctx: Context) -> Iterator[Hit]:
+    for r in indicator_readings(ctx):
+        ind = r.indicator
+        bounded = _BOUNDED_PERCENT.search("" if is_blank(ind.name) else str(ind.name)) or (
+            standard_level2(str(ind.level2)) == "服务对象满意度指标"
+        )
+        if not bounded:
+            continue
+        for label, v in (("指标值", r.target), ("实际完成值", r.actual)):
+            if (
+                v.kind is Kind.NUMBER
+                and v.unit == "%"
+                and v.number is not None
+                and not 0 <= v.number <= 100
+            ):
+                yield Hit(
+                    f"绩效指标[{ind.index}].{label}",
+                    {"n": ind.index, "name": named(ind), "label": label, "value": f"{v.number:g}%"},
+                    value=v.number,
+                    expected="0–100%",
+                )
+
+
+@check(
+    "Q06",
+    Severity.INFO,
+    "执行不足却全部满分",
+    "执行率 {rate} 低于 {limit}，所有 {count} 个指标却都是满分：请核实评分是否客观。",
+    forms=SELF_EVAL,
+)
+def full_marks(ctx: Context) -> Iterator[Hit]:
+    rate = budget_reading(ctx).rate
+    limit = ctx.profile.reason_required_below
+    rows = indicator_readings(ctx)
+    if rate is None or rate >= limit - 1e-9 or not rows:
+        return
+    if all(
+        r.points is not None and r.score is not None and r.score >= r.points - 1e-9 for r in rows
+    ):
+        yield Hit(
+            "总分.得分",
+            {"rate": fmt_pct(rate), "limit": fmt_pct(limit), "count": len(rows)},
+            value=round(rate, 4),
+        )
+
+
+def _is_money(unit: str) -> bool:
+    return unit in MONEY_UNITS
+
+
+@check(
+    "Q07",
+    Severity.WARNING,
+    "成本指标与预算执行不符",
+    "第 {n} 个指标{name}是成本指标，完成值 {actual} 万元与预算执行不符（全年预算数 {budget} 万元，"
+    "全年执行数 {executed} 万元）：{advice}",
+    forms=SELF_EVAL,
+)
+def cost_vs_budget(ctx: Context) -> Iterator[Hit]:
+    b = budget_reading(ctx)
+    if b.executed is None:
+        return
+    budget_figures = [x for x in (b.initial, b.full_year) if x is not None]
+    for r in indicator_readings(ctx):
+        ind = r.indicator
+        l1 = standard_level1(str(ind.level1)) if not is_blank(ind.level1) else None
+        l2 = standard_level2(str(ind.level2)) if not is_blank(ind.level2) else None
+        is_cost = l1 == "成本指标" or l2 in COST_LEVEL2
+        t, a = r.target, r.actual
+        if not is_cost or a.kind is not Kind.NUMBER or a.number is None:
+            continue
+        if not _is_money(_unit_of(r)):
+            continue  # per-unit costs (万元/个) are not the budget total
+        scale = 1e-4 if _unit_of(r) == "元" else (1e4 if _unit_of(r) == "亿元" else 1.0)
+        actual = a.number * scale
+        target = t.number * scale if t.kind is Kind.NUMBER and t.number is not None else None
+        params = {
+            "n": ind.index,
+            "name": named(ind),
+            "actual": fmt_num(actual),
+            "budget": fmt_num(b.full_year),
+            "executed": fmt_num(b.executed),
+        }
+        if actual > b.executed + 0.005:
+            yield Hit(
+                f"绩效指标[{ind.index}].实际完成值",
+                {**params, "advice": "成本不可能超过全年执行数，请按实际支出填写。"},
+                value=actual,
+                expected=f"≤{fmt_num(b.executed)}",
+            )
+        elif (
+            target is not None
+            and any(abs(target - x) < 0.005 for x in budget_figures)
+            and abs(actual - b.executed) > 0.005
+        ):
+            yield Hit(
+                f"绩效指标[{ind.index}].实际完成值",
+                {
+                    **params,
+                    "advice": f"指标值 {fmt_num(target)} 万元即预算总额，完成值应为实际支出 "
+                    f"{fmt_num(b.executed)} 万元；请按实际支出填写，超出目标的请说明原因。",
+                },
+                value=actual,
+                expected=b.executed,
+            )

@@ -1,1 +1,0 @@
-"""The standard workbooks: layout into cells, formulas, VBA, build."""
