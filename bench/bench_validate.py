@@ -41,8 +41,8 @@ from typing import Any
 
 import openpyxl
 
-from jixiao.cli import main as cli_main
 from jixiao.app.validate import validate_workbook
+from jixiao.cli import main as cli_main
 from jixiao.core.findings import Finding
 from jixiao.core.form import SelfEvalForm
 from jixiao.core.interchange import form_from_data

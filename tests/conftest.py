@@ -5,9 +5,10 @@ from __future__ import annotations
 import copy
 
 import pytest
+from support import load_example
 
 import jixiao.udfs
-from support import load_example
+from jixiao.hosts.libreoffice import Engine, soffice_path
 
 
 @pytest.fixture
@@ -19,7 +20,6 @@ def example():
 @pytest.fixture(scope="session")
 def libreoffice():
     """One headless LibreOffice for the whole test session (its own profile, killed at the end)."""
-    from jixiao.hosts.libreoffice import Engine, soffice_path
 
     if soffice_path() is None:
         pytest.fail("LibreOffice 未安装：make test 会安装它（libreoffice-calc-nogui python3-uno）")
@@ -34,7 +34,6 @@ def libreoffice_functions():
     Kept apart from ``libreoffice``, where the functions are unknown, so the tests of the
     native fallback formulas really exercise the fallback.
     """
-    from jixiao.hosts.libreoffice import Engine, soffice_path
 
     if soffice_path() is None:
         pytest.fail("LibreOffice 未安装：make test 会安装它")

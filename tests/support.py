@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import copy
 import json
+import math
+import zipfile
 from pathlib import Path
 from typing import Any
 
+from jixiao.cli import main
+from jixiao.core import compute
+from jixiao.core.assess import BudgetReading
 from jixiao.core.findings import Finding
 from jixiao.core.interchange import form_from_data
 from jixiao.core.profile import load_profile
+from jixiao.rules.arithmetic import recomputed_total
+from jixiao.rules.base import Context
 from jixiao.rules.engine import check_form
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
@@ -40,7 +47,6 @@ def clerks_form(data: dict[str, Any]) -> dict[str, Any]:
 
 def close(a: Any, b: Any) -> bool:
     """Equal as a sheet shows them: blanks alike, numbers to 1e-9."""
-    import math
 
     if a in (None, "") or b in (None, ""):
         return a in (None, "") and b in (None, "")
@@ -51,7 +57,6 @@ def close(a: Any, b: Any) -> bool:
 
 def parts(path: Any) -> dict[str, bytes]:
     """Every part of a workbook package, by name."""
-    import zipfile
 
     with zipfile.ZipFile(path) as z:
         return {n: z.read(n) for n in z.namelist()}
@@ -59,10 +64,6 @@ def parts(path: Any) -> dict[str, bytes]:
 
 def engine_figures(form: Any) -> dict[str, Any]:
     """What the rule engine computes for the form's computed cells."""
-    from jixiao.core import compute
-    from jixiao.core.assess import BudgetReading
-    from jixiao.rules.arithmetic import recomputed_total
-    from jixiao.rules.base import Context
 
     profile = load_profile()
     budget = BudgetReading(form, profile)
@@ -78,7 +79,6 @@ def engine_figures(form: Any) -> dict[str, Any]:
 def new_unit_workbook(
     path: Any, projects: int, unit: str = "石峰区工商业联合会", year: int = 2020
 ) -> None:
-    from jixiao.cli import main
 
     args = [
         "new",

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import shutil
+
 import openpyxl
 from support import EXAMPLES
 
+from jixiao.app.marks import note_is_ours, plan
+from jixiao.app.validate import validate_workbook
+from jixiao.cli import main
+from jixiao.core.findings import Finding, Severity
 from jixiao.core.interchange import read_form
 from jixiao.core.layout import NATIONAL, PROJECT, sheet_layout
 from jixiao.macros import actions
@@ -103,7 +109,6 @@ class FakeExcel:
         self.calls: list[tuple] = []
 
     def save_copy(self, path):
-        import shutil
 
         shutil.copyfile(self.book, path)
         self.calls.append(("save_copy",))
@@ -116,8 +121,6 @@ class FakeExcel:
 
 
 def test_validate_action_marks_what_the_headless_validate_finds(tmp_path):
-    from jixiao.app.validate import validate_workbook
-    from jixiao.cli import main
 
     book = tmp_path / "b.xlsm"
     main(["import", str(EXAMPLES / "shifeng-2020-whole.json"), "-o", str(book)])
@@ -129,8 +132,6 @@ def test_validate_action_marks_what_the_headless_validate_finds(tmp_path):
 
 
 def test_marks_plan_one_note_per_cell_coloured_by_the_worst():
-    from jixiao.app.marks import note_is_ours, plan
-    from jixiao.core.findings import Finding, Severity
 
     found = [
         Finding("S10", Severity.INFO, "表", "G20", "f", "达标却扣分"),
@@ -145,7 +146,6 @@ def test_marks_plan_one_note_per_cell_coloured_by_the_worst():
 
 
 def test_clear_action_clears_the_host(tmp_path):
-    from jixiao.cli import main
 
     book = tmp_path / "b.xlsm"
     main(["import", str(EXAMPLES / "zhaohua-2024-p1.json"), "-o", str(book)])

@@ -21,13 +21,13 @@ from support import (
 )
 from test_checks import basic_table
 
+import jixiao.udfs
 from jixiao.app.recalc import recalculate
 from jixiao.cli import main
 from jixiao.core.assess import readings
 from jixiao.core.interchange import form_from_data
 from jixiao.core.layout import NATIONAL, WHOLE, sheet_layout
 from jixiao.core.profile import load_profile
-import jixiao.udfs
 from jixiao.hosts import libreoffice
 from jixiao.hosts.libreoffice import Engine
 from jixiao.templates.formulas import indicator_columns

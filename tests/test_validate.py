@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re as _re
 import zipfile
 from pathlib import Path
 
@@ -10,9 +11,12 @@ import openpyxl
 import pytest
 from support import EXAMPLE_FILES, EXAMPLES, findings_for, load_example, new_unit_workbook, parts
 from test_examples import EXPECTED
+from test_paper_layout import CASES, build
 
 from jixiao.cli import main
+from jixiao.core.interchange import form_from_data, read_form
 from jixiao.hosts.package import MARKER
+from jixiao.templates.fill import fill_workbook
 
 # Parts a validate run may change; everything else must stay byte for byte.
 MAY_CHANGE = (
@@ -146,8 +150,6 @@ def test_the_users_own_notes_and_fills_stay(tmp_path):
 
 
 def test_unit_workbook_checks_across_its_sheets(tmp_path, capsys):
-    from jixiao.core.interchange import form_from_data
-    from jixiao.templates.fill import fill_workbook
 
     book = tmp_path / "unit.xlsm"
     new_unit_workbook(book, 2)
@@ -184,7 +186,6 @@ def test_default_output_name_and_no_overwrite_of_the_input(tmp_path, capsys):
 
 @pytest.mark.parametrize("case", range(8), ids=lambda k: f"case{k}")
 def test_hand_made_paper_layout_workbook_validates_like_its_json(case, tmp_path, capsys):
-    from test_paper_layout import CASES, build
 
     name, variant = CASES[case]
     _, _, cells = build(tmp_path, name, variant)  # saved as tmp_path/<example>.xlsx
@@ -206,8 +207,6 @@ def test_unit_workbook_with_many_projects_keeps_every_button_through_fill_and_va
     tmp_path, capsys
 ):
     # openpyxl keeps only vmlDrawing<one digit>.vml on a keep_vba save: sheets 10+ lost their buttons
-    from jixiao.core.interchange import read_form
-    from jixiao.templates.fill import fill_workbook
 
     book = tmp_path / "unit.xlsm"
     new_unit_workbook(book, 12)
@@ -226,7 +225,6 @@ def test_unit_workbook_with_many_projects_keeps_every_button_through_fill_and_va
 
 def test_error_shown_by_an_intact_formula_is_reported(tmp_path, capsys):
     # Excel saves each formula's last result; a 执行率 formula showing #DIV/0! is a Q09
-    import re as _re
 
     data = load_example("zhaohua-2024-p1.json")
     del data["预算执行"]["执行率"]  # leave the template's formula in G7
@@ -274,8 +272,6 @@ def test_results_sheet_prints_one_page_wide_as_long_as_needed(tmp_path):
     standalone = imported(EXAMPLES / "shifeng-2020-whole.json", tmp_path)  # 校验结果 added
     unit = tmp_path / "unit.xlsm"
     new_unit_workbook(unit, 1)  # the template's own 校验结果, refilled
-    from jixiao.core.interchange import read_form
-    from jixiao.templates.fill import fill_workbook
 
     fill_workbook(read_form(EXAMPLES / "shifeng-2020-project.json"), unit, unit, sheet="项目1")
     for book in (standalone, unit):

@@ -26,7 +26,10 @@ import xlsxwriter
 import xlwings
 from hypothesis import given
 from hypothesis import strategies as st
+from pyopenvba.cfb import CFB
+from pyopenvba.vba import parse_vba_project
 
+import jixiao.macros.buttons as buttons
 import jixiao.udfs as udfs
 from jixiao.templates import vba
 
@@ -274,8 +277,6 @@ def test_project_stream_declares_documents_modules_and_class(project: bytes) -> 
 
 
 def test_no_module_carries_compiled_code(project: bytes) -> None:
-    from pyopenvba.cfb import CFB
-    from pyopenvba.vba import parse_vba_project
 
     parsed = parse_vba_project(CFB.from_bytes(project))
     assert {m.name: m.text_offset for m in parsed.modules} == {
@@ -369,7 +370,6 @@ def test_embedded_button_module_reads_as_its_source_file(modules: dict[str, vba.
 
 
 def test_python_side_of_the_buttons() -> None:
-    import jixiao.macros.buttons as buttons
 
     for name in PYTHON_CALLS.values():
         assert callable(getattr(buttons, name)), name

@@ -18,6 +18,7 @@ import openpyxl
 import pytest
 import xlsxwriter
 import xlwings
+from openpyxl.utils.cell import get_column_letter, range_boundaries
 from support import EXAMPLE_FILES, load_example
 
 from jixiao.core.errors import InputError
@@ -159,7 +160,6 @@ def build_template(
 
 
 def _shift_ref(ref: str, shift: Any, inserted: tuple[int, int] | None) -> str:
-    from openpyxl.utils.cell import get_column_letter, range_boundaries
 
     c1, r1, c2, r2 = range_boundaries(ref.replace("$", ""))
     top = shift(r1)

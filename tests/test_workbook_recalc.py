@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import stat
 from importlib import resources
 from pathlib import Path
 
@@ -176,8 +178,6 @@ def test_new_rejects_a_non_macro_file_name(tmp_path, capsys):
 
 
 def test_written_workbooks_are_readable_by_others_like_any_new_file(tmp_path, capsys):
-    import os
-    import stat
 
     mask = os.umask(0o022)
     try:

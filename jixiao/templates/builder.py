@@ -24,9 +24,6 @@ from jixiao import __version__
 from jixiao.core.errors import InputError
 from jixiao.core.form import Form, SelfEvalForm
 from jixiao.core.layout import (
-    Cell,
-    column_index,
-    column_letter,
     BASIC,
     BASIC_ROWS,
     BASIC_VALUE_COLUMNS,
@@ -44,7 +41,10 @@ from jixiao.core.layout import (
     SICHUAN,
     SOURCE_ROWS,
     WHOLE,
+    Cell,
     SheetLayout,
+    column_index,
+    column_letter,
     field_names,
     sheet_layout,
 )

@@ -45,6 +45,12 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
+from msoffcrypto.format.ooxml import OOXMLFile
+
+from jixiao.cli import main as jixiao_main
+from jixiao.core.interchange import read_form
+from jixiao.hosts.libreoffice import soffice_path
+from jixiao.templates.fill import fill_workbook
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
@@ -199,7 +205,6 @@ EXPECTATIONS: dict[str, dict[str, Any]] = {
 
 
 def _run_import(example: str, out: Path, edit: Callable[[dict], None] | None = None) -> Path:
-    from jixiao.cli import main
 
     src = EXAMPLES / example
     with tempfile.TemporaryDirectory() as tmp:
@@ -210,7 +215,7 @@ def _run_import(example: str, out: Path, edit: Callable[[dict], None] | None = N
             src.write_text(json.dumps(data, ensure_ascii=False), "utf-8")
         out.unlink(missing_ok=True)
         with contextlib.redirect_stdout(io.StringIO()):
-            code = main(["import", str(src), "-o", str(out)])
+            code = jixiao_main(["import", str(src), "-o", str(out)])
     if code != 0:
         raise SystemExit(f"jixiao import {example} failed ({code})")
     return out
@@ -246,7 +251,6 @@ def _as_xlsx(base: Path, out: Path) -> None:
 
 
 def _soffice(sources: list[Path], fmt: str, outdir: Path) -> None:
-    from jixiao.hosts.libreoffice import soffice_path
 
     exe = soffice_path()
     if exe is None:
@@ -271,7 +275,6 @@ def _soffice(sources: list[Path], fmt: str, outdir: Path) -> None:
 
 
 def _encrypt(plain: Path, out: Path) -> None:
-    from msoffcrypto.format.ooxml import OOXMLFile
 
     with plain.open("rb") as f:
         buf = io.BytesIO()
@@ -565,13 +568,10 @@ def build(dest: Path = HERE) -> list[str]:
 
 def _unit_workbook(tmp: Path, out: Path, whole_form: Path) -> None:
     """部门绩效自评工作簿 with two project sheets filled, then 整体支出表 deleted."""
-    from jixiao.cli import main
-    from jixiao.core.interchange import read_form
-    from jixiao.templates.fill import fill_workbook
 
     unit = tmp / "unit.xlsm"
     with contextlib.redirect_stdout(io.StringIO()):
-        code = main(
+        code = jixiao_main(
             ["new", "--type", "单位", "--unit", "石峰区工商业联合会", "--year", "2020",
              "--projects", "2", "-o", str(unit)]
         )  # fmt: skip
