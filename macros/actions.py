@@ -19,8 +19,6 @@ PROJECT_SHEET = re.compile(r"^项目(\d+)$")
 # Cells a new project sheet keeps from the sheet it copies: the standard fund-source
 # names and the budget block's points are part of the form, not the clerk's entries.
 KEPT = re.compile(r"^预算执行\.资金来源\[\d+\]\.名称$|^预算执行\.分值$")
-# Layout entries that point at another field's cell rather than being fields.
-ANCHORS = re.compile(r"^绩效指标$|^预算执行\.原因$")
 
 
 class Host(Protocol):
@@ -40,7 +38,7 @@ def project_input_cells() -> list[str]:
         {
             c.address
             for path, c in lay.cells.items()
-            if not (is_computed(path) or ANCHORS.search(path) or KEPT.search(path))
+            if not (is_computed(path) or KEPT.search(path))
         },
         key=lambda a: (int(re.sub(r"\D", "", a)), a),
     )

@@ -40,7 +40,6 @@ from jixiao.core.layout import (
 )
 from jixiao.readers.record import META_PREFIX
 from jixiao.readers.template import (
-    field_cells,
     locate_fields,
     read_workbook,
     read_workbook_form,
@@ -110,7 +109,7 @@ def build_template(
     for name in sheets or (lay.sheet,):
         ws = wb.add_worksheet(name)
         ws.write(0, 0, form_type)  # the title row
-        for field, cell in field_cells(lay).items():
+        for field, cell in lay.cells.items():
             r, c = shift(cell.row) - 1, cell.col - 1
             if field in formulas:
                 # (after an insertion the references are off: no test evaluates them)
@@ -682,14 +681,17 @@ def test_basic_rows_are_found_by_their_labels(tmp_path: Path, vba_bin: Path) -> 
 
 
 def test_layout_cells_do_not_collide() -> None:
-    """Only the known pointer paths share a cell with a field (field_cells drops them)."""
+    """No two fields share a cell; anchors (findings' places) are kept apart from fields."""
     for form_type in (WHOLE, PROJECT):
         for layout in (NATIONAL, SICHUAN):
             lay = sheet_layout(form_type, layout)
-            cells = field_cells(lay)
+            cells = lay.cells
             assert len({(c.row, c.col) for c in cells.values()}) == len(cells)
             assert ("预算执行.原因" in cells) == (layout == SICHUAN)
-    assert len(field_cells(sheet_layout(BASIC))) == len(BASIC_ROWS) * 4 + 2 + 3 + 21 + 1
+            assert ("预算执行.原因" in lay.anchors) == (layout == NATIONAL)
+            assert lay.anchors["绩效指标"] == cells["绩效指标[1].三级指标"]
+            assert not set(lay.anchors) & set(cells)
+    assert len(sheet_layout(BASIC).cells) == len(BASIC_ROWS) * 4 + 2 + 3 + 21 + 1
 
 
 def test_null_lists_round_trip(tmp_path: Path, vba_bin: Path) -> None:

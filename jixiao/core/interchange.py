@@ -9,41 +9,26 @@ from pathlib import Path
 from typing import Any
 
 from jixiao.core.errors import InputError
+from jixiao.core.fields import (
+    BASIC,
+    BASIC_OBJECT,
+    FIELDS,
+    FORM_TYPES,
+    PROJECT,
+    SELF_EVAL_OBJECT,
+    WHOLE,
+    child_schema,
+    keys,
+)
 from jixiao.core.form import Form, build_form
-from jixiao.core.layout import BASIC, FORM_TYPES, PROJECT, WHOLE
 
-_HEADER = ("表类型", "单位名称", "年度", "主管部门", "实施单位", "项目负责人", "财务负责人")
-_FOOTER = ("填表人", "填报日期", "联系电话")
-_FUND = ("名称", "年初预算数", "全年预算数", "全年执行数")
-
-# Allowed keys per object, by position in the document.
+# Allowed keys per object, in canonical order (forms.md), from the field schema.
 SCHEMA: dict[str, tuple[str, ...]] = {
-    "自评表": (
-        *_HEADER, "项目名称", "项目编码", "预算执行", "年度总体目标", "绩效指标", "总分", "等级",
-        "执行进度", "项目实施内容及过程概述", "评价结论", "存在问题", "改进措施", *_FOOTER,
-    ),
-    "预算执行": (
-        "年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分", "原因",
-        "资金来源", "按收入性质", "按支出性质",
-    ),
-    "资金来源": _FUND,
-    "年度总体目标": ("预期目标", "实际完成情况"),
-    "绩效指标": (
-        "一级指标", "二级指标", "三级指标", "指标性质", "指标值", "度量单位", "实际完成值",
-        "分值", "得分", "偏差原因",
-    ),
-    "总分": ("分值", "得分"),
-    "基础数据表": (*_HEADER, "人员", "经费", "楼堂馆所", "厉行节约保障措施", *_FOOTER),
-    "人员": ("编制数", "实际在职人数", "控制率"),
-    "经费": ("名称", "上级", "上年决算数", "本年预算数", "本年决算数"),
-    "楼堂馆所": ("名称", "批复规模", "实际规模", "规模控制率", "预算投资", "实际投资", "投资概算控制率"),
-}  # fmt: skip
-
-# The schema of the objects inside each key, for the canonical key order.
-CHILD_SCHEMA = {
-    "预算执行": "预算执行", "资金来源": "资金来源", "按收入性质": "资金来源", "按支出性质": "资金来源",
-    "年度总体目标": "年度总体目标", "绩效指标": "绩效指标", "总分": "总分", "人员": "人员",
-    "经费": "经费", "楼堂馆所": "楼堂馆所",
+    name: keys(name)
+    for name in (
+        SELF_EVAL_OBJECT, "预算执行", "资金来源", "年度总体目标", "绩效指标", "总分",
+        BASIC_OBJECT, "人员", "经费", "楼堂馆所",
+    )
 }  # fmt: skip
 
 
@@ -53,7 +38,7 @@ def canonical(obj: dict[str, Any], schema: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key in [k for k in known if k in obj] + [k for k in obj if k not in known]:
         value = obj[key]
-        child = CHILD_SCHEMA.get(key)
+        child = child_schema(key)
         if child and isinstance(value, dict):
             value = canonical(value, child)
         elif child and isinstance(value, list):
@@ -75,7 +60,7 @@ def json_value(value: Any) -> Any:
 
 _SCALAR = (str, int, float, bool, type(None))
 # Keys whose values are objects or arrays, checked by validate() itself.
-_CONTAINERS = frozenset(SCHEMA) | {"按收入性质", "按支出性质", "执行进度"}
+_CONTAINERS = frozenset(f.key for f in FIELDS if f.kind != "value")
 
 
 def read_form(path: str | Path) -> Form:
@@ -153,7 +138,7 @@ def validate(data: Any, source: str = "") -> None:
         raise fail(
             "表类型", f"“{form_type}”不是已知的表类型，应为 {'、'.join(FORM_TYPES)} 之一{hint}"
         )
-    top = "基础数据表" if form_type == BASIC else "自评表"
+    top = BASIC_OBJECT if form_type == BASIC else SELF_EVAL_OBJECT
     _check_object(data, top, "", fail)
     if form_type in (WHOLE, PROJECT):
         _check_child(data, "预算执行", dict, fail, "")

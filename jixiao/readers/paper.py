@@ -63,9 +63,18 @@ from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 from openpyxl.worksheet.worksheet import Worksheet
 
 from jixiao.core.errors import InputError
+from jixiao.core.fields import SELF_EVAL_OBJECT, field_of, labels
 from jixiao.core.form import Form, build_form
 from jixiao.core.interchange import SCHEMA, canonical, json_value, validate
-from jixiao.core.layout import NATIONAL, PROJECT, SICHUAN, WHOLE, Cell, SheetLayout
+from jixiao.core.layout import (
+    NATIONAL,
+    PROJECT,
+    SICHUAN,
+    WHOLE,
+    Cell,
+    SheetLayout,
+    anchors_for,
+)
 
 __all__ = ["find_form_sheets", "read_paper_form", "read_paper_sheet"]
 
@@ -77,77 +86,16 @@ EMPTY_RUN = 3  # this many fully empty rows end the indicator block
 Pos = tuple[int, int]
 
 # ---- label tables (compared after _label(): NFKC, no spaces, no notes, no colon) ----
+# From the field schema: each field's key, template headings and the variants met on
+# real forms. 原因 / 偏差原因 also take any heading that mentions 原因 (see _match).
 
-_POINTS = ("分值", "权重", "指标分值", "权重分值", "分数", "标准分值")
-_SCORE = ("得分", "自评得分", "实际得分", "评分", "自评分")
-
-INDICATOR_LABELS: dict[str, tuple[str, ...]] = {
-    "一级指标": ("一级指标",),
-    "二级指标": ("二级指标",),
-    "三级指标": ("三级指标", "三级指标名称", "指标名称", "指标内容"),
-    "指标性质": ("指标性质",),
-    "指标值": (
-        "年度指标值", "指标值", "目标值", "年度目标值", "全年指标值", "预期指标值",
-        "年度绩效指标值", "预期值", "全年目标值",
-    ),
-    "度量单位": ("度量单位", "计量单位"),
-    "实际完成值": (
-        "实际完成值", "完成值", "实际值", "全年实际完成值", "全年实际值", "实际完成指标值",
-        "年度实际完成值", "全年完成值",
-    ),
-    "分值": _POINTS,
-    "得分": _SCORE,
-    "偏差原因": (),  # any heading that mentions 原因 (see _match)
-}  # fmt: skip
-
-BUDGET_LABELS: dict[str, tuple[str, ...]] = {
-    "年初预算数": ("年初预算数", "年初预算", "年初数", "年初预算金额", "年初预算资金"),
-    "全年预算数": (
-        "全年预算数", "调整后预算数", "预算数", "全年预算", "调整后全年预算数", "调整预算数",
-        "全年预算金额", "调整后预算", "全年预算资金",
-    ),
-    "全年执行数": (
-        "全年执行数", "执行数", "实际支出", "实际支出数", "全年实际支出", "全年实际支出数",
-        "实际执行数", "全年实际执行数", "全年执行金额", "全年执行",
-    ),
-    "分值": _POINTS,
-    "执行率": ("执行率", "预算执行率", "资金执行率", "全年执行率"),
-    "得分": _SCORE,
-    "原因": (),  # any heading that mentions 原因
-}  # fmt: skip
+INDICATOR_LABELS = labels("绩效指标")
+BUDGET_LABELS = labels("预算执行")
+FIELD_LABELS = labels(SELF_EVAL_OBJECT)
+GOAL_LABELS = labels("年度总体目标")
 _AMOUNTS = ("年初预算数", "全年预算数", "全年执行数")
 _SOURCE_COLUMNS = _AMOUNTS
 
-# Header and footer fields: value after a colon or to the right of the label.
-FIELD_LABELS: dict[str, tuple[str, ...]] = {
-    "单位名称": (
-        "预算单位名称", "单位名称", "部门名称", "填报单位", "预算单位", "部门单位名称",
-        "部门预算单位名称", "预算部门名称", "预算部门",
-    ),
-    "主管部门": ("主管部门", "主管单位", "主管部门名称"),
-    "实施单位": ("实施单位", "项目实施单位"),
-    "年度": ("年度", "预算年度", "评价年度", "所属年度", "自评年度"),
-    "项目名称": ("项目名称",),
-    "项目编码": ("项目编码", "项目代码"),
-    "项目负责人": ("项目负责人",),
-    "财务负责人": ("财务负责人",),
-    "等级": ("等级", "评价等级", "自评等级", "绩效等级", "自评结果等级"),
-    "项目实施内容及过程概述": ("项目实施内容及过程概述", "项目实施内容及过程", "实施内容及过程概述"),
-    "评价结论": ("评价结论", "自评结论"),
-    "存在问题": ("存在问题", "存在的问题"),
-    "改进措施": ("改进措施", "改进意见", "整改措施"),
-    "填表人": ("填表人", "填报人"),
-    "填报日期": ("填报日期", "填表日期"),
-    "联系电话": ("联系电话", "电话"),
-}  # fmt: skip
-
-GOAL_LABELS: dict[str, tuple[str, ...]] = {
-    "预期目标": ("预期目标", "年度预期目标", "预期总体目标", "全年预期目标", "年初预期目标"),
-    "实际完成情况": (
-        "实际完成情况", "实际完成目标", "全年实际完成情况", "年度目标完成情况",
-        "总体目标完成情况", "实际完成", "目标完成情况",
-    ),
-}  # fmt: skip
 _GOALS_TITLE = ("年度总体目标", "总体目标", "年度目标", "年度绩效目标", "绩效目标")
 _TOTAL_ROW = (
     "年度资金总额",
@@ -761,12 +709,20 @@ def read_paper_form(ws: Worksheet, source: str = "") -> Form:
     found = _Reader(ws, source).read()
     validate(found.data, source)
     form = build_form(found.data, source, layout=found.layout)
-    cells = {**found.aliases, **found.cells}
-    if "预算执行.原因" not in cells and "预算执行.执行率" in cells:
-        cells["预算执行.原因"] = cells["预算执行.执行率"]  # national forms: no reason column
-    form.cells = dict(found.cells)
-    form.sheet_layout = SheetLayout(form.form_type, found.layout, ws.title, cells=cells)
+    # Fields hold values; the rest (blocks, rows, labels) are places findings point at.
+    cells = {p: c for p, c in found.cells.items() if _is_field(p)}
+    anchors = {p: c for p, c in found.cells.items() if not _is_field(p)}
+    anchors.update(anchors_for(cells, found.layout))
+    form.cells = cells
+    form.sheet_layout = SheetLayout(
+        form.form_type, found.layout, ws.title, cells={**found.aliases, **cells}, anchors=anchors
+    )
     return form
+
+
+def _is_field(path: str) -> bool:
+    f = field_of(path)
+    return f is not None and f.kind == "value"
 
 
 def find_form_sheets(wb: Workbook) -> list[tuple[str, str]]:

@@ -75,21 +75,19 @@ from jixiao.core.layout import (
     WHOLE,
     Cell,
     SheetLayout,
+    anchors_for,
     field_names,
     sheet_layout,
 )
 from jixiao.readers.record import load_record, record_chunks
 
 __all__ = [
-    "field_cells",
     "locate_fields",
     "read_workbook",
     "read_workbook_form",
 ]
 
 SHEET_TYPES = {name: form_type for form_type, name in SHEET_NAMES.items()}
-# Layout paths that only point at a block or borrow another field's cell (for findings).
-_POINTERS = frozenset({"绩效指标", "预算执行.原因"})
 SOURCE_COLUMNS = ("名称", *BUDGET_COLUMNS[:3])
 LIST_ITEM = re.compile(r"^(?P<head>.+)\[(?P<k>\d+)\](?P<tail>\..+)$")
 _SOURCE_NAME = re.compile(r"^预算执行\.资金来源\[\d+\]\.名称$")
@@ -140,29 +138,6 @@ def read_workbook(
     return form
 
 
-def field_cells(lay: SheetLayout) -> dict[str, Cell]:
-    """The layout's cells that hold a field of their own.
-
-    Dropped: the block pointer "绩效指标" and the national layout's 预算执行.原因, which
-    shares the 执行率 cell (that layout has no reason column).
-    """
-    owners: dict[tuple[int, int], list[str]] = {}
-    for path, cell in lay.cells.items():
-        owners.setdefault((cell.row, cell.col), []).append(path)
-    cells = dict(lay.cells)
-    for paths in owners.values():
-        if len(paths) < 2:
-            continue
-        own = [p for p in paths if p not in _POINTERS]
-        if len(own) > 1:
-            raise RuntimeError(f"layout {lay.form_type}/{lay.layout}: {own} share one cell")
-        for p in paths:
-            if p in _POINTERS:
-                cells.pop(p)
-    cells.pop("绩效指标", None)
-    return cells
-
-
 def locate_fields(ws: Worksheet, lay: SheetLayout) -> dict[str, Cell]:
     """Field path -> cell on this worksheet.
 
@@ -170,7 +145,7 @@ def locate_fields(ws: Worksheet, lay: SheetLayout) -> dict[str, Cell]:
     say a block or cell moved; a block whose name grew gains rows, one that shrank
     loses them. 经费 rows are then matched by their label in column A.
     """
-    base = {p: Cell(ws.title, c.row, c.col) for p, c in field_cells(lay).items()}
+    base = {p: Cell(ws.title, c.row, c.col) for p, c in lay.cells.items()}
     moved: dict[str, Cell | None] = {}
     for name, ref in field_names(lay).items():
         actual = _named_range(ws, name)
@@ -390,14 +365,14 @@ class _Reader:
             set_in(out, keys, None if count is None else [])
 
     def sheet_layout(self) -> SheetLayout:
-        """The layout as found on this sheet (its name, moved cells, block pointers)."""
+        """The layout as found on this sheet: its name, moved cells, anchors on them."""
         cells = dict(self.cells)
-        first = cells.get("绩效指标[1].三级指标")
-        if first is not None:
-            cells["绩效指标"] = first
-        if "预算执行.原因" not in cells and "预算执行.执行率" in cells:
-            cells["预算执行.原因"] = cells["预算执行.执行率"]
-        return replace(self.lay, sheet=self.ws.title, cells=cells)
+        return replace(
+            self.lay,
+            sheet=self.ws.title,
+            cells=cells,
+            anchors=anchors_for(cells, self.lay.layout),
+        )
 
 
 # ---- cell values -----------------------------------------------------------------------

@@ -7,20 +7,12 @@ from collections.abc import Iterator
 
 from jixiao.core import compute
 from jixiao.core.assess import fmt_num, fmt_pct
+from jixiao.core.fields import describe
 from jixiao.core.findings import Severity
 from jixiao.core.form import BasicDataForm, SelfEvalForm, number, rate_value
 from jixiao.core.layout import BASIC, PROJECT, WHOLE
 from jixiao.rules.arithmetic import recomputed_total
 from jixiao.rules.base import Context, Hit, budget_reading, check
-
-LABELS = {
-    "预算执行.执行率": "执行率",
-    "预算执行.得分": "预算执行得分",
-    "总分.分值": "总分的分值",
-    "总分.得分": "总分",
-    "等级": "等级",
-    "人员.控制率": "在职人员控制率",
-}
 
 
 def _formula_result(ctx: Context, path: str) -> tuple[object, str] | None:
@@ -94,7 +86,7 @@ def overwritten_formulas(ctx: Context) -> Iterator[Hit]:
             continue
         expected, shown = result
         if _differs(path, state.value, expected):
-            label = LABELS.get(path) or path.rsplit(".", 1)[-1]
+            label = describe(path)
             yield Hit(
                 path,
                 {"label": label, "typed": state.value, "expected": shown},
@@ -120,7 +112,7 @@ def error_values(ctx: Context) -> Iterator[Hit]:
     }
     for path, state in ctx.form.cell_states.items():
         if state.error:
-            where = LABELS.get(path) or path
+            where = describe(path)
             yield Hit(
                 path,
                 {

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -22,6 +22,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from jixiao import __version__
 from jixiao.core.errors import InputError
+from jixiao.core.fields import BY_PATH, members
 from jixiao.core.form import Form, SelfEvalForm
 from jixiao.core.layout import (
     BASIC,
@@ -41,8 +42,6 @@ from jixiao.core.layout import (
     SICHUAN,
     SOURCE_ROWS,
     WHOLE,
-    Cell,
-    SheetLayout,
     column_index,
     column_letter,
     field_names,
@@ -63,13 +62,6 @@ SOURCE_NAMES = {
     NATIONAL: ("当年财政拨款", "上年结转资金", "其他资金"),
     SICHUAN: ("财政资金", "财政专户管理资金", "单位资金"),
 }
-HEADER_LABELS = {"单位名称": "预算单位名称", "年度": "年度", "项目名称": "项目名称"}
-INDICATOR_HEADINGS = {
-    NATIONAL: ("一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分",
-               "偏差原因分析及改进措施"),
-    SICHUAN: ("一级指标", "二级指标", "三级指标", "指标性质", "指标值", "度量单位", "完成值", "权重（分值）",
-              "得分", "未完成原因分析"),
-}  # fmt: skip
 COLUMN_WIDTHS = {
     NATIONAL: (11, 14, 30, 14, 14, 7, 7, 30),
     SICHUAN: (10, 13, 26, 8, 10, 9, 10, 9, 7, 26),
@@ -273,7 +265,7 @@ class Builder:
         self, sheet: str, form_type: str, layout: str, *, unit_workbook: bool
     ) -> None:
         ws = self.add_sheet(sheet)
-        lay = _renamed(sheet_layout(form_type, layout), sheet)
+        lay = sheet_layout(form_type, layout).with_sheet(sheet)
         f = self.fmt
         width = lay.width
         last = width - 1
@@ -286,7 +278,7 @@ class Builder:
 
         for key in HEADER_FIELDS[form_type]:
             r = lay.rows[key] - 1
-            ws.merge_range(r, 0, r, 1, HEADER_LABELS.get(key, key), f.label)
+            ws.merge_range(r, 0, r, 1, BY_PATH[key].heading_for(layout), f.label)
             ws.merge_range(
                 r, 2, r, last, self.header.get(key), f.input_int if key == "年度" else f.input
             )
@@ -294,11 +286,11 @@ class Builder:
         # Budget block
         r = lay.rows["预算表头"] - 1
         ws.merge_range(r, 0, r, 1, "资金情况（万元）", f.label)
-        headings = ("年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分")
-        for i, h in enumerate(headings):
-            ws.write(r, 2 + i, h, f.label)
-        if layout == SICHUAN:
-            ws.merge_range(r, 8, r, 9, "执行率偏低的原因", f.label)
+        for col, heading in _headings("预算执行", form_type, layout):
+            if col == lay.cells["预算执行.得分"].col + 1:  # Sichuan's reason spans two columns
+                ws.merge_range(r, col - 1, r, col, heading, f.label)
+            else:
+                ws.write(r, col - 1, heading, f.label)
         row = lay.rows["预算合计"]
         ws.merge_range(row - 1, 0, row - 1, 1, "年度资金总额", f.label_left)
         for c in (3, 4, 5):
@@ -345,8 +337,8 @@ class Builder:
         hidden = fx.hidden_columns(HIDDEN_FIRST_COL)
         r = lay.rows["指标表头"] - 1
         ws.set_row(r, 30)
-        for i, h in enumerate(INDICATOR_HEADINGS[layout]):
-            ws.write(r, i, h, f.label)
+        for col, heading in _headings("绩效指标", form_type, layout):
+            ws.write(r, col - 1, heading, f.label)
         for i, h in enumerate(("完成率", "偏差率", "参考得分")):
             ws.write(r, width + i, h, f.label)
         for name, letter in hidden.items():
@@ -466,7 +458,7 @@ class Builder:
 
     def basic_sheet(self, sheet: str, *, unit_workbook: bool) -> None:
         ws = self.add_sheet(sheet)
-        lay = _renamed(sheet_layout(BASIC), sheet)
+        lay = sheet_layout(BASIC).with_sheet(sheet)
         f = self.fmt
         widths = (26, 12, 12, 12, 12, 12, 14)
         for c, w in enumerate(widths):
@@ -475,14 +467,14 @@ class Builder:
         ws.merge_range(0, 0, 0, 6, TITLES[BASIC], f.title)
         for key in ("年度", "单位名称"):
             r = lay.rows[key] - 1
-            ws.merge_range(r, 0, r, 1, HEADER_LABELS.get(key, key), f.label)
+            ws.merge_range(r, 0, r, 1, BY_PATH[key].heading_for(NATIONAL), f.label)
             ws.merge_range(
                 r, 2, r, 6, self.header.get(key), f.input_int if key == "年度" else f.input
             )
         r = lay.rows["人员表头"] - 1
         ws.write(r, 0, "财政供养人员情况", f.label)
-        for i, h in enumerate(("编制数", "本年实际在职人数", "在职人员控制率")):
-            ws.write(r, 1 + i, h, f.label)
+        for col, heading in _headings("人员", BASIC, NATIONAL):
+            ws.write(r, col - 1, heading, f.label)
         r = lay.rows["人员"]
         ws.write(r - 1, 0, "人数", f.label_left)
         ws.write_blank(r - 1, 1, None, f.input_int)
@@ -514,18 +506,8 @@ class Builder:
             ws.write_formula(row - 1, 5, fx.change(_a1(row, 4), _a1(row, 2)), f.calc_pct, "")
         r = lay.rows["楼堂馆所表头"] - 1
         ws.set_row(r, 30)
-        for i, h in enumerate(
-            (
-                "楼堂馆所（名称）",
-                "批复规模（㎡）",
-                "实际规模（㎡）",
-                "规模控制率",
-                "预算投资（万元）",
-                "实际投资（万元）",
-                "投资概算控制率",
-            )
-        ):
-            ws.write(r, i, h, f.label)
+        for col, heading in _headings("楼堂馆所", BASIC, NATIONAL):
+            ws.write(r, col - 1, heading, f.label)
         first_b = lay.rows["楼堂馆所"]
         for k in range(BUILDING_ROWS):
             row = first_b + k
@@ -682,6 +664,15 @@ def _col(letter: str) -> int:
     return column_index(letter)
 
 
+def _headings(schema: str, form_type: str, layout: str) -> list[tuple[int, str]]:
+    """(column, heading) of a table's fields on one template layout, from the field schema."""
+    return sorted(
+        (f.place.column(layout), f.heading_for(layout))  # type: ignore[union-attr, misc]
+        for f in members(schema)
+        if f.has_cell(form_type, layout)
+    )
+
+
 def _list(source: str | list[str]) -> dict[str, Any]:
     return {
         "validate": "list",
@@ -690,14 +681,6 @@ def _list(source: str | list[str]) -> dict[str, Any]:
         "error_title": "jixiao",
         "error_message": "不是标准名称。可以保留，但「校验」会提示改用标准名称。",
     }
-
-
-def _renamed(lay: SheetLayout, sheet: str) -> SheetLayout:
-    if lay.sheet == sheet:
-        return lay
-    return replace(
-        lay, sheet=sheet, cells={k: Cell(sheet, c.row, c.col) for k, c in lay.cells.items()}
-    )
 
 
 def template_for(form: Form) -> Template:
