@@ -6,7 +6,7 @@ PIP = $(PY) -m pip install --quiet --disable-pip-version-check
 APT_PACKAGES = libreoffice-calc-nogui python3-uno libreoffice-script-provider-python fonts-noto-cjk poppler-utils
 SUDO = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test setup setup-test system-packages bench lint templates render
+.PHONY: demo test setup setup-test system-packages bench lint lint-imports templates render
 
 setup:
 	$(PIP) -e .
@@ -31,9 +31,17 @@ demo: setup
 	jixiao check examples/*.json --json > out/findings.json || [ $$? -eq 1 ]
 	@echo "带标记的工作簿：$(DEMO)_校验.xlsm；四张示例表的问题（JSON）：out/findings.json"
 
-lint: setup-test
+lint: setup-test lint-imports
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+
+# The layer contracts (pyproject.toml [tool.importlinter]) on the package as installed:
+# udfs/ and macros/ become jixiao.udfs and jixiao.macros only in an installed copy.
+LINT_DIR = build/lint-imports
+lint-imports: setup-test
+	rm -rf $(LINT_DIR)
+	$(PIP) --no-deps --target $(LINT_DIR) .
+	cd $(LINT_DIR) && lint-imports $(CURDIR)/pyproject.toml
 
 test: setup-test lint
 	$(PY) -m pytest

@@ -47,7 +47,7 @@ from jixiao.core.findings import Finding
 from jixiao.core.form import SelfEvalForm
 from jixiao.core.interchange import form_from_data
 from jixiao.hosts import package as package_marks
-from jixiao.readers.template import fill_workbook
+from jixiao.templates.fill import fill_workbook
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 UNIT, YEAR = "石峰区工商业联合会", 2020

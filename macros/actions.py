@@ -13,7 +13,6 @@ from jixiao.app import marks
 from jixiao.app.marks import MarksHost
 from jixiao.core.findings import Finding
 from jixiao.core.layout import NATIONAL, PROJECT, is_computed, sheet_layout
-from jixiao.core.profile import load_profile
 
 PROJECT_SHEET = re.compile(r"^项目(\d+)$")
 # Cells a new project sheet keeps from the sheet it copies: the standard fund-source
@@ -74,8 +73,9 @@ def add_project(host: Host) -> str:
 # The one path of jixiao.app.marks; the host is the live workbook (XlwingsMarks).
 
 
-def validate(host: MarksHost, profile: str = "national") -> list[Finding]:
-    return marks.validate(host, load_profile(profile)).findings
+def validate(host: MarksHost, profile: str | None = None) -> list[Finding]:
+    """校验 with ``profile`` when given, else the profile the workbook's 设置 sheet names."""
+    return marks.validate(host, profile, profile_source="按钮").findings
 
 
 def clear_marks(host: MarksHost) -> None:

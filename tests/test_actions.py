@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import openpyxl
@@ -152,3 +153,62 @@ def test_clear_action_clears_the_host(tmp_path):
     excel = FakeExcel(book)
     actions.clear_marks(excel)
     assert excel.calls == [("clear_marks",)]
+
+
+# ---- one profile path: the workbook's 设置 sheet names it ------------------------------
+
+
+def _sichuan_form_at_95_percent(tmp_path):
+    """A Sichuan project executed at 95% with no reason: explained enough for Sichuan (90%),
+    not for the national profile (100%)."""
+    data = json.loads((EXAMPLES / "zhaohua-2024-p1.json").read_text("utf-8"))
+    data["预算执行"]["全年执行数"] = 20.9
+    data["预算执行"].pop("执行率", None)
+    data["预算执行"].pop("得分", None)
+    data["预算执行"].pop("原因", None)
+    form = tmp_path / "p1.json"
+    form.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    book = tmp_path / "p1.xlsm"
+    assert main(["import", str(form), "-o", str(book)]) == 0
+    return book
+
+
+def _budget_reason(findings):
+    return [f for f in findings if f.code == "W07" and f.field == "预算执行.原因"]
+
+
+def test_validate_and_the_button_use_the_profile_the_workbook_names(tmp_path, capsys):
+    book = _sichuan_form_at_95_percent(tmp_path)  # into the 四川式 template: 设置 says sichuan
+    capsys.readouterr()
+    main(["validate", str(book), "-o", str(tmp_path / "v.xlsm"), "--json"])
+    report = json.loads(capsys.readouterr().out)
+    assert report["profile"] == {"name": "sichuan", "source": "工作簿「设置」表"}
+    assert not [
+        f for f in report["findings"] if f["code"] == "W07" and f["field"] == "预算执行.原因"
+    ]
+    # The button's path reads the same 设置 sheet and finds the same.
+    button = actions.validate(FakeExcel(book))
+    assert [f.to_dict() for f in button] == report["findings"]
+    # An explicit choice wins over the workbook's.
+    national = validate_workbook(book, "national")
+    assert national.profile.source == "命令行 --profile"
+    assert _budget_reason(national.findings)
+    assert _budget_reason(actions.validate(FakeExcel(book), "national"))
+
+
+def test_validate_says_which_profile_it_used(tmp_path, capsys):
+    book = _sichuan_form_at_95_percent(tmp_path)
+    capsys.readouterr()
+    main(["validate", str(book), "-o", str(tmp_path / "v.xlsm")])
+    assert "地区配置：四川（工作簿「设置」表）" in capsys.readouterr().out
+
+
+def test_a_profile_the_settings_sheet_cannot_name_is_said_in_chinese(tmp_path, capsys):
+    book = _sichuan_form_at_95_percent(tmp_path)
+    wb = openpyxl.load_workbook(book, keep_vba=True)
+    wb["设置"]["B4"] = "广东"
+    wb.save(book)
+    capsys.readouterr()
+    assert main(["validate", str(book), "-o", str(tmp_path / "v.xlsm")]) == 2
+    err = capsys.readouterr().err
+    assert "「设置」表的地区配置“广东”无法识别" in err and str(book) in err

@@ -321,8 +321,8 @@ def test_basic_table_parent_sum_and_parts():
     data["经费"][0]["本年预算数"] = 0.8  # 三公经费 ≠ its parts
     data["经费"][3]["本年决算数"] = 40  # 办公费 above 公用经费
     found = codes_at(findings_for(data))
-    assert ("S07", "基础数据.三公经费.本年预算数") in found
-    assert ("S07", "基础数据.办公费.本年决算数") in found
+    assert ("S11", "基础数据.三公经费.本年预算数") in found
+    assert ("S11", "基础数据.办公费.本年决算数") in found
 
 
 def test_basic_table_staff_rate_and_growth():
@@ -330,7 +330,7 @@ def test_basic_table_staff_rate_and_growth():
     data["经费"][0].update(上年决算数=0.2, 本年决算数=0.3)
     data["经费"][1].update(上年决算数=0.2, 本年决算数=0.3)
     found = {f.code + ":" + f.field: f for f in findings_for(data)}
-    assert "S01:人员.控制率" in found  # 5/4 printed as 100%
+    assert "S12:人员.控制率" in found  # 5/4 printed as 100%
     assert "D06:人员.实际在职人数" in found
     growth = found["D06:基础数据.三公经费.本年决算数"]
     assert "决算口径" in growth.message and "50.00%" in growth.message

@@ -120,11 +120,30 @@ def test_dropdowns_print_setup_and_threshold_cell(built):
     assert ws.page_setup.orientation == "landscape" and ws.page_setup.paperSize == 9
     assert ws.print_title_rows == "$1:$1"
     assert ws.sheet_properties.pageSetUpPr.fitToPage
-    threshold = wb.defined_names["jx_threshold"].attr_text
-    assert (
-        threshold.startswith("'设置'!")
-        and wb["设置"][threshold.split("!")[1].replace("$", "")].value == 0.3
-    )
+    settings = wb["设置"]
+
+    def cell(name: str):
+        ref = wb.defined_names[name].attr_text
+        assert ref.startswith("'设置'!")
+        return settings[ref.split("!")[1].replace("$", "").split(":")[0]]
+
+    # The threshold cell looks the workbook's profile up in the table of built-in profiles.
+    assert cell("jx_profile").value == "sichuan"  # the 四川式 template names its profile
+    assert "jx_cfg_threshold" in cell("jx_threshold").value
+    assert "jx_profile" in cell("jx_threshold").value
+    names = [
+        c.value
+        for c in settings[
+            wb.defined_names["jx_cfg_names"].attr_text.split("!")[1].replace("$", "")
+        ][0]
+    ]
+    values = [
+        c.value
+        for c in settings[
+            wb.defined_names["jx_cfg_reason_floor"].attr_text.split("!")[1].replace("$", "")
+        ][0]
+    ]
+    assert dict(zip(names, values, strict=True)) == {"national": 1, "sichuan": 0.9, "hunan": 1}
     rules = [r for cf in ws.conditional_formatting for r in cf.rules]
     assert any(
         "jx_threshold" in f for r in rules for f in r.formula

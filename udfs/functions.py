@@ -202,14 +202,23 @@ def JX_CONTROL_RATE(actual: Any, planned: Any) -> float | str:
 @xw.arg("actual", doc="实际完成值")
 @xw.arg("op", doc="可选：指标性质（四川表）")
 @xw.arg("unit", doc="可选：度量单位（四川表）")
-@xw.arg("threshold", doc="可选：偏差阈值，默认 30%")
+@xw.arg("threshold", doc="可选：偏差阈值；不填时用地区配置的阈值（全国通用为 30%）")
+@xw.arg("profile", doc="可选：地区配置 national、sichuan、hunan 或配置文件路径")
 def JX_DEVIATION_FLAG(
-    target: Any, actual: Any, op: Any = None, unit: Any = None, threshold: Any = None
+    target: Any,
+    actual: Any,
+    op: Any = None,
+    unit: Any = None,
+    threshold: Any = None,
+    profile: Any = None,
 ) -> str:
     """偏差超过阈值时返回提示文字（如“偏差 -66.67%，超过 30%”），否则返回空白。"""
+    settings = _profile_or_message(_text(profile))
+    if isinstance(settings, str):
+        return settings
     limit = _n(threshold)
-    limit = 0.3 if limit is None else limit
-    dev = _reading(target, actual, op, unit).deviation
+    limit = settings.deviation_threshold if limit is None else limit
+    dev = _reading(target, actual, op, unit, profile=settings).deviation
     if dev is None or abs(dev) <= limit + 1e-9:
         return BLANK
     pct = compute.round_half_up(dev * 100, 2)

@@ -14,7 +14,7 @@ from typing import Protocol
 
 from jixiao.app.validate import BookReport, validate_workbook
 from jixiao.core.findings import Finding, Severity
-from jixiao.core.profile import Profile, load_profile
+from jixiao.core.profile import Profile
 
 MARKER = '"jixiao 校验标记"<>""'  # the always-true formula that identifies our colour marks
 
@@ -67,12 +67,17 @@ def result_rows(findings: list[Finding]) -> list[tuple[str, str, str, str, str]]
     return [(str(f.severity), f.code, f.sheet, f.cell, f.message) for f in findings]
 
 
-def validate(host: MarksHost, profile: Profile | None = None) -> BookReport:
-    """校验: check a copy of the workbook as it is, then mark the findings in it."""
+def validate(
+    host: MarksHost, profile: str | Path | Profile | None = None, *, profile_source: str = "按钮"
+) -> BookReport:
+    """校验: check a copy of the workbook as it is, then mark the findings in it.
+
+    The profile: ``profile`` when given, else the one the workbook's 设置 sheet names.
+    """
     with tempfile.TemporaryDirectory(prefix="jixiao-") as tmp:
         copy = Path(tmp) / "校验副本.xlsm"
         host.save_copy(str(copy))
-        report = validate_workbook(copy, profile or load_profile(), host.source)
+        report = validate_workbook(copy, profile, host.source, profile_source=profile_source)
     host.write_marks(report.findings)
     return report
 

@@ -130,7 +130,11 @@ def build_parser() -> argparse.ArgumentParser:
         "校验工作簿：问题写入单元格批注和「校验结果」表。",
     )
     val.add_argument("--json", action="store_true", help="以 JSON 输出结果")
-    val.add_argument("--profile", default="national", metavar="P", help="地区配置，同 check")
+    val.add_argument(
+        "--profile",
+        metavar="P",
+        help="地区配置，同 check；不给出时用工作簿「设置」表中的地区配置，没有则用 national",
+    )
     _workbook_command(
         sub,
         "clear",

@@ -15,20 +15,23 @@ from jixiao.hosts.package import PackageHost
 
 
 def validate(args: argparse.Namespace) -> int:
-    profile = load_profile(args.profile)
+    if args.profile is not None:
+        load_profile(args.profile)  # a wrong --profile is said before the workbook is read
     check_package(args.workbook)  # what is wrong with the input comes first
     host = PackageHost(args.workbook)
-    report = marks.validate(host, profile)
+    report = marks.validate(host, args.profile, profile_source="命令行 --profile")
     out = output_path(args, "校验")
     host.save(out)
     if args.json:
         obj = report_object(str(args.workbook), report.findings)
         obj["output"] = str(out)
         obj["skipped"] = [{"sheet": sheet, "reason": why} for sheet, why in report.skipped]
+        obj["profile"] = {"name": report.profile.profile.key, "source": report.profile.source}
         print(json.dumps(obj, ensure_ascii=False, indent=1))
     else:
         names = "、".join(sorted({f.sheet_layout.sheet for f in report.forms if f.sheet_layout}))
         print(f"【{args.workbook}】校验了 {len(report.forms)} 张表（{names}）")
+        print(f"地区配置：{report.profile.description}")
         for sheet, why in report.skipped:
             print(f"（跳过工作表“{sheet}”：{why}）")
         print(findings_table(report.findings))

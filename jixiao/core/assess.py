@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from jixiao.core import compute
+from jixiao.core.compute import EPS
 from jixiao.core.form import Indicator, SelfEvalForm, number
 from jixiao.core.profile import Profile
 from jixiao.core.values import (
@@ -20,8 +21,6 @@ from jixiao.core.values import (
     same_unit,
     top_rank,
 )
-
-EPS = 1e-9
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,12 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 
-Number = float | int
+# Tolerances of the checks (rules.md), defined once.
+RATE_PLACES = 4  # rates are compared at 0.01%: four decimals of the ratio
+SCORE_TOLERANCE = 0.01  # 得分, 总分: the form's two decimals
+AMOUNT_TOLERANCE = 0.005  # 万元 amounts that must agree or add up: half the last printed decimal
+POINTS_TOLERANCE = 1e-6  # 分值 sums: whole or half points
+EPS = 1e-9  # binary noise when a value is compared with a bound
 
 
 def _num(x: object) -> float | None:
@@ -75,10 +80,6 @@ def reference_score(points: object, rate: object) -> float | None:
     return execution_score(points, rate)
 
 
-# Band names of qualitative scoring, best first.
-BANDS = ("达成", "部分达成", "未达成")
-
-
 def qualitative_reference_score(
     points: object, band: str, bands: Mapping[str, tuple[float, float]]
 ) -> float | None:
@@ -106,7 +107,7 @@ def grade(total: object, bands: Mapping[str, float]) -> str | None:
     if t is None:
         return None
     for name, lower in sorted(bands.items(), key=lambda kv: -kv[1]):
-        if t >= lower - 1e-9:
+        if t >= lower - EPS:
             return name
     return None
 
@@ -154,7 +155,7 @@ def _round_half_up(x: float) -> int:
     # Rounding as clerks and Excel do: 0.5 goes away from zero; the nudge absorbs
     # binary noise such as 18.749999999 that should print as 18.75.
     sign = -1 if x < 0 else 1
-    return sign * math.floor(abs(x) + 0.5 + 1e-9)
+    return sign * math.floor(abs(x) + 0.5 + EPS)
 
 
 def round_half_up(x: float, places: int = 2) -> float:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -12,19 +12,23 @@ from typing import Any
 from jixiao.core.errors import InputError
 
 BUILTIN = ("national", "sichuan", "hunan")
+DEFAULT = "national"
+# The built-in profiles by the names a clerk may type into the 设置 sheet.
+ALIASES = {"全国": "national", "全国通用": "national", "四川": "sichuan", "湖南": "hunan"}
 WEIGHT_KEYS = ("预算执行", "产出指标", "效益指标", "满意度指标")
 BAND_KEYS = ("达成", "部分达成", "未达成")
 
 
 @dataclass(frozen=True)
 class Profile:
-    name: str
+    name: str  # as users read it (全国通用, 四川)
     deviation_threshold: float
     reason_required_below: float  # 执行率 below this needs a written reason
     weights: dict[str, float]
     checkpoints: dict[int, float]  # month -> cumulative execution target
     bands: dict[str, tuple[float, float]]  # qualitative bands, share of 分值
     grades: dict[str, float]  # grade -> lower bound of 总分
+    key: str = DEFAULT  # how it was asked for: a built-in name or a file path
 
     @property
     def budget_points(self) -> float:
@@ -32,9 +36,40 @@ class Profile:
 
 
 def load_profile(spec: str | Path | None = None) -> Profile:
-    """A built-in name (national/sichuan/hunan) or a path to a .toml/.json file."""
-    raw = _load_raw(str(spec) if spec is not None else "national", seen=())
-    return _build(raw, str(spec or "national"))
+    """A built-in name (national/sichuan/hunan, or 全国/四川/湖南) or a .toml/.json path."""
+    name = str(spec).strip() if spec is not None else DEFAULT
+    name = ALIASES.get(name, name) or DEFAULT
+    raw = _load_raw(name, seen=())
+    profile = _build(raw, name)
+    return replace(profile, key=name)
+
+
+@dataclass(frozen=True)
+class ProfileChoice:
+    """The profile a run uses, and where it came from (said in the output)."""
+
+    profile: Profile
+    source: str  # 命令行 --profile / 按钮 / 工作簿「设置」表 / 默认
+
+    @property
+    def description(self) -> str:
+        return f"{self.profile.name}（{self.source}）"
+
+
+def choose_profile(
+    explicit: str | Path | Profile | None,
+    workbook: str | None = None,
+    *,
+    explicit_source: str = "命令行 --profile",
+) -> ProfileChoice:
+    """The run's profile: the explicit choice, else the workbook's 设置 sheet, else the default."""
+    if isinstance(explicit, Profile):
+        return ProfileChoice(explicit, explicit_source)
+    if explicit is not None and str(explicit).strip():
+        return ProfileChoice(load_profile(explicit), explicit_source)
+    if workbook is not None and workbook.strip():
+        return ProfileChoice(load_profile(workbook), "工作簿「设置」表")
+    return ProfileChoice(load_profile(), "默认")
 
 
 def _load_raw(spec: str, seen: tuple[str, ...]) -> dict[str, Any]:

@@ -7,6 +7,7 @@ hold (formula, cached result, error value) for the checks that only a workbook n
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +42,18 @@ def is_template_sheet(ws: Worksheet) -> bool:
     return any(name.startswith("jxf_") for name in ws.defined_names)
 
 
-def read_forms(path: Path, source: str | None = None) -> tuple[list[Form], list[tuple[str, str]]]:
+@dataclass
+class BookContents:
+    forms: list[Form]
+    skipped: list[tuple[str, str]]  # (sheet, why)
+    profile: str | None  # the profile the workbook's 设置 sheet names, if any
+
+
+# The 设置 sheet's cell that names the workbook's profile (templates.builder writes it).
+PROFILE_NAME = "jx_profile"
+
+
+def read_forms(path: Path, source: str | None = None) -> BookContents:
     """Every form in the workbook, with its cells and what they hold.
 
     ``source`` names the workbook in messages when ``path`` is a copy of it.
@@ -98,7 +110,22 @@ def read_forms(path: Path, source: str | None = None) -> tuple[list[Form], list[
             f"找不到可以校验的自评表：没有 {looked} 等 jixiao 模板的表，也没有按纸质表样排列的表格（{why}）",
             file=source,
         )
-    return forms, skipped
+    return BookContents(forms, skipped, settings_profile(wb))
+
+
+def settings_profile(wb: Workbook) -> str | None:
+    """The profile named in the workbook's 设置 sheet (jx_profile), as typed there."""
+    defined = wb.defined_names.get(PROFILE_NAME)
+    if defined is None:
+        return None
+    try:
+        for title, ref in defined.destinations:
+            if title in wb.sheetnames:
+                value = wb[title][ref.replace("$", "").split(":")[0]].value
+                return str(value).strip() if value not in (None, "") else None
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return None  # a damaged name (#REF!) names no profile
+    return None
 
 
 def _cached_results(

@@ -7,6 +7,13 @@ from collections.abc import Iterator
 
 from jixiao.core import compute
 from jixiao.core.assess import fmt_num, fmt_pct
+from jixiao.core.compute import (
+    AMOUNT_TOLERANCE,
+    EPS,
+    POINTS_TOLERANCE,
+    RATE_PLACES,
+    SCORE_TOLERANCE,
+)
 from jixiao.core.findings import Severity
 from jixiao.core.form import SelfEvalForm, is_blank, number, rate_value
 from jixiao.core.layout import PROJECT, WHOLE
@@ -22,7 +29,6 @@ from jixiao.rules.base import (
 )
 
 SELF_EVAL = (WHOLE, PROJECT)
-SCORE_TOLERANCE = 0.01
 
 
 @check(
@@ -39,7 +45,7 @@ def execution_rate(ctx: Context) -> Iterator[Hit]:
     if b.rate is None or is_blank(shown):
         return
     form_rate = rate_value(shown)
-    if form_rate is None or not compute.same_at(form_rate, b.rate, 4):
+    if form_rate is None or not compute.same_at(form_rate, b.rate, RATE_PLACES):
         yield Hit(
             "预算执行.执行率",
             {
@@ -65,7 +71,7 @@ def execution_score(ctx: Context) -> Iterator[Hit]:
     score = number(self_eval(ctx).budget.score)
     if b.score is None or score is None:
         return
-    if abs(score - b.score) > SCORE_TOLERANCE + 1e-9:
+    if abs(score - b.score) > SCORE_TOLERANCE + EPS:
         yield Hit(
             "预算执行.得分",
             {
@@ -110,7 +116,7 @@ def score_range(ctx: Context) -> Iterator[Hit]:
                 value=score,
                 template="{what}的得分 {score} 为负数：请改正。",
             )
-        elif score is not None and points is not None and score > points + 1e-9:
+        elif score is not None and points is not None and score > points + EPS:
             yield Hit(f"{path}.得分", params, value=score, expected=points)
 
 
@@ -133,8 +139,8 @@ def points_total(ctx: Context) -> Iterator[Hit]:
     budget_points = budget_reading(ctx).points or 0.0
     total = budget_points + _indicator_points(form)
     shown = number(form.total_points)
-    off_100 = abs(total - 100) > 1e-6
-    off_shown = shown is not None and abs(shown - total) > 1e-6
+    off_100 = abs(total - 100) > POINTS_TOLERANCE
+    off_shown = shown is not None and abs(shown - total) > POINTS_TOLERANCE
     if not (off_100 or off_shown):
         return
     extra = f"；总分栏的分值填报为 {fmt_num(shown)}" if off_shown else ""
@@ -176,7 +182,7 @@ def total_score(ctx: Context) -> Iterator[Hit]:
         return
     execution = budget_reading(ctx).score or 0.0
     expected = recomputed_total(ctx)
-    if expected is not None and abs(shown - expected) > SCORE_TOLERANCE + 1e-9:
+    if expected is not None and abs(shown - expected) > SCORE_TOLERANCE + EPS:
         yield Hit(
             "总分.得分",
             {
@@ -237,7 +243,7 @@ def fund_sources(ctx: Context) -> Iterator[Hit]:
         if total is None:
             continue
         parts = sum(number(v) or 0.0 for v in values)
-        if abs(parts - total) > 0.005:
+        if abs(parts - total) > AMOUNT_TOLERANCE:
             # Point at the first source that carries money: usually the one left unfilled.
             first = b.sources[0]
             yield Hit(
@@ -274,7 +280,7 @@ def weights(ctx: Context) -> Iterator[Hit]:
         if group == "预算执行" or group not in sums:
             continue  # a missing block is W04's to report
         actual = sums[group]
-        if abs(actual - expected) > 1e-6:
+        if abs(actual - expected) > POINTS_TOLERANCE:
             label = f"{group}（含成本指标）" if group == "产出指标" and _has_cost(form) else group
             yield Hit(
                 f"绩效指标[{group}].分值",
@@ -305,7 +311,7 @@ def generous_scores(ctx: Context) -> Iterator[Hit]:
     for r in indicator_readings(ctx):
         if not r.quantitative or r.reference_score is None or r.score is None:
             continue
-        if r.score > r.reference_score + SCORE_TOLERANCE + 1e-9:
+        if r.score > r.reference_score + SCORE_TOLERANCE + EPS:
             ind = r.indicator
             yield Hit(
                 f"绩效指标[{ind.index}].得分",
@@ -333,7 +339,7 @@ def generous_scores(ctx: Context) -> Iterator[Hit]:
 )
 def deducted_though_met(ctx: Context) -> Iterator[Hit]:
     for r in indicator_readings(ctx):
-        if r.met and r.points is not None and r.score is not None and r.score < r.points - 1e-9:
+        if r.met and r.points is not None and r.score is not None and r.score < r.points - EPS:
             ind = r.indicator
             yield Hit(
                 f"绩效指标[{ind.index}].得分",

@@ -9,7 +9,6 @@ from typing import Any
 from jixiao.core.assess import BudgetReading, IndicatorReading, readings
 from jixiao.core.findings import Finding, Severity
 from jixiao.core.form import MISSING, BasicDataForm, Form, Indicator, SelfEvalForm, is_blank
-from jixiao.core.layout import Cell
 from jixiao.core.profile import Profile
 
 
@@ -126,11 +125,9 @@ def check(
     """Register a rule as a check."""
 
     def register(rule: Rule) -> Rule:
+        if any(c.code == code for c in REGISTRY):
+            raise ValueError(f"two checks share the code {code}: each rule needs its own")
         REGISTRY.append(Check(code, severity, title, template, rule, forms, across))
         return rule
 
     return register
-
-
-def located(cell: Cell | None) -> str:
-    return cell.address if cell else ""

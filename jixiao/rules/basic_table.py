@@ -1,4 +1,8 @@
-"""S — 计算 on the 基础数据表: parent rows and the ratios the form prints."""
+"""S11, S12 — 计算 on the 基础数据表: parent rows and the ratios the form prints.
+
+The self-evaluation forms' S07 (fund sources add up) and S01 (the printed 执行率) have
+their counterparts here under codes of their own, so a finding's code names its rule.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ from collections.abc import Iterator
 
 from jixiao.core import compute
 from jixiao.core.assess import fmt_num, fmt_pct
+from jixiao.core.compute import AMOUNT_TOLERANCE, RATE_PLACES
 from jixiao.core.findings import Severity
 from jixiao.core.form import is_blank, number, rate_value
 from jixiao.core.layout import BASIC, BASIC_VALUE_COLUMNS, SUM_PARENTS
@@ -13,9 +18,9 @@ from jixiao.rules.base import Context, Hit, basic, check
 
 
 @check(
-    "S07",
+    "S11",
     Severity.ERROR,
-    "分项合计不符",
+    "基础数据表分项合计不符",
     "“{parent}”的{column} {total} 万元，应等于各分项之和 {sum} 万元（{parts}）：请核对。",
     forms=(BASIC,),
 )
@@ -38,7 +43,7 @@ def parent_rows(ctx: Context) -> Iterator[Hit]:
             field = f"基础数据.{parent}.{column}"
             if parent in SUM_PARENTS:
                 parts = sum(number(v) or 0.0 for v in values)
-                if abs(parts - total) > 0.005:
+                if abs(parts - total) > AMOUNT_TOLERANCE:
                     names = " + ".join(str(r.get("名称")) for r in rows)
                     yield Hit(
                         field,
@@ -55,7 +60,7 @@ def parent_rows(ctx: Context) -> Iterator[Hit]:
                 continue
             for r in rows:
                 v = number(r.get(column))
-                if v is not None and v > total + 0.005:
+                if v is not None and v > total + AMOUNT_TOLERANCE:
                     yield Hit(
                         f"基础数据.{r.get('名称')}.{column}",
                         {
@@ -73,9 +78,9 @@ def parent_rows(ctx: Context) -> Iterator[Hit]:
 
 
 @check(
-    "S01",
+    "S12",
     Severity.ERROR,
-    "比率计算错误",
+    "基础数据表比率计算错误",
     "{label}填报为 {shown}，按 {formula} 应为 {expected}：请改正。",
     forms=(BASIC,),
 )
@@ -117,7 +122,7 @@ def printed_ratios(ctx: Context) -> Iterator[Hit]:
         if is_blank(shown) or expected is None:
             continue
         value = rate_value(shown)
-        if value is None or not compute.same_at(value, expected, 4):
+        if value is None or not compute.same_at(value, expected, RATE_PLACES):
             yield Hit(
                 field,
                 {

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from jixiao.core import compute
 from jixiao.core.assess import fmt_num, fmt_pct
+from jixiao.core.compute import EPS, RATE_PLACES, SCORE_TOLERANCE
 from jixiao.core.fields import describe
 from jixiao.core.findings import Severity
 from jixiao.core.form import BasicDataForm, SelfEvalForm, number, rate_value
@@ -62,9 +63,9 @@ def _differs(path: str, typed: object, expected: object) -> bool:
         return str(typed).strip() != expected
     if path.endswith("率"):
         value = rate_value(typed)
-        return value is None or not compute.same_at(value, float(expected), 4)  # type: ignore[arg-type]
+        return value is None or not compute.same_at(value, float(expected), RATE_PLACES)  # type: ignore[arg-type]
     value = number(typed)
-    return value is None or abs(value - float(expected)) > 0.01 + 1e-9  # type: ignore[arg-type]
+    return value is None or abs(value - float(expected)) > SCORE_TOLERANCE + EPS  # type: ignore[arg-type]
 
 
 @check(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from jixiao.core.assess import fmt_pct
+from jixiao.core.compute import EPS
 from jixiao.core.findings import Severity
 from jixiao.core.form import is_blank, number
 from jixiao.core.layout import BASIC, PROJECT, WHOLE
@@ -172,9 +173,9 @@ def explanations(ctx: Context) -> Iterator[Hit]:
         if not _unexplained(ind.reason):
             continue
         why = []
-        if r.points is not None and r.score is not None and r.score < r.points - 1e-9:
+        if r.points is not None and r.score is not None and r.score < r.points - EPS:
             why.append(f"得分 {r.score:g} 低于分值 {r.points:g}")
-        if r.deviation is not None and abs(r.deviation) > threshold + 1e-9:
+        if r.deviation is not None and abs(r.deviation) > threshold + EPS:
             why.append(f"偏差率 {fmt_pct(r.deviation)} 超过 {fmt_pct(threshold)}")
         if why:
             yield Hit(
@@ -183,7 +184,7 @@ def explanations(ctx: Context) -> Iterator[Hit]:
             )
     budget = budget_reading(ctx)
     limit = ctx.profile.reason_required_below
-    if budget.rate is not None and budget.rate < limit - 1e-9 and _unexplained(form.budget.reason):
+    if budget.rate is not None and budget.rate < limit - EPS and _unexplained(form.budget.reason):
         yield Hit(
             "预算执行.原因",
             {"rate": fmt_pct(budget.rate), "limit": fmt_pct(limit)},

@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from jixiao.core.assess import fmt_num
+from jixiao.core.compute import AMOUNT_TOLERANCE
 from jixiao.core.findings import Severity
 from jixiao.core.form import BasicDataForm, SelfEvalForm, is_blank, number
 from jixiao.core.layout import BASIC, PROJECT, SHEET_NAMES, WHOLE
 from jixiao.rules.base import Context, Hit, check
-
-TOLERANCE = 0.005
 
 
 def _sheet(form: object) -> str:
@@ -40,7 +39,7 @@ def whole_form_figures(ctx: Context) -> Iterator[Hit]:
     basic_exec, project_exec = _nature(form, "基本支出"), _nature(form, "项目支出")
     if executed is not None and basic_exec is not None and project_exec is not None:
         both = basic_exec + project_exec
-        if abs(both - executed) > TOLERANCE:
+        if abs(both - executed) > AMOUNT_TOLERANCE:
             yield _hit(
                 "预算执行.按支出性质[基本支出].全年执行数",
                 "基本支出与项目支出执行数之和",
@@ -53,7 +52,7 @@ def whole_form_figures(ctx: Context) -> Iterator[Hit]:
     projects = [f for f in ctx.others if isinstance(f, SelfEvalForm) and f.form_type == PROJECT]
     if projects:
         total = sum(number(p.budget.executed) or 0.0 for p in projects)
-        if abs(total - project_exec) > TOLERANCE:
+        if abs(total - project_exec) > AMOUNT_TOLERANCE:
             yield _hit(
                 "预算执行.按支出性质[项目支出].全年执行数",
                 "整体支出表的项目支出执行数",
@@ -64,7 +63,7 @@ def whole_form_figures(ctx: Context) -> Iterator[Hit]:
     for basic in (f for f in ctx.others if isinstance(f, BasicDataForm)):
         row = basic.row("项目支出")
         final = number(row.get("本年决算数")) if row else None
-        if final is not None and abs(final - project_exec) > TOLERANCE:
+        if final is not None and abs(final - project_exec) > AMOUNT_TOLERANCE:
             yield _hit(
                 "预算执行.按支出性质[项目支出].全年执行数",
                 "整体支出表的项目支出执行数",

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from jixiao.core import compute
 from jixiao.core.assess import fmt_num, fmt_pct
+from jixiao.core.compute import EPS
 from jixiao.core.findings import Severity
 from jixiao.core.form import number, rate_value
 from jixiao.core.layout import BASIC, PROJECT, WHOLE
@@ -22,7 +23,6 @@ from jixiao.rules.base import (
 )
 
 SELF_EVAL = (WHOLE, PROJECT)
-EPS = 1e-9
 
 
 @check(

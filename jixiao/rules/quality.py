@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 
 from jixiao.core.assess import IndicatorReading, fmt_num, fmt_pct
+from jixiao.core.compute import AMOUNT_TOLERANCE, EPS
 from jixiao.core.findings import Severity
 from jixiao.core.form import is_blank
 from jixiao.core.layout import PROJECT, SICHUAN, WHOLE
@@ -213,10 +214,10 @@ def full_marks(ctx: Context) -> Iterator[Hit]:
     rate = budget_reading(ctx).rate
     limit = ctx.profile.reason_required_below
     rows = indicator_readings(ctx)
-    if rate is None or rate >= limit - 1e-9 or not rows:
+    if rate is None or rate >= limit - EPS or not rows:
         return
     if all(
-        r.points is not None and r.score is not None and r.score >= r.points - 1e-9 for r in rows
+        r.points is not None and r.score is not None and r.score >= r.points - EPS for r in rows
     ):
         yield Hit(
             "总分.得分",
@@ -262,7 +263,7 @@ def cost_vs_budget(ctx: Context) -> Iterator[Hit]:
             "budget": fmt_num(b.full_year),
             "executed": fmt_num(b.executed),
         }
-        if actual > b.executed + 0.005:
+        if actual > b.executed + AMOUNT_TOLERANCE:
             yield Hit(
                 f"绩效指标[{ind.index}].实际完成值",
                 {**params, "advice": "成本不可能超过全年执行数，请按实际支出填写。"},
@@ -271,8 +272,8 @@ def cost_vs_budget(ctx: Context) -> Iterator[Hit]:
             )
         elif (
             target is not None
-            and any(abs(target - x) < 0.005 for x in budget_figures)
-            and abs(actual - b.executed) > 0.005
+            and any(abs(target - x) < AMOUNT_TOLERANCE for x in budget_figures)
+            and abs(actual - b.executed) > AMOUNT_TOLERANCE
         ):
             yield Hit(
                 f"绩效指标[{ind.index}].实际完成值",

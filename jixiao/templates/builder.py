@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -47,7 +47,7 @@ from jixiao.core.layout import (
     field_names,
     sheet_layout,
 )
-from jixiao.core.profile import load_profile
+from jixiao.core.profile import BUILTIN, Profile, load_profile
 from jixiao.core.standards import LEVEL2_OF
 from jixiao.templates import formulas as fx
 from jixiao.templates.results import empty_results_sheet
@@ -82,6 +82,7 @@ class Template:
     title: str
     sheets: tuple[tuple[str, str, str], ...]  # (sheet name, form type, layout)
     unit_workbook: bool = False
+    profile: str = "national"  # the profile its 设置 sheet names
 
 
 TEMPLATES = (
@@ -93,6 +94,7 @@ TEMPLATES = (
         "项目支出绩效自评表（四川式）.xlsm",
         "项目支出绩效自评表（四川式）",
         (("项目支出表", PROJECT, SICHUAN),),
+        profile="sichuan",
     ),
     Template(
         "部门整体支出绩效评价基础数据表.xlsm",
@@ -150,6 +152,7 @@ class Formats:
         self.calc = wb.add_format({**base, "bg_color": "#EDEDED", "num_format": "0.00"})
         self.calc_pct = wb.add_format({**base, "bg_color": "#EDEDED", "num_format": "0.00%"})
         self.calc_text = wb.add_format({**base, "bg_color": "#EDEDED", "align": "center"})
+        self.calc_num = wb.add_format({**base, "bg_color": "#EDEDED", "num_format": "0"})
         self.blank = wb.add_format({**base, "bg_color": "#F7F7F7"})
         self.note = wb.add_format(
             {
@@ -185,6 +188,7 @@ class Builder:
         *,
         functions: ModuleType | None,
         header: dict[str, Any] | None = None,
+        profile: str = "national",
     ) -> None:
         self.wb = xlsxwriter.Workbook(
             path, {"strings_to_numbers": False, "strings_to_formulas": False}
@@ -203,6 +207,7 @@ class Builder:
         # The worksheet functions (jixiao.udfs) whose VBA wrappers the workbook embeds;
         # None builds a workbook without VBA (no buttons, no wrappers).
         self.functions = functions
+        self.profile = load_profile(profile)
         self.header = header or {}  # 单位名称, 年度 … written into every form sheet
         self.sheets: list[Worksheet] = []
 
@@ -295,7 +300,7 @@ class Builder:
         ws.merge_range(row - 1, 0, row - 1, 1, "年度资金总额", f.label_left)
         for c in (3, 4, 5):
             ws.write_blank(row - 1, c - 1, None, f.input_num)
-        ws.write_number(row - 1, 5, load_profile().budget_points, f.input_num)
+        ws.write_number(row - 1, 5, self.profile.budget_points, f.input_num)
         rate, score = _a1(row, 7), _a1(row, 8)
         ws.write_formula(row - 1, 6, fx.execution_rate(_a1(row, 5), _a1(row, 4)), f.calc_pct, "")
         ws.write_formula(row - 1, 7, fx.execution_score(_a1(row, 6), rate), f.calc, "")
@@ -395,9 +400,7 @@ class Builder:
         for c in range(points_col + 1, width):
             ws.write_blank(r - 1, c, None, f.blank)
         g = lay.rows["等级"]
-        ws.merge_range(
-            g - 1, 0, g - 1, points_col - 1, "等级（优≥90，良≥80，中≥60，差<60）", f.label
-        )
+        ws.merge_range(g - 1, 0, g - 1, points_col - 1, _grade_label(self.profile), f.label)
         ws.write_formula(g - 1, points_col, fx.grade(_a1(r, points_col + 1)), f.calc_text, "")
         for c in range(points_col + 1, width):
             ws.write_blank(g - 1, c, None, f.blank)
@@ -443,6 +446,14 @@ class Builder:
             {"type": "formula", "criteria": f"=AND(ISNUMBER({score}),ISNUMBER($F${budget_row}),{score}>$F${budget_row})",
              "format": f.flag_error},
         )  # fmt: skip
+        if "预算执行.原因" in lay.cells:
+            # Execution below the profile's floor needs a reason in the Sichuan reason cell.
+            reason = lay.cells["预算执行.原因"]
+            ws.conditional_format(
+                reason.row - 1, reason.col - 1, reason.row - 1, reason.col,
+                {"type": "formula", "criteria": f"=AND(ISNUMBER({rate}),{rate}<jx_reason_floor,LEN(TRIM(${reason.address.rstrip('0123456789')}${reason.row}))=0)",
+                 "format": f.flag_warning},
+            )  # fmt: skip
 
         for name, ref in field_names(lay).items():
             self.name(sheet, name, ref)
@@ -542,46 +553,91 @@ class Builder:
     # ---- 设置, 校验结果, xlwings.conf ------------------------------------------------
 
     def settings_sheet(self) -> None:
+        """The workbook's profile (jx_profile) and what follows from it, and lookup lists.
+
+        The clerk picks the profile; threshold, bands and grade bounds are looked up in the
+        table of built-in profiles beside it, so the sheet, the worksheet functions and
+        校验 all use the profile the workbook names.
+        """
         ws = self.add_sheet(SETTINGS_SHEET)
         f = self.fmt
-        profile = load_profile()
+        profile = self.profile
+        builtin = [load_profile(name) for name in BUILTIN]
         ws.set_column(0, 0, 36)
         ws.set_column(1, 8, 14)
         ws.write(0, 0, "jixiao 设置", f.section)
-        ws.write(1, 0, "改动黄色格即可；其余为计算和下拉列表使用的对照表。")
-        rows: list[tuple[str, str, Any, Any]] = [
-            ("jx_profile", "地区配置（national/sichuan/hunan）", "national", f.input),
-            ("jx_threshold", "偏差阈值", profile.deviation_threshold, f.input_pct),
-            ("jx_exec_floor", "执行率下限（1 − 偏差阈值）", "=1-jx_threshold", f.calc_pct),
-            (
-                "jx_reason_floor",
-                "执行率低于此值须说明原因",
-                profile.reason_required_below,
-                f.input_pct,
-            ),
-            ("jx_band_full", "定性档次上限：达成", profile.bands["达成"][1], f.input_pct),
-            (
-                "jx_band_partial",
-                "定性档次上限：部分达成",
-                profile.bands["部分达成"][1],
-                f.input_pct,
-            ),
-            ("jx_band_none", "定性档次上限：未达成", profile.bands["未达成"][1], f.input_pct),
-        ]
-        for k, (name, label, value, style) in enumerate(rows):
-            r = 3 + k
-            ws.write(r, 0, label, f.label_left)
-            if isinstance(value, str) and value.startswith("="):
-                ws.write_formula(r, 1, value, style, 1 - profile.deviation_threshold)
-            else:
-                ws.write(r, 1, value, style)
-            self.name(None, name, _a1(r + 1, 2, True))
-        r = 3 + len(rows) + 1
-        ws.write(r, 0, "等级", f.section)
+        ws.write(1, 0, "选择地区配置（黄色格）；阈值、档次和等级随之取自右侧「各地区配置」表。")
+        # (defined name, label, the setting of a profile, style)
+        settings: list[tuple[str, str, Any, Any]] = [
+            ("threshold", "偏差阈值", lambda p: p.deviation_threshold, f.calc_pct),
+            ("reason_floor", "执行率低于此值须说明原因", lambda p: p.reason_required_below, f.calc_pct),
+            ("band_full", "定性档次上限：达成", lambda p: p.bands["达成"][1], f.calc_pct),
+            ("band_partial", "定性档次上限：部分达成", lambda p: p.bands["部分达成"][1], f.calc_pct),
+            ("band_none", "定性档次上限：未达成", lambda p: p.bands["未达成"][1], f.calc_pct),
+        ]  # fmt: skip
         grades = sorted(profile.grades.items(), key=lambda kv: kv[1])
+        if any(sorted(p.grades) != sorted(profile.grades) for p in builtin):
+            raise ValueError("built-in profiles must share their grade names")
+        settings += [
+            (f"grade_{k + 1}", f"等级下限：{g}", lambda p, g=g: p.grades[g], f.calc_num)
+            for k, (g, _bound) in enumerate(grades)
+        ]
+        # The table of built-in profiles, right of the settings.
+        top, left = 3, 3  # D4
+        ws.write(top, left, "各地区配置", f.label)
+        for i, p in enumerate(builtin):
+            ws.write(top, left + 1 + i, p.key, f.label)
+        self.name(
+            None,
+            "jx_cfg_names",
+            f"{_a1(top + 1, left + 2, True)}:{_a1(top + 1, left + 1 + len(builtin), True)}",
+        )
+        table: dict[str, str] = {}
+        for k, (key, label, value_of, style) in enumerate(settings):
+            r = top + 1 + k
+            ws.write(r, left, label, f.label_left)
+            for i, p in enumerate(builtin):
+                ws.write_number(r, left + 1 + i, value_of(p), style)
+            table[key] = f"jx_cfg_{key}"
+            self.name(
+                None,
+                table[key],
+                f"{_a1(r + 1, left + 2, True)}:{_a1(r + 1, left + 1 + len(builtin), True)}",
+            )
+
+        def lookup(key: str) -> str:
+            row = table[key]
+            return f"=IFERROR(INDEX({row},MATCH(jx_profile,jx_cfg_names,0)),INDEX({row},1))"
+
+        r = 3
+        ws.write(r, 0, "地区配置（national/sichuan/hunan）", f.label_left)
+        ws.write(r, 1, profile.key, f.input)
+        ws.data_validation(r, 1, r, 1, {"validate": "list", "source": list(BUILTIN),
+                                        "error_title": "jixiao", "error_message": "请从列表中选择地区配置。"})  # fmt: skip
+        self.name(None, "jx_profile", _a1(r + 1, 2, True))
+        rows = [
+            ("jx_threshold", "threshold"), ("jx_exec_floor", None), ("jx_reason_floor", "reason_floor"),
+            ("jx_band_full", "band_full"), ("jx_band_partial", "band_partial"), ("jx_band_none", "band_none"),
+        ]  # fmt: skip
+        labels = {key: (label, value_of, style) for key, label, value_of, style in settings}
+        for name, key in rows:
+            r += 1
+            if key is None:
+                ws.write(r, 0, "执行率下限（1 − 偏差阈值）", f.label_left)
+                ws.write_formula(
+                    r, 1, "=1-jx_threshold", f.calc_pct, 1 - profile.deviation_threshold
+                )
+            else:
+                label, value_of, style = labels[key]
+                ws.write(r, 0, label, f.label_left)
+                ws.write_formula(r, 1, lookup(key), style, value_of(profile))
+            self.name(None, name, _a1(r + 1, 2, True))
+        settings_rows = r
+        r += 2
+        ws.write(r, 0, "等级", f.section)
         for k, (grade_name, bound) in enumerate(grades):
-            ws.write(r + 1 + k, 0, grade_name, f.input)
-            ws.write_number(r + 1 + k, 1, bound, f.input_num)
+            ws.write(r + 1 + k, 0, grade_name, f.calc_text)
+            ws.write_formula(r + 1 + k, 1, lookup(f"grade_{k + 1}"), f.calc_num, bound)
         self.name(
             None, "jx_grade_names", f"{_a1(r + 2, 1, True)}:{_a1(r + 1 + len(grades), 1, True)}"
         )
@@ -616,7 +672,7 @@ class Builder:
                     f"{_a1(r + 3, col, True)}:{_a1(r + 2 + len(table.rows), col, True)}",
                 )
             r += len(table.rows) + 3
-        ws.print_area(0, 0, 3 + len(rows), 1)  # the settings, not the lookup tables
+        ws.print_area(0, 0, settings_rows, left + len(builtin))  # not the lookup tables
         self.protect(ws)
 
     def results_sheet(self) -> None:
@@ -664,6 +720,13 @@ def _col(letter: str) -> int:
     return column_index(letter)
 
 
+def _grade_label(profile: Profile) -> str:
+    """ "等级（优≥90，良≥80，中≥60，差<60）" from the profile's grade bands."""
+    bands = sorted(profile.grades.items(), key=lambda kv: -kv[1])
+    parts = [f"{g}≥{b:g}" for g, b in bands[:-1]] + [f"{bands[-1][0]}<{bands[-2][1]:g}"]
+    return f"等级（{'，'.join(parts)}）"
+
+
 def _headings(schema: str, form_type: str, layout: str) -> list[tuple[int, str]]:
     """(column, heading) of a table's fields on one template layout, from the field schema."""
     return sorted(
@@ -706,7 +769,7 @@ def with_projects(template: Template, count: int) -> Template:
     """The unit workbook with ``count`` project sheets 项目1 … 项目N."""
     fixed = tuple(s for s in template.sheets if s[1] != PROJECT)
     projects = tuple((f"项目{k}", PROJECT, NATIONAL) for k in range(1, count + 1))
-    return Template(template.file, template.title, fixed + projects, template.unit_workbook)
+    return replace(template, sheets=fixed + projects)
 
 
 def build(
@@ -717,7 +780,7 @@ def build(
     header: dict[str, Any] | None = None,
 ) -> None:
     """Write ``template`` to ``out``; ``functions`` (jixiao.udfs) gives the VBA its wrappers."""
-    b = Builder(out, functions=functions, header=header)
+    b = Builder(out, functions=functions, header=header, profile=template.profile)
     for sheet, form_type, layout in template.sheets:
         if form_type == BASIC:
             b.basic_sheet(sheet, unit_workbook=template.unit_workbook)

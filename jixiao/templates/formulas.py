@@ -17,10 +17,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from openpyxl.utils import get_column_letter
-
 from jixiao.core import values
-from jixiao.core.layout import SICHUAN
+from jixiao.core.layout import PROJECT, column_letter, sheet_layout
 
 DIGITS = "{0,1,2,3,4,5,6,7,8,9}"
 LENGTHS = "{" + ",".join(str(i) for i in range(1, 16)) + "}"
@@ -99,7 +97,7 @@ ROW_COLUMNS = ("q", "dir", "cmp", "dev", "ltr", "qual")
 def hidden_columns(first_col: int) -> dict[str, str]:
     """Column letters of the hidden helper block, by helper name (t_txt, a_num, q …)."""
     names = [f"t_{c}" for c in SIDE_COLUMNS] + [f"a_{c}" for c in SIDE_COLUMNS] + list(ROW_COLUMNS)
-    return {name: get_column_letter(first_col + k) for k, name in enumerate(names)}
+    return {name: column_letter(first_col + k) for k, name in enumerate(names)}
 
 
 def side_formulas(side: Side, row: int, col: dict[str, str]) -> dict[str, str]:
@@ -171,15 +169,33 @@ class IndicatorColumns:
 
 
 def indicator_columns(layout: str, width: int) -> IndicatorColumns:
-    L = get_column_letter
-    if layout == SICHUAN:
-        base = IndicatorColumns("E", "G", "H", "I", "D", "F", "", "", "")
-    else:
-        base = IndicatorColumns("D", "E", "F", "G", None, None, "", "", "")
+    """The indicator block's columns on one layout (from the field schema), and the three
+    computed columns right of it."""
+    first = {k: c for k, c in _first_indicator_row(layout).items()}
+
+    def letter(key: str) -> str | None:
+        return column_letter(first[key]) if key in first else None
+
     return IndicatorColumns(
-        base.target, base.actual, base.points, base.score, base.op, base.unit,
-        L(width + 1), L(width + 2), L(width + 3),
-    )  # fmt: skip
+        target=letter("指标值") or "",
+        actual=letter("实际完成值") or "",
+        points=letter("分值") or "",
+        score=letter("得分") or "",
+        op=letter("指标性质"),
+        unit=letter("度量单位"),
+        completion=column_letter(width + 1),
+        deviation=column_letter(width + 2),
+        reference=column_letter(width + 3),
+    )
+
+
+def _first_indicator_row(layout: str) -> dict[str, int]:
+    cells = sheet_layout(PROJECT, layout).cells
+    return {
+        path.split(".", 1)[1]: cell.col
+        for path, cell in cells.items()
+        if path.startswith("绩效指标[1].")
+    }
 
 
 def indicator_formulas(
