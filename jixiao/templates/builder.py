@@ -565,6 +565,7 @@ class Builder:
         builtin = [load_profile(name) for name in BUILTIN]
         ws.set_column(0, 0, 36)
         ws.set_column(1, 8, 14)
+        ws.set_column(3, 3, 26)  # the labels of the profile table
         ws.write(0, 0, "jixiao 设置", f.section)
         ws.write(1, 0, "选择地区配置（黄色格）；阈值、档次和等级随之取自右侧「各地区配置」表。")
         # (defined name, label, the setting of a profile, style)
@@ -632,7 +633,6 @@ class Builder:
                 ws.write(r, 0, label, f.label_left)
                 ws.write_formula(r, 1, lookup(key), style, value_of(profile))
             self.name(None, name, _a1(r + 1, 2, True))
-        settings_rows = r
         r += 2
         ws.write(r, 0, "等级", f.section)
         for k, (grade_name, bound) in enumerate(grades):
@@ -644,6 +644,7 @@ class Builder:
         self.name(
             None, "jx_grade_bounds", f"{_a1(r + 2, 2, True)}:{_a1(r + 1 + len(grades), 2, True)}"
         )
+        printed = max(r + len(grades), top + len(settings))  # settings, grades, profile table
         r = r + len(grades) + 2
         ws.write(r, 0, "一级指标 → 二级指标", f.section)
         for k, (l1, l2s) in enumerate(LEVEL2_OF.items()):
@@ -672,7 +673,10 @@ class Builder:
                     f"{_a1(r + 3, col, True)}:{_a1(r + 2 + len(table.rows), col, True)}",
                 )
             r += len(table.rows) + 3
-        ws.print_area(0, 0, settings_rows, left + len(builtin))  # not the lookup tables
+        ws.print_area(0, 0, printed, left + len(builtin))  # not the lookup tables
+        ws.set_landscape()
+        ws.set_paper(9)
+        ws.fit_to_pages(1, 0)
         self.protect(ws)
 
     def results_sheet(self) -> None:
