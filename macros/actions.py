@@ -1,7 +1,7 @@
 """What the workbook buttons do, written against a small host interface.
 
-The host is the live Excel workbook (jixiao.hosts.xlwings) inside Excel;
-tests drive the same actions through a stand-in host.
+The host is the open workbook (jixiao.hosts.xlwings.LiveBook) in Excel or xlwings Lite;
+tests drive the same actions through xlwings' remote engine and through stand-in hosts.
 """
 
 from __future__ import annotations
@@ -11,8 +11,9 @@ from typing import Protocol
 
 from jixiao.app import marks
 from jixiao.app.marks import MarksHost
-from jixiao.core.findings import Finding
-from jixiao.core.layout import NATIONAL, PROJECT, is_computed, sheet_layout
+from jixiao.app.validate import BookReport
+from jixiao.core.findings import Severity
+from jixiao.core.layout import NATIONAL, PROJECT, RESULTS_SHEET, is_computed, sheet_layout
 
 PROJECT_SHEET = re.compile(r"^项目(\d+)$")
 # Cells a new project sheet keeps from the sheet it copies: the standard fund-source
@@ -70,13 +71,27 @@ def add_project(host: Host) -> str:
 
 
 # ---- 校验 and 清除标记 -------------------------------------------------------------------
-# The one path of jixiao.app.marks; the host is the live workbook (XlwingsMarks).
+# The one path of jixiao.app.marks; the host is the live workbook (hosts.xlwings.LiveBook).
 
 
-def validate(host: MarksHost, profile: str | None = None) -> list[Finding]:
+async def validate(host: MarksHost, profile: str | None = None) -> BookReport:
     """校验 with ``profile`` when given, else the profile the workbook's 设置 sheet names."""
-    return marks.validate(host, profile, profile_source="按钮").findings
+    return await marks.validate(host, profile, profile_source="按钮")
 
 
-def clear_marks(host: MarksHost) -> None:
-    marks.clear(host)
+async def clear_marks(host: MarksHost) -> None:
+    await marks.clear(host)
+
+
+def finished(report: BookReport, problems: list[str]) -> str:
+    """What the clerk reads when 校验 is done."""
+    errors = sum(1 for f in report.findings if f.severity is Severity.ERROR)
+    lines = [
+        f"校验完成：{len(report.findings)} 条问题，其中错误 {errors} 条。"
+        f"详见「{RESULTS_SHEET}」表和各单元格的批注。",
+        f"地区配置：{report.profile.description}。",
+        *(f"（跳过工作表“{sheet}”：{why}）" for sheet, why in report.skipped),
+        *report.not_checked,
+        *problems,
+    ]
+    return "\n".join(lines)

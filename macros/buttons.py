@@ -2,38 +2,43 @@
 
     RunPython "import jixiao.macros.buttons as b; b.validate()"
 
-so a renamed workbook file keeps working. Each is a thin call into macros.actions
-with the live workbook as host.
+so a renamed workbook file keeps working. Each takes an optional xlwings ``Book`` (None:
+the workbook whose button was clicked), so any engine's Book can be driven — Excel's, or
+xlwings' remote engine in the tests — and is a thin call into ``macros.actions``.
 """
 
 from __future__ import annotations
 
+import asyncio
+from typing import Any
+
 from jixiao.core.errors import InputError
-from jixiao.core.layout import RESULTS_SHEET
-from jixiao.hosts.xlwings import XlwingsHost, XlwingsMarks
+from jixiao.hosts.xlwings import LiveBook, caller
 from jixiao.macros import actions
 
 
-def validate() -> None:
+def validate(book: Any = None, profile: str | None = None) -> None:
     """校验: check every form sheet and write the findings into the cells."""
-    host = XlwingsHost.caller()
+    host = LiveBook(book if book is not None else caller())
     try:
-        findings = actions.validate(XlwingsMarks(host.book))
+        report = asyncio.run(actions.validate(host, profile))
     except InputError as e:
         host.message(str(e))
         return
-    host.activate(RESULTS_SHEET)
-    errors = sum(1 for f in findings if str(f.severity) == "错误")
-    host.message(
-        f"校验完成：{len(findings)} 条问题，其中错误 {errors} 条。详见「校验结果」表和各单元格的批注。"
-    )
+    host.message(actions.finished(report, host.problems))
 
 
-def clear_marks() -> None:
+def clear_marks(book: Any = None) -> None:
     """清除标记: remove exactly what 校验 added."""
-    actions.clear_marks(XlwingsMarks(XlwingsHost.caller().book))
+    host = LiveBook(book if book is not None else caller())
+    asyncio.run(actions.clear_marks(host))
+    if host.problems:
+        host.message("\n".join(host.problems))
 
 
-def add_project() -> None:
+def add_project(book: Any = None) -> None:
     """新增项目: add an empty project sheet after the last one."""
-    actions.add_project(XlwingsHost.caller())
+    host = LiveBook(book if book is not None else caller())
+    actions.add_project(host)
+    if host.problems:
+        host.message("\n".join(host.problems))

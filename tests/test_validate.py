@@ -282,16 +282,31 @@ def test_results_sheet_prints_one_page_wide_as_long_as_needed(tmp_path):
         assert ws.page_setup.fitToWidth in (None, 1) and ws.page_setup.fitToHeight == 0
 
 
-def test_clear_also_removes_notes_the_excel_host_wrote_under_the_users_name(tmp_path):
-    book = imported(EXAMPLES / "zhaohua-2024-p1.json", tmp_path)
-    wb = openpyxl.load_workbook(book, keep_vba=True)
-    ws = wb["项目支出表"]
-    # Excel's AddComment writes the note under the Excel user's name
-    ws["D7"].comment = openpyxl.comments.Comment("【警告 D02】预算调整率 83.33%……", "张会计")
-    ws["C3"].comment = openpyxl.comments.Comment("单位全称待确认", "张会计")
-    wb.save(book)
+def test_clear_removes_what_the_record_lists_whoever_wrote_it_and_nothing_else(tmp_path):
+    """清除标记 finds our notes by the 校验结果 record, not by author or by how they start:
+    notes 校验 wrote in Excel (under the user's name) go; a user's note that merely looks
+    like ours ("【错误 S05】…") stays."""
+    book = imported(EXAMPLES / "shifeng-2020-whole.json", tmp_path)
+    marked = tmp_path / "v.xlsm"
+    main(["validate", str(book), "-o", str(marked)])
+    mine = "【错误 S05】总分我已和财政局核对过，先这样报"
+    wb = openpyxl.load_workbook(marked, keep_vba=True)
+    ws = wb["整体支出表"]
+    ours = {c.coordinate: c.comment.text for row in ws.iter_rows() for c in row if c.comment}
+    assert ours  # 校验 wrote notes
+    wb.close()
+    # As Excel would save it: our notes under the Excel user's name; and a user's own note.
+    data = parts(marked)
+    comments = next(n for n in data if n.startswith("xl/comments") and b"jixiao" in data[n])
+    data[comments] = data[comments].replace("jixiao 校验".encode(), "张会计".encode())
+    with zipfile.ZipFile(marked, "w") as z:
+        for name, blob in data.items():
+            z.writestr(name, blob)
+    wb = openpyxl.load_workbook(marked, keep_vba=True)
+    wb["整体支出表"]["A2"].comment = openpyxl.comments.Comment(mine, "张会计")
+    wb.save(marked)
     cleared = tmp_path / "c.xlsm"
-    main(["clear", str(book), "-o", str(cleared)])
-    ws = openpyxl.load_workbook(cleared, keep_vba=True)["项目支出表"]
-    assert ws["D7"].comment is None
-    assert ws["C3"].comment.text == "单位全称待确认"
+    assert main(["clear", str(marked), "-o", str(cleared)]) == 0
+    ws = openpyxl.load_workbook(cleared, keep_vba=True)["整体支出表"]
+    left = {c.coordinate: c.comment.text for row in ws.iter_rows() for c in row if c.comment}
+    assert left == {"A2": mine}

@@ -38,6 +38,7 @@ from jixiao.core.layout import (
     field_names,
     sheet_layout,
 )
+from jixiao.formats.xlsx_grid import sheet_grid
 from jixiao.readers.record import META_PREFIX
 from jixiao.readers.template import (
     locate_fields,
@@ -530,7 +531,7 @@ def test_reading_files_that_are_not_workbooks(tmp_path: Path) -> None:
         read_workbook_form(tmp_path / "none.xlsx")
     bad = tmp_path / "bad.xlsx"
     bad.write_text("not a zip")
-    with pytest.raises(InputError, match="无法作为 Excel 工作簿打开"):
+    with pytest.raises(InputError, match=r"bad\.xlsx.*不是 Excel 工作簿"):
         read_workbook_form(bad)
     with pytest.raises(InputError, match=r"\.xls"):
         read_workbook_form(tmp_path / "old.xls")
@@ -654,7 +655,7 @@ def test_inserted_rows_move_the_fields(tmp_path: Path, vba_bin: Path) -> None:
     at = lay.rows["绩效指标"] + 5
     template = build_template(tmp_path / "t.xlsm", WHOLE, NATIONAL, vba=vba_bin, inserted=(at, 2))
     wb = openpyxl.load_workbook(template)
-    cells = locate_fields(wb[lay.sheet], lay)
+    cells = locate_fields(sheet_grid(wb[lay.sheet]), lay)
     assert cells["绩效指标[32].三级指标"].row == lay.rows["绩效指标"] + 31
     assert cells["总分.得分"].row == lay.cells["总分.得分"].row + 2
     assert cells["单位名称"] == lay.cells["单位名称"]
@@ -671,7 +672,7 @@ def test_basic_rows_are_found_by_their_labels(tmp_path: Path, vba_bin: Path) -> 
     at = lay.cells["基础数据.公用经费"].row
     template = build_template(tmp_path / "t.xlsm", BASIC, vba=vba_bin, inserted=(at, 1))
     ws = openpyxl.load_workbook(template)[lay.sheet]
-    cells = locate_fields(ws, lay)
+    cells = locate_fields(sheet_grid(ws), lay)
     assert cells["基础数据.三公经费.本年决算数"] == lay.cells["基础数据.三公经费.本年决算数"]
     assert cells["基础数据.公用经费.本年决算数"].row == at + 1
     assert cells["基础数据.年末结转结余"].row == lay.cells["基础数据.年末结转结余"].row + 1

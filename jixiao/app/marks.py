@@ -1,34 +1,47 @@
-"""The one 校验 path, for any host that can copy the workbook and write marks into it.
+"""The one 校验 path, for any host that can read the workbook and write marks into it.
 
-Hosts: jixiao.hosts.package.PackageHost (headless, the .xlsx/.xlsm package) and
-jixiao.hosts.xlwings.XlwingsMarks (the live workbook in Excel).
+Hosts: jixiao.hosts.package.PackageHost (headless: the .xlsx/.xlsm package on disk) and
+jixiao.hosts.xlwings.LiveBook (the open workbook: Excel on Windows or macOS through
+xlwings, xlwings Lite, or xlwings' remote engine in tests).
+
+What 校验 adds, and how 清除标记 finds exactly that again:
+
+- a colour mark on each cell with a finding: a conditional format whose formula is
+  ``MARKER`` (an always-true expression nobody types), so the user's own cell formats are
+  never touched and our rules are told from theirs by formula;
+- a note on each such cell that has no note yet, holding the cell's messages;
+- the 校验结果 sheet, which lists every finding (级别, 代码, 工作表, 单元格, 说明). It is
+  also the record of what 校验 added: 清除标记 rebuilds each cell's note text from its rows
+  and removes a note only where it still reads exactly so. A note a user wrote, or ours
+  after a user edited it, stays.
 """
 
 from __future__ import annotations
 
-import re
-import tempfile
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from jixiao.app.validate import BookReport, validate_workbook
+from jixiao.app.validate import BookReport, check_book
 from jixiao.core.findings import Finding, Severity
 from jixiao.core.profile import Profile
+from jixiao.readers.workbook import BookContents
 
 MARKER = '"jixiao 校验标记"<>""'  # the always-true formula that identifies our colour marks
+RESULT_COLUMNS = 5  # 级别, 代码, 工作表, 单元格, 说明
 
 
 class MarksHost(Protocol):
     source: str  # the workbook's name, for messages
 
-    def save_copy(self, path: str) -> None:
-        """Save the workbook as it is now to ``path`` (an .xlsm)."""
+    def read(self) -> BookContents:
+        """Every form of the workbook as it is now."""
 
-    def clear_marks(self) -> None:
+    async def clear_marks(self) -> None:
         """Remove exactly what write_marks added; the user's own notes and formats stay."""
 
-    def write_marks(self, findings: list[Finding]) -> None:
+    async def write_marks(self, findings: list[Finding]) -> None:
         """Replace the previous marks with these findings: colours, notes, 校验结果."""
 
 
@@ -40,48 +53,56 @@ class SheetMarks:
     notes: dict[str, str] = field(default_factory=dict)
 
 
-def plan(findings: list[Finding]) -> dict[str, SheetMarks]:
-    """One note per cell with all its messages, coloured by the most severe."""
-    by_cell: dict[tuple[str, str], list[Finding]] = {}
-    for f in findings:
-        if f.sheet and f.cell:
-            by_cell.setdefault((f.sheet, f.cell), []).append(f)
-    out: dict[str, SheetMarks] = {}
-    for (sheet, cell), found in by_cell.items():
-        found.sort(key=lambda f: (f.severity.order, f.code))
-        marks = out.setdefault(sheet, SheetMarks())
-        marks.cells.setdefault(found[0].severity, []).append(cell)
-        marks.notes[cell] = "\n".join(f"【{f.severity} {f.code}】{f.message}" for f in found)
-    return out
+Row = tuple[str, str, str, str, str]  # 级别, 代码, 工作表, 单元格, 说明
 
 
-NOTE_TEXT = re.compile(r"^【(错误|警告|提示) [WSDQX]\d\d】")
-
-
-def note_is_ours(text: str) -> bool:
-    """Notes 校验 wrote start "【级别 代码】"; in Excel they carry the user's name as author."""
-    return bool(NOTE_TEXT.match(text))
-
-
-def result_rows(findings: list[Finding]) -> list[tuple[str, str, str, str, str]]:
+def result_rows(findings: Iterable[Finding]) -> list[Row]:
+    """The 校验结果 rows of these findings, in their order."""
     return [(str(f.severity), f.code, f.sheet, f.cell, f.message) for f in findings]
 
 
-def validate(
+def plan(findings: Iterable[Finding] | Iterable[Row]) -> dict[str, SheetMarks]:
+    """One note per cell with all its messages, coloured by the most severe.
+
+    Takes findings, or the rows of a 校验结果 sheet (to find again what 校验 added).
+    """
+    rows = [r if isinstance(r, tuple) else result_rows([r])[0] for r in findings]
+    by_cell: dict[tuple[str, str], list[tuple[Severity, str, str]]] = {}
+    for severity, code, sheet, cell, message in rows:
+        if sheet and cell and severity in Severity.__members__.values():
+            by_cell.setdefault((sheet, cell), []).append((Severity(severity), code, message))
+    out: dict[str, SheetMarks] = {}
+    for (sheet, cell), found in by_cell.items():
+        found.sort(key=lambda f: (f[0].order, f[1]))
+        marks = out.setdefault(sheet, SheetMarks())
+        marks.cells.setdefault(found[0][0], []).append(cell)
+        marks.notes[cell] = "\n".join(f"【{s} {code}】{message}" for s, code, message in found)
+    return out
+
+
+def rows_of(values: Sequence[Sequence[object]]) -> list[Row]:
+    """The finding rows of a 校验结果 sheet's values (its first three rows are headings)."""
+    rows: list[Row] = []
+    for line in list(values)[3:]:
+        cells = ["" if v is None else str(v) for v in list(line)[:RESULT_COLUMNS]]
+        cells += [""] * (RESULT_COLUMNS - len(cells))
+        if any(cells):
+            rows.append(tuple(cells))  # type: ignore[arg-type]
+    return rows
+
+
+async def validate(
     host: MarksHost, profile: str | Path | Profile | None = None, *, profile_source: str = "按钮"
 ) -> BookReport:
-    """校验: check a copy of the workbook as it is, then mark the findings in it.
+    """校验: check the workbook as it is, then mark the findings in it.
 
     The profile: ``profile`` when given, else the one the workbook's 设置 sheet names.
     """
-    with tempfile.TemporaryDirectory(prefix="jixiao-") as tmp:
-        copy = Path(tmp) / "校验副本.xlsm"
-        host.save_copy(str(copy))
-        report = validate_workbook(copy, profile, host.source, profile_source=profile_source)
-    host.write_marks(report.findings)
+    report = check_book(host.read(), profile, host.source, profile_source=profile_source)
+    await host.write_marks(report.findings)
     return report
 
 
-def clear(host: MarksHost) -> None:
+async def clear(host: MarksHost) -> None:
     """清除标记."""
-    host.clear_marks()
+    await host.clear_marks()

@@ -9,8 +9,14 @@ from jixiao.core.errors import InputError
 from jixiao.core.findings import Finding
 from jixiao.core.form import Form
 from jixiao.core.profile import BUILTIN, Profile, ProfileChoice, choose_profile
-from jixiao.readers.workbook import read_forms
+from jixiao.readers.workbook import BookContents, read_workbook_file
 from jixiao.rules.engine import check_form, check_set
+
+# Said where a workbook was read by its values only (no file: xlwings Lite, macOS Excel).
+WITHOUT_FORMULAS = (
+    "本次按单元格显示的值读取（没有可读公式的文件）：Q08 只比较计算格显示的数与公式应得的数，"
+    "分不出是公式还是手填的数"
+)
 
 
 @dataclass
@@ -20,6 +26,7 @@ class BookReport:
     findings: list[Finding]
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (sheet, why)
     profile: ProfileChoice = field(default_factory=lambda: choose_profile(None))
+    not_checked: list[str] = field(default_factory=list)  # checks that could not run, and why
 
 
 def validate_workbook(
@@ -29,10 +36,22 @@ def validate_workbook(
     *,
     profile_source: str = "命令行 --profile",
 ) -> BookReport:
-    """Read every form and check it with the run's profile: ``profile`` when given, else
-    the one the workbook's 设置 sheet names, else the default."""
+    """Read every form of the file and check it (see :func:`check_book`)."""
     source = source or str(path)
-    book = read_forms(path, source)
+    return check_book(
+        read_workbook_file(path, source), profile, source, profile_source=profile_source
+    )
+
+
+def check_book(
+    book: BookContents,
+    profile: str | Path | Profile | None,
+    source: str,
+    *,
+    profile_source: str = "命令行 --profile",
+) -> BookReport:
+    """Check every form with the run's profile: ``profile`` when given, else the one the
+    workbook's 设置 sheet names, else the default."""
     try:
         choice = choose_profile(profile, book.profile, explicit_source=profile_source)
     except InputError as e:
@@ -46,4 +65,5 @@ def validate_workbook(
     forms, chosen = book.forms, choice.profile
     results = check_set(forms, chosen) if len(forms) > 1 else [check_form(forms[0], chosen)]
     findings = [f for found in results for f in found]
-    return BookReport(source, forms, findings, book.skipped, choice)
+    not_checked = [] if book.with_formulas else [WITHOUT_FORMULAS]
+    return BookReport(source, forms, findings, book.skipped, choice, not_checked)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 
 from jixiao.app import marks
@@ -19,7 +20,7 @@ def validate(args: argparse.Namespace) -> int:
         load_profile(args.profile)  # a wrong --profile is said before the workbook is read
     check_package(args.workbook)  # what is wrong with the input comes first
     host = PackageHost(args.workbook)
-    report = marks.validate(host, args.profile, profile_source="命令行 --profile")
+    report = asyncio.run(marks.validate(host, args.profile, profile_source="命令行 --profile"))
     out = output_path(args, "校验")
     host.save(out)
     if args.json:
@@ -32,6 +33,8 @@ def validate(args: argparse.Namespace) -> int:
         names = "、".join(sorted({f.sheet_layout.sheet for f in report.forms if f.sheet_layout}))
         print(f"【{args.workbook}】校验了 {len(report.forms)} 张表（{names}）")
         print(f"地区配置：{report.profile.description}")
+        for note in report.not_checked:
+            print(f"（{note}）")
         for sheet, why in report.skipped:
             print(f"（跳过工作表“{sheet}”：{why}）")
         print(findings_table(report.findings))
@@ -44,7 +47,7 @@ def clear(args: argparse.Namespace) -> int:
     open_workbook(args.workbook, read_only=True).close()  # refuse anything we could not write back
     host = PackageHost(args.workbook)
     out = output_path(args, "已清除")
-    marks.clear(host)
+    asyncio.run(marks.clear(host))
     host.save(out)
     print(f"已清除校验标记：{out}")
     return EXIT_OK

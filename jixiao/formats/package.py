@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from jixiao.core.errors import InputError
+from jixiao.formats.xml import parse, q
 
 NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 
@@ -191,3 +192,44 @@ def override(part: str, content_type: str) -> str:
 
 
 VML_DEFAULT = f'<Default Extension="vml" ContentType="{CT_VML}"/>'
+
+
+def shared_strings(pkg: Package) -> list[str]:
+    """The workbook's shared strings, by index ("" where a rich run has no text)."""
+    if "xl/sharedStrings.xml" not in pkg.data:
+        return []
+    root = parse(pkg.data["xl/sharedStrings.xml"])
+    return ["".join(si.itertext()) for si in root.findall(q("si"))]
+
+
+def sheet_rows(pkg: Package, part: str) -> list[list[str]]:
+    """The cells of a worksheet part as text, row by row from row 1 (for small sheets:
+    our 校验结果). Shared strings, inline strings, numbers and booleans are read."""
+    root = parse(pkg.data[part])
+    strings: list[str] | None = None
+    grid: dict[int, dict[int, str]] = {}
+    for c in root.iter(q("c")):
+        ref = c.get("r", "")
+        m = re.fullmatch(r"([A-Z]{1,3})(\d+)", ref)
+        if m is None:
+            continue
+        col = 0
+        for ch in m.group(1):
+            col = col * 26 + ord(ch) - 64
+        row, kind = int(m.group(2)), c.get("t", "n")
+        if kind == "inlineStr":
+            text = "".join(t.text or "" for t in c.iter(q("t")))
+        else:
+            v = c.find(q("v"))
+            text = v.text or "" if v is not None else ""
+            if kind == "s" and text.isdigit():
+                strings = shared_strings(pkg) if strings is None else strings
+                k = int(text)
+                text = strings[k] if k < len(strings) else ""
+        grid.setdefault(row, {})[col] = text
+    if not grid:
+        return []
+    width = max(max(cols) for cols in grid.values())
+    return [
+        [grid.get(r, {}).get(c, "") for c in range(1, width + 1)] for r in range(1, max(grid) + 1)
+    ]

@@ -14,13 +14,16 @@ a mark needs and copies every other part byte for byte.
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import html
 import re
-import shutil
+from collections.abc import Coroutine
 from pathlib import Path
+from typing import Any
 from xml.sax.saxutils import escape
 
-from jixiao.app.marks import MARKER, SheetMarks, note_is_ours, plan
+from jixiao.app.marks import MARKER, SheetMarks, plan, rows_of
 from jixiao.core.findings import Finding, Severity
 from jixiao.core.layout import RESULTS_SHEET, RESULTS_SHEET_FALLBACK, split_address
 from jixiao.formats.package import (
@@ -38,12 +41,17 @@ from jixiao.formats.package import (
     remove_content_type,
     remove_relationships,
     sheet_parts,
-    unescape,
+    sheet_rows,
 )
+from jixiao.readers.workbook import BookContents, read_workbook_file
 from jixiao.templates.results import (
+    FILL,
+    FONT,
+    HEADER_FILL,
     NOT_YET,
-    cell_text,
-    is_results_sheet,
+    Styles,
+    is_results_values,
+    report,
     results_sheet_xml,
     sheet_pr,
 )
@@ -60,11 +68,11 @@ RESULTS_PART = "xl/worksheets/jixiao_results.xml"
 REL_PREFIX = "rIdJixiao"
 
 
-# Fill and font of each severity: 错误 red, 警告 orange, 提示 blue.
+# Fill and font of each severity (templates.results): 错误 red, 警告 orange, 提示 blue.
 DXF = {
-    Severity.ERROR: '<dxf><font><color rgb="FF9C0006"/></font><fill><patternFill><bgColor rgb="FFFFC7CE"/></patternFill></fill></dxf>',
-    Severity.WARNING: '<dxf><font><color rgb="FF833C0B"/></font><fill><patternFill><bgColor rgb="FFFFD966"/></patternFill></fill></dxf>',
-    Severity.INFO: '<dxf><font><color rgb="FF1F4E79"/></font><fill><patternFill><bgColor rgb="FFBDD7EE"/></patternFill></fill></dxf>',
+    s: f'<dxf><font><color rgb="FF{FONT[s]}"/></font><fill><patternFill><bgColor rgb="FF{FILL[s]}"/>'
+    "</patternFill></fill></dxf>"
+    for s in (Severity.ERROR, Severity.WARNING, Severity.INFO)
 }
 
 
@@ -123,13 +131,13 @@ class PackageHost:
             self._pkg = Package.read(self.src)
         return self._pkg
 
-    def save_copy(self, path: str) -> None:
-        shutil.copyfile(self.src, path)
+    def read(self) -> BookContents:
+        return read_workbook_file(self.src, self.source)
 
-    def clear_marks(self) -> None:
+    async def clear_marks(self) -> None:
         _clear(self.pkg)
 
-    def write_marks(self, findings: list[Finding]) -> None:
+    async def write_marks(self, findings: list[Finding]) -> None:
         pkg = self.pkg
         _clear(pkg)
         parts = sheet_parts(pkg)
@@ -147,14 +155,18 @@ class PackageHost:
 def annotate(src: Path, dst: Path, findings: list[Finding]) -> None:
     """Write findings into a copy of the workbook (dst may equal src for --in-place)."""
     host = PackageHost(src)
-    host.write_marks(findings)
+    _run(host.write_marks(findings))
     host.save(dst)
 
 
 def clear(src: Path, dst: Path) -> None:
     host = PackageHost(src)
-    host.clear_marks()
+    _run(host.clear_marks())
     host.save(dst)
+
+
+def _run(step: Coroutine[Any, Any, None]) -> None:
+    asyncio.run(step)
 
 
 def _add_dxfs(pkg: Package) -> dict[Severity, int]:
@@ -306,28 +318,24 @@ def _legacy_drawing(rid: str) -> str:
 
 def _clear(pkg: Package) -> None:
     parts = sheet_parts(pkg)
-    for part in parts.values():
-        if part == RESULTS_PART:
+    # The record of what 校验 added: the rows of our 校验结果 sheet, as notes by sheet and cell.
+    notes = {sheet: marks.notes for sheet, marks in plan(_recorded_rows(pkg, parts)).items()}
+    for name, part in parts.items():
+        if part == RESULTS_PART or part not in pkg.data:
             continue
         xml = pkg.text(part)
-        cleaned = re.sub(
-            r"<conditionalFormatting [^>]*>(?:(?!</conditionalFormatting>).)*?"
-            + re.escape(escape(MARKER))
-            + r".*?</conditionalFormatting>",
-            "",
-            xml,
-            flags=re.S,
-        )
+        cleaned = _CF_BLOCK.sub(lambda m: "" if _is_our_rule(m.group(0)) else m.group(0), xml)
+        removed: set[str] = set()
         for _, rel_type, target in relationships(pkg, part):
             if rel_type.endswith("/comments"):
-                _clear_comments(pkg, target)
-            elif rel_type.endswith("/vmlDrawing") and target in pkg.data:
-                vml = pkg.data[target]
-                cleaned_vml = re.sub(rb"<!--jixiao-->.*?<!--/jixiao-->", b"", vml, flags=re.S)
-                if cleaned_vml != vml:
-                    pkg.put(target, cleaned_vml)
+                removed = _clear_comments(pkg, target, notes.get(name, {}))
+        for _, rel_type, target in relationships(pkg, part):
+            if rel_type.endswith("/vmlDrawing") and target in pkg.data:
+                _clear_shapes(pkg, target, removed)
         for rid, _, target in relationships(pkg, part):
             if rid.startswith(REL_PREFIX):
+                if target.endswith(".xml") and target in pkg.data and _comment_count(pkg, target):
+                    continue  # our comments part now holds a note someone else wrote: keep it
                 pkg.remove(target)
                 cleaned = cleaned.replace(_legacy_drawing(rid), "")
                 remove_content_type(pkg, override(target, CT_COMMENTS))
@@ -336,30 +344,90 @@ def _clear(pkg: Package) -> None:
         remove_relationships(pkg, part, REL_PREFIX)
     _clear_results(pkg, parts)
     _remove_dxfs(pkg)
+    _remove_styles(pkg)
     if not any(n.endswith(".vml") for n in pkg.names):
         remove_content_type(pkg, VML_DEFAULT)
 
 
-def _clear_comments(pkg: Package, part: str) -> None:
-    """Our notes: by our author, or — written by the Excel host under the user's name —
-    by their "【级别 代码】" opening (marks.note_is_ours)."""
+def _recorded_rows(pkg: Package, parts: dict[str, str]) -> list[tuple[str, str, str, str, str]]:
+    """The finding rows of every 校验结果 sheet of ours in the package."""
+    rows = []
+    for name, part in parts.items():
+        if name in (RESULTS_SHEET, RESULTS_SHEET_FALLBACK) and part in pkg.data:
+            values = sheet_rows(pkg, part)
+            if is_results_values(values):
+                rows += rows_of(values)
+    return rows
+
+
+# Elements found as text with any namespace prefix; their text compared after XML unescaping
+# (other writers spell 校验 as &#26657;&#39564;), so untouched bytes stay as they were.
+_CF_BLOCK = re.compile(
+    r"<(\w+:)?conditionalFormatting\b[^>]*>.*?</(?:\w+:)?conditionalFormatting>", re.S
+)
+_FORMULA = re.compile(r"<(?:\w+:)?formula>(.*?)</(?:\w+:)?formula>", re.S)
+_COMMENT = re.compile(r"<(?:\w+:)?comment\b([^>]*)>(.*?)</(?:\w+:)?comment>", re.S)
+_TEXT = re.compile(r"<(?:\w+:)?t(?:\s[^>]*)?>(.*?)</(?:\w+:)?t>", re.S)
+
+
+def _attr(attrs: str, name: str) -> str | None:
+    m = re.search(rf'\b{name}="([^"]*)"', attrs)
+    return m.group(1) if m else None
+
+
+def _is_our_rule(block: str) -> bool:
+    """A conditionalFormatting block whose every rule is our mark (MARKER)."""
+    formulas = [html.unescape(f).strip() for f in _FORMULA.findall(block)]
+    return bool(formulas) and all(f == MARKER for f in formulas)
+
+
+def _comment_count(pkg: Package, part: str) -> int:
+    return len(_COMMENT.findall(pkg.text(part)))
+
+
+def _clear_comments(pkg: Package, part: str, ours: dict[str, str]) -> set[str]:
+    """Remove the notes 校验 wrote: at a cell of the record, still reading exactly as
+    written. A note a user wrote there, or ours after a user changed it, stays.
+    Returns the cells whose note went."""
     if part not in pkg.data:
-        return
+        return set()
     text = pkg.text(part)
-    authors = re.findall(r"<author>(.*?)</author>", text)
-    ours = authors.index(escape(AUTHOR)) if escape(AUTHOR) in authors else None
+    removed: set[str] = set()
 
     def drop(m: re.Match[str]) -> str:
-        shown = "".join(re.findall(r"<t(?:\s[^>]*)?>(.*?)</t>", m.group(0), re.S))
-        mine = m.group(1) == str(ours) or note_is_ours(unescape(shown))
-        return "" if mine else m.group(0)
+        cell, body = _attr(m.group(1), "ref"), m.group(2)
+        shown = html.unescape("".join(_TEXT.findall(body)))
+        if cell in ours and shown.replace("\r\n", "\n") == ours[cell]:
+            removed.add(cell)
+            return ""
+        return m.group(0)
 
-    cleaned = re.sub(
-        r'<comment ref="[A-Z]+\d+" authorId="(\d+)"[^>]*>.*?</comment>', drop, text, flags=re.S
-    )
-    if ours is not None and ours == len(authors) - 1:
+    cleaned = _COMMENT.sub(drop, text)
+    authors = re.findall(r"<author>(.*?)</author>", cleaned)
+    used = {_attr(a, "authorId") for a, _ in _COMMENT.findall(cleaned)}
+    used = {int(a) for a in used if a and a.isdigit()}
+    last = len(authors) - 1
+    if authors and authors[last] == escape(AUTHOR) and last not in used:
         cleaned = cleaned.replace(f"<author>{escape(AUTHOR)}</author></authors>", "</authors>")
     if cleaned != text:
+        pkg.put(part, cleaned)
+    return removed
+
+
+def _clear_shapes(pkg: Package, part: str, cells: set[str]) -> None:
+    """Remove the VML shapes of removed notes: our own block, and the shapes Excel wrote for
+    notes 校验 added in Excel (found by their row and column). VML is edited as bytes."""
+    vml = pkg.data[part]
+    cleaned = re.sub(rb"<!--jixiao-->.*?<!--/jixiao-->", b"", vml, flags=re.S)
+    for cell in cells:
+        row, col = split_address(cell)
+        shape = (
+            rb"<v:shape\b(?:(?!</v:shape>).)*?<x:ClientData ObjectType=\"Note\">(?:(?!</v:shape>).)*?"
+            + f"<x:Row>{row - 1}</x:Row>\\s*<x:Column>{col - 1}</x:Column>".encode()
+            + rb".*?</v:shape>"
+        )
+        cleaned = re.sub(shape, b"", cleaned, flags=re.S)
+    if cleaned != vml:
         pkg.put(part, cleaned)
 
 
@@ -370,40 +438,149 @@ ORIGINAL = re.compile(r"<!--jixiao-original:([A-Za-z0-9+/=]*)-->")
 def _write_results(
     pkg: Package, parts: dict[str, str], findings: list[Finding], dxf_ids: dict[Severity, int]
 ) -> None:
+    styles = _add_styles(pkg)
     part = parts.get(RESULTS_SHEET)
-    if part is not None and part != RESULTS_PART and is_results_sheet(pkg, pkg.text(part)):
+    if part is not None and part != RESULTS_PART and is_results_values(sheet_rows(pkg, part)):
         before = pkg.text(part)
-        xml = results_sheet_xml(findings, sheet_pr(before), dxf_ids)
+        xml = results_sheet_xml(report(findings), sheet_pr(before), styles, dxf_ids)
         if before != results_sheet_xml(None, sheet_pr(before)):
             keep = base64.b64encode(before.encode("utf-8")).decode("ascii")
             xml = xml.replace("</worksheet>", f"<!--jixiao-original:{keep}--></worksheet>")
         pkg.put(part, xml)
         return
     name = RESULTS_SHEET if part is None else RESULTS_SHEET_FALLBACK
-    pkg.put(RESULTS_PART, results_sheet_xml(findings, "", dxf_ids))
+    pkg.put(RESULTS_PART, results_sheet_xml(report(findings, created=True), "", styles, dxf_ids))
     rid = add_relationship(pkg, "xl/workbook.xml", "worksheet", RESULTS_PART, REL_PREFIX)
     wb = pkg.text("xl/workbook.xml")
     ids = [int(i) for i in re.findall(r'<sheet\b[^>]*sheetId="(\d+)"', wb)]
-    snippet = f'<sheet name="{name}" sheetId="{max(ids, default=0) + 1}" r:id="{rid}"/>'
+    snippet = _sheet_entry(name, max(ids, default=0) + 1, rid)
     pkg.put("xl/workbook.xml", wb.replace("</sheets>", snippet + "</sheets>", 1))
     add_content_type(pkg, override(RESULTS_PART, CT_SHEET))
+
+
+def _sheet_entry(name: str, sheet_id: object, rid: str, *, pattern: bool = False) -> str:
+    """Our sheet's entry in workbook.xml; it declares its own r: prefix, since a workbook
+    written by another program may bind relationships to another prefix or per element."""
+    ns = re.escape(REL_BASE) if pattern else REL_BASE
+    return f'<sheet xmlns:r="{ns}" name="{name}" sheetId="{sheet_id}" r:id="{rid}"/>'
 
 
 def _clear_results(pkg: Package, parts: dict[str, str]) -> None:
     for name, part in parts.items():
         if part == RESULTS_PART:
             wb = pkg.text("xl/workbook.xml")
-            wb = re.sub(rf'<sheet name="[^"]*" sheetId="\d+" r:id="{REL_PREFIX}\d+"/>', "", wb)
+            wb = re.sub(_sheet_entry(r'[^"]*', r"\d+", rf"{REL_PREFIX}\d+", pattern=True), "", wb)
             pkg.put("xl/workbook.xml", wb)
             pkg.remove(RESULTS_PART)
             remove_relationships(pkg, "xl/workbook.xml", REL_PREFIX)
             remove_content_type(pkg, override(RESULTS_PART, CT_SHEET))
-        elif name == RESULTS_SHEET and is_results_sheet(pkg, pkg.text(part)):
+        elif name == RESULTS_SHEET and part in pkg.data:
+            values = sheet_rows(pkg, part)
+            if not is_results_values(values):
+                continue
             xml = pkg.text(part)
             kept = ORIGINAL.search(xml)
             if kept:
                 pkg.put(part, base64.b64decode(kept.group(1)))
-            elif cell_text(pkg, xml, "A2") != NOT_YET or re.search(
-                r'<row r="(?:[4-9]|\d{2,})"', xml
-            ):
+            elif len(values) > 3 or (values[1][:1] != [NOT_YET] if len(values) > 1 else True):
                 pkg.put(part, results_sheet_xml(None, sheet_pr(xml)))  # results from another run
+            # else: still the empty sheet, as the template or another tool wrote it
+
+
+# ---- the 校验结果 sheet's cell styles, appended to styles.xml and taken out again ---------
+
+_FONTS = (
+    '<font><b/><sz val="14"/><name val="黑体"/><family val="3"/><charset val="134"/></font>'
+    '<font><b/><sz val="10"/><name val="宋体"/><family val="3"/><charset val="134"/></font>'
+    '<font><sz val="10"/><name val="宋体"/><family val="3"/><charset val="134"/></font>'
+    '<font><u/><sz val="10"/><color rgb="FF0563C1"/><name val="宋体"/><family val="3"/>'
+    '<charset val="134"/></font>'
+)
+_FILLS = (
+    f'<fill><patternFill patternType="solid"><fgColor rgb="FF{HEADER_FILL}"/><bgColor indexed="64"/>'
+    "</patternFill></fill>"
+)
+_THIN = '<{0} style="thin"><color rgb="FFBFBFBF"/></{0}>'
+_BORDERS = (
+    "<border>"
+    + "".join(_THIN.format(s) for s in ("left", "right", "top", "bottom"))
+    + "<diagonal/></border>"
+)
+
+
+def _xfs(font: int, fill: int, border: int) -> str:
+    """title, summary, header, body, wrap, link — in the order of templates.results.Styles."""
+    top = '<alignment vertical="top"/>'
+    return (
+        f'<xf numFmtId="0" fontId="{font}" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
+        f'<xf numFmtId="0" fontId="{font + 1}" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
+        f'<xf numFmtId="0" fontId="{font + 1}" fillId="{fill}" borderId="{border}" xfId="0" '
+        'applyFont="1" applyFill="1" applyBorder="1" applyAlignment="1">'
+        '<alignment horizontal="center" vertical="center" wrapText="1"/></xf>'
+        f'<xf numFmtId="0" fontId="{font + 2}" fillId="0" borderId="{border}" xfId="0" applyFont="1" '
+        f'applyBorder="1" applyAlignment="1">{top}</xf>'
+        f'<xf numFmtId="0" fontId="{font + 2}" fillId="0" borderId="{border}" xfId="0" applyFont="1" '
+        'applyBorder="1" applyAlignment="1"><alignment vertical="top" wrapText="1"/></xf>'
+        f'<xf numFmtId="0" fontId="{font + 3}" fillId="0" borderId="{border}" xfId="0" applyFont="1" '
+        f'applyBorder="1" applyAlignment="1">{top}</xf>'
+    )
+
+
+_LISTS = (
+    ("fonts", _FONTS, 4),
+    ("fills", _FILLS, 1),
+    ("borders", _BORDERS, 1),
+    ("cellXfs", None, 6),
+)
+
+
+def _list(styles: str, tag: str) -> re.Match[str] | None:
+    return re.search(rf'<{tag}\b([^>]*?)count="(\d+)"([^>]*)>(.*?)</{tag}>', styles, re.S)
+
+
+def _add_styles(pkg: Package) -> Styles | None:
+    """Append the sheet's fonts, fill, border and six cell styles; None when styles.xml
+    lacks one of the lists (the sheet is then written plain)."""
+    if "xl/styles.xml" not in pkg.data:
+        return None
+    styles = pkg.text("xl/styles.xml")
+    found = {tag: _list(styles, tag) for tag, _, _ in _LISTS}
+    if any(m is None for m in found.values()):
+        return None
+    first = {tag: int(m.group(2)) for tag, m in found.items() if m is not None}
+    xfs = _xfs(first["fonts"], first["fills"], first["borders"])
+    for tag, block, n in _LISTS:
+        m = _list(styles, tag)
+        assert m is not None
+        inner = m.group(4) + (block or xfs)
+        new = f'<{tag}{m.group(1)}count="{int(m.group(2)) + n}"{m.group(3)}>{inner}</{tag}>'
+        styles = styles[: m.start()] + new + styles[m.end() :]
+    pkg.put("xl/styles.xml", styles)
+    x = first["cellXfs"]
+    return Styles(title=x, summary=x + 1, header=x + 2, body=x + 3, wrap=x + 4, link=x + 5)
+
+
+def _remove_styles(pkg: Package) -> None:
+    """Take our styles out again where they are still the last of each list."""
+    if "xl/styles.xml" not in pkg.data:
+        return
+    styles = pkg.text("xl/styles.xml")
+    found = {tag: _list(styles, tag) for tag, _, _ in _LISTS}
+    if any(m is None for m in found.values()):
+        return
+    fonts, fills, borders = (int(found[t].group(2)) for t in ("fonts", "fills", "borders"))  # type: ignore[union-attr]
+    ours = {
+        "fonts": _FONTS,
+        "fills": _FILLS,
+        "borders": _BORDERS,
+        "cellXfs": _xfs(fonts - 4, fills - 1, borders - 1),
+    }
+    if not all(found[t].group(4).endswith(ours[t]) for t in ours):  # type: ignore[union-attr]
+        return  # something was added after ours: leave the unused styles rather than renumber
+    for tag, _block, n in _LISTS:
+        m = _list(styles, tag)
+        assert m is not None
+        inner = m.group(4)[: -len(ours[tag])]
+        new = f'<{tag}{m.group(1)}count="{int(m.group(2)) - n}"{m.group(3)}>{inner}</{tag}>'
+        styles = styles[: m.start()] + new + styles[m.end() :]
+    pkg.put("xl/styles.xml", styles)

@@ -57,9 +57,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from openpyxl.cell.cell import MergedCell
 from openpyxl.workbook.workbook import Workbook
-from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 from openpyxl.worksheet.worksheet import Worksheet
 
 from jixiao.core.errors import InputError
@@ -75,6 +73,8 @@ from jixiao.core.layout import (
     SheetLayout,
     anchors_for,
 )
+from jixiao.formats.grid import BookGrid, SheetGrid
+from jixiao.formats.xlsx_grid import sheet_grid
 
 __all__ = ["find_form_sheets", "read_paper_form", "read_paper_sheet"]
 
@@ -170,25 +170,22 @@ def _is_label(value: Any) -> bool:
 class _Grid:
     """Cell values by position, and where merged ranges put them."""
 
-    def __init__(self, ws: Worksheet) -> None:
+    def __init__(self, ws: SheetGrid) -> None:
         self.sheet = ws.title
         self.max_row = min(ws.max_row, MAX_ROWS)
-        self.max_col = min(ws.max_column, MAX_COLS)
+        self.max_col = min(ws.max_col, MAX_COLS)
         self.values: dict[Pos, Any] = {}
         self.formats: dict[Pos, str] = {}
-        for row in ws.iter_rows(min_row=1, max_row=self.max_row, max_col=self.max_col):
-            for cell in row:
-                if isinstance(cell, MergedCell):
-                    continue
-                value = _scalar(cell)
-                if value is not None:
-                    pos = (cell.row, cell.column)
-                    self.values[pos] = value
-                    self.formats[pos] = cell.number_format or "General"
+        for pos, raw in ws.values.items():
+            if pos[0] > self.max_row or pos[1] > self.max_col:
+                continue
+            value = _scalar(raw)
+            if value is not None:
+                self.values[pos] = value
+                self.formats[pos] = ws.number_formats.get(pos, "General")
         self.anchor: dict[Pos, Pos] = {}  # covered cell of a merge -> its top-left
         self.span: dict[Pos, tuple[int, int, int, int]] = {}  # top-left -> r0, c0, r1, c1
-        for rng in ws.merged_cells.ranges:
-            r0, c0, r1, c1 = rng.min_row, rng.min_col, rng.max_row, rng.max_col
+        for c0, r0, c1, r1 in ws.merges:
             if r0 > self.max_row or c0 > self.max_col:
                 continue
             self.span[(r0, c0)] = (r0, c0, r1, c1)
@@ -196,6 +193,7 @@ class _Grid:
                 for c in range(c0, min(c1, self.max_col) + 1):
                     if (r, c) != (r0, c0):
                         self.anchor[(r, c)] = (r0, c0)
+                        self.values.pop((r, c), None)  # what a merge hides is not shown
 
     def cell(self, pos: Pos) -> Cell:
         return Cell(self.sheet, pos[0], pos[1])
@@ -254,11 +252,8 @@ class _Grid:
         return None, self.top_left((row, min(first, self.max_col + 1)))
 
 
-def _scalar(cell: Any) -> Any:
-    """A cell as a JSON scalar; None for empty, whitespace-only text and formulas."""
-    value = cell.value
-    if cell.data_type == "f" or isinstance(value, ArrayFormula | DataTableFormula):
-        return None
+def _scalar(value: Any) -> Any:
+    """A cell as a JSON scalar; None for empty and whitespace-only text."""
     if isinstance(value, str):
         if not value.strip():
             return None
@@ -278,7 +273,7 @@ class _Found:
 
 
 class _Reader:
-    def __init__(self, ws: Worksheet, source: str) -> None:
+    def __init__(self, ws: SheetGrid, source: str) -> None:
         self.ws = ws
         self.source = source
         self.g = _Grid(ws)
@@ -692,7 +687,9 @@ def _source_name(raw: Any) -> str:
 # ---- public API --------------------------------------------------------------------------
 
 
-def read_paper_sheet(ws: Worksheet, source: str = "") -> tuple[dict[str, Any], dict[str, Cell]]:
+def read_paper_sheet(
+    ws: SheetGrid | Worksheet, source: str = ""
+) -> tuple[dict[str, Any], dict[str, Cell]]:
     """Read a self-evaluation form laid out like the paper forms.
 
     Returns the interchange-format dict (keys in ``interchange.SCHEMA`` order, values as
@@ -700,12 +697,13 @@ def read_paper_sheet(ws: Worksheet, source: str = "") -> tuple[dict[str, Any], d
     "预算执行.资金来源[财政资金].全年执行数", "绩效指标[3].实际完成值", "总分.得分", …) to the
     cell where each was read. Raises ``InputError`` when the sheet holds no such form.
     """
-    found = _Reader(ws, source).read()
+    found = _Reader(_as_grid(ws), source).read()
     return found.data, found.cells
 
 
-def read_paper_form(ws: Worksheet, source: str = "") -> Form:
+def read_paper_form(ws: SheetGrid | Worksheet, source: str = "") -> Form:
     """The form on a paper-layout sheet, with findings pointing at the sheet's own cells."""
+    ws = _as_grid(ws)
     found = _Reader(ws, source).read()
     validate(found.data, source)
     form = build_form(found.data, source, layout=found.layout)
@@ -720,20 +718,25 @@ def read_paper_form(ws: Worksheet, source: str = "") -> Form:
     return form
 
 
+def _as_grid(ws: SheetGrid | Worksheet) -> SheetGrid:
+    """A sheet as shown: an openpyxl worksheet (loaded with data_only for formula results)
+    is taken as its cells' values."""
+    return ws if isinstance(ws, SheetGrid) else sheet_grid(ws)
+
+
 def _is_field(path: str) -> bool:
     f = field_of(path)
     return f is not None and f.kind == "value"
 
 
-def find_form_sheets(wb: Workbook) -> list[tuple[str, str]]:
+def find_form_sheets(wb: Workbook | BookGrid) -> list[tuple[str, str]]:
     """(sheet name, form type) of every worksheet holding a self-evaluation form.
 
     The basic data table (基础数据表) is not reported: this reader does not read it.
     """
     out: list[tuple[str, str]] = []
-    for ws in wb.worksheets:
-        if not isinstance(ws, Worksheet):
-            continue
+    sheets = wb.sheets if isinstance(wb, BookGrid) else [sheet_grid(ws) for ws in wb.worksheets]
+    for ws in sheets:
         reader = _Reader(ws, "")
         if find_indicator_header(reader.g) is None:
             continue

@@ -9,30 +9,29 @@ renaming the sheet orphans its record. What the record holds: jixiao.readers.tem
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from openpyxl.packaging.custom import StringProperty
 from openpyxl.workbook.workbook import Workbook
 
 META_PREFIX = "jixiao"
-
-
 RECORD_VERSION = 1
-
-
 CHUNK = 255
 
 
-def record_chunks(wb: Workbook, sheet: str) -> list[str]:
+def record_chunks(names: Iterable[str], sheet: str) -> list[str]:
+    """The property names holding one sheet's record, in order."""
     prefix = f"{META_PREFIX}:{sheet}:"
-    names = [n for n in wb.custom_doc_props.names if n.startswith(prefix)]
+    mine = [n for n in names if n.startswith(prefix)]
     return sorted(
-        (n for n in names if n[len(prefix) :].isdigit()), key=lambda n: int(n[len(prefix) :])
+        (n for n in mine if n[len(prefix) :].isdigit()), key=lambda n: int(n[len(prefix) :])
     )
 
 
-def load_record(wb: Workbook, sheet: str) -> dict[str, Any]:
-    text = "".join(str(wb.custom_doc_props[n].value or "") for n in record_chunks(wb, sheet))
+def load_record(properties: Mapping[str, str], sheet: str) -> dict[str, Any]:
+    """One sheet's record from the workbook's custom document properties (name -> text)."""
+    text = "".join(properties[n] for n in record_chunks(properties, sheet))
     if not text:
         return {}
     try:
@@ -43,7 +42,7 @@ def load_record(wb: Workbook, sheet: str) -> dict[str, Any]:
 
 
 def store_record(wb: Workbook, sheet: str, meta: dict[str, Any]) -> None:
-    for name in record_chunks(wb, sheet):
+    for name in record_chunks(wb.custom_doc_props.names, sheet):
         del wb.custom_doc_props[name]
     # Spaces occur only inside strings here: escape them so no chunk starts or ends with
     # whitespace that an XML reader might trim.

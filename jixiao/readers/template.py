@@ -1,4 +1,4 @@
-"""Read a sheet made from a standard template back into JSON (openpyxl).
+"""Read a sheet made from a standard template back into JSON, from any grid of its cells.
 
 ``fill_workbook`` edits a template in place with openpyxl: styles, data validation,
 conditional formats, defined names, sheet protection and, for ``.xlsm`` (loaded with
@@ -45,17 +45,9 @@ it), other empty blocks are absent, and 经费 rows get their standard 上级.
 from __future__ import annotations
 
 import re
-import zipfile
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
-
-from openpyxl import load_workbook
-from openpyxl.utils.cell import range_boundaries
-from openpyxl.utils.exceptions import InvalidFileException
-from openpyxl.workbook.workbook import Workbook
-from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
-from openpyxl.worksheet.worksheet import Worksheet
 
 from jixiao.core.errors import InputError
 from jixiao.core.form import Form, build_form
@@ -79,6 +71,8 @@ from jixiao.core.layout import (
     field_names,
     sheet_layout,
 )
+from jixiao.formats.grid import BookGrid, SheetGrid, bounds_of
+from jixiao.formats.xlsx_grid import read_grid
 from jixiao.readers.record import load_record, record_chunks
 
 __all__ = [
@@ -138,7 +132,7 @@ def read_workbook(
     return form
 
 
-def locate_fields(ws: Worksheet, lay: SheetLayout) -> dict[str, Cell]:
+def locate_fields(ws: SheetGrid, lay: SheetLayout) -> dict[str, Cell]:
     """Field path -> cell on this worksheet.
 
     The layout's positions, moved where the sheet's defined names (layout.field_names)
@@ -148,10 +142,11 @@ def locate_fields(ws: Worksheet, lay: SheetLayout) -> dict[str, Cell]:
     base = {p: Cell(ws.title, c.row, c.col) for p, c in lay.cells.items()}
     moved: dict[str, Cell | None] = {}
     for name, ref in field_names(lay).items():
-        actual = _named_range(ws, name)
+        actual = ws.named(name)
         if actual is None:
             continue
-        expected = range_boundaries(ref.replace("$", ""))
+        expected = bounds_of(ref)
+        assert expected is not None
         if actual == expected:
             continue
         e_col, e_row, e_col2, e_row2 = expected
@@ -198,20 +193,20 @@ def _read(
     if layout is not None and layout not in (NATIONAL, SICHUAN):
         raise InputError(f"未知的版式“{layout}”，应为 {NATIONAL} 或 {SICHUAN}")
     check_suffix(path, "工作簿")
-    wb = open_template(path, keep_vba=False)
-    ws = _pick_sheet(wb, path, sheet, form_type)
-    return read_sheet(wb, ws, str(path), form_type, layout)
+    book = read_grid(path)
+    ws = _pick_sheet(book, path, sheet, form_type)
+    return read_sheet(book, ws, str(path), form_type, layout)
 
 
 def read_sheet(
-    wb: Workbook,
-    ws: Worksheet,
+    book: BookGrid,
+    ws: SheetGrid,
     source: str,
     form_type: str | None = None,
     layout: str | None = None,
 ) -> tuple[dict[str, Any], SheetLayout, dict[str, Cell]]:
     """One template-made sheet of a loaded workbook: (data, layout, cells moved by the reader)."""
-    meta = load_record(wb, ws.title)
+    meta = load_record(book.properties, ws.title)
     ftype = form_type or SHEET_TYPES.get(ws.title) or meta.get("form_type") or title_type(ws)
     if ftype not in FORM_TYPES:
         raise InputError(
@@ -230,7 +225,7 @@ def read_sheet(
 
 
 class _Reader:
-    def __init__(self, ws: Worksheet, lay: SheetLayout, meta: dict[str, Any]) -> None:
+    def __init__(self, ws: SheetGrid, lay: SheetLayout, meta: dict[str, Any]) -> None:
         self.ws = ws
         self.lay = lay
         self.meta = meta
@@ -243,7 +238,7 @@ class _Reader:
         ref = self.cells.get(path)
         if ref is None:
             return ABSENT
-        raw = _cell_value(self.ws.cell(ref.row, ref.col))
+        raw = json_value(self.ws.entry(ref.row, ref.col))
         hint = self.hints.get(path)
         if isinstance(hint, list) and len(hint) == 2 and same_value(raw, hint[1]):
             return hint[0]
@@ -385,14 +380,6 @@ def normalize_value(path: str, value: Any) -> Any:
     return value
 
 
-def _cell_value(cell: Any) -> Any:
-    """A cell as a JSON scalar; None for an empty cell or a formula."""
-    value = cell.value
-    if cell.data_type == "f" or isinstance(value, ArrayFormula | DataTableFormula):
-        return None
-    return json_value(value)
-
-
 def same_value(a: Any, b: Any) -> bool:
     return type(a) is type(b) and a == b
 
@@ -417,27 +404,12 @@ def named_items(cells: dict[str, Cell], path: str) -> list[str]:
     return list(dict.fromkeys(m.group(1) for p in cells if (m := pattern.match(p))))
 
 
-def _named_range(ws: Worksheet, name: str) -> tuple[int, int, int, int] | None:
-    defined = ws.defined_names.get(name)
-    if defined is None:
-        return None
-    try:
-        for title, ref in defined.destinations:
-            if title == ws.title:
-                bounds = range_boundaries(ref.replace("$", ""))
-                if None not in bounds:
-                    return tuple(int(v) for v in bounds)  # type: ignore[return-value]
-    except (ValueError, TypeError):
-        return None  # #REF! after the cells were deleted
-    return None
-
-
-def _match_basic_labels(ws: Worksheet, cells: dict[str, Cell]) -> None:
+def _match_basic_labels(ws: SheetGrid, cells: dict[str, Cell]) -> None:
     """Move each 经费 row to the row whose column-A label names it (rows may be inserted)."""
     label_cells = [cells[f"基础数据.{n}"] for n, _p in BASIC_ROWS if f"基础数据.{n}" in cells]
     if not label_cells:
         return
-    block = _named_range(ws, "jxf_expenses")
+    block = ws.named("jxf_expenses")
     if block is not None:
         first, last = block[1], block[3]
     else:
@@ -445,7 +417,7 @@ def _match_basic_labels(ws: Worksheet, cells: dict[str, Cell]) -> None:
     col = label_cells[0].col
     found: dict[str, int] = {}
     for row in range(first, last + 1):
-        label = ws.cell(row, col).value
+        label = ws.value(row, col)
         if isinstance(label, str):
             found.setdefault(_LABEL_PREFIX.sub("", _SPACES.sub("", label)), row)
     for name, _parent in BASIC_ROWS:
@@ -457,22 +429,22 @@ def _match_basic_labels(ws: Worksheet, cells: dict[str, Cell]) -> None:
                 cells[path] = replace(cells[path], row=row)
 
 
-def sheet_layout_kind(ws: Worksheet, form_type: str) -> str | None:
+def sheet_layout_kind(ws: SheetGrid, form_type: str) -> str | None:
     """Sichuan or national, from the indicator header row; None when the row is blank."""
     row = sheet_layout(form_type, NATIONAL).rows["指标表头"]
-    header = _named_range(ws, "jxf_indicators")
+    header = ws.named("jxf_indicators")
     if header is not None:
         row = header[1] - 1
-    texts = [v for c in range(1, 13) if isinstance(v := ws.cell(row, c).value, str) and v.strip()]
+    texts = [v for c in range(1, 13) if isinstance(v := ws.value(row, c), str) and v.strip()]
     if not texts:
         return None
     return SICHUAN if any("指标性质" in t or "度量单位" in t for t in texts) else NATIONAL
 
 
-def title_type(ws: Worksheet) -> str | None:
+def title_type(ws: SheetGrid) -> str | None:
     """The form type named in the title row."""
     for c in range(1, 13):
-        value = ws.cell(1, c).value
+        value = ws.value(1, c)
         if isinstance(value, str):
             for form_type in FORM_TYPES:
                 if form_type in value:
@@ -497,39 +469,29 @@ def check_suffix(path: Path, role: str, must_exist: bool = True) -> bool:
     return suffix == ".xlsm"
 
 
-def open_template(path: Path, keep_vba: bool) -> Workbook:
-    try:
-        return load_workbook(path, keep_vba=keep_vba)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError) as e:
-        raise InputError(f"无法作为 Excel 工作簿打开（{e}）", file=str(path)) from None
-
-
-def get_sheet(wb: Workbook, name: str, path: Path) -> Worksheet:
-    if name not in wb.sheetnames:
+def get_sheet(book: BookGrid, name: str, path: Path) -> SheetGrid:
+    if name not in book:
         raise InputError(
-            f"找不到工作表“{name}”；工作簿中的工作表：{'、'.join(wb.sheetnames)}", file=str(path)
+            f"找不到工作表“{name}”；工作簿中的工作表：{'、'.join(book.sheet_names)}", file=str(path)
         )
-    ws = wb[name]
-    if not isinstance(ws, Worksheet):
-        raise InputError(f"“{name}”是图表页，不是工作表", file=str(path))
-    return ws
+    return book[name]
 
 
-def _pick_sheet(wb: Workbook, path: Path, sheet: str | None, form_type: str | None) -> Worksheet:
+def _pick_sheet(book: BookGrid, path: Path, sheet: str | None, form_type: str | None) -> SheetGrid:
     if sheet is not None:
-        return get_sheet(wb, sheet, path)
+        return get_sheet(book, sheet, path)
     if form_type is not None:
-        return get_sheet(wb, SHEET_NAMES[form_type], path)
-    standard = [s for s in wb.sheetnames if s in SHEET_TYPES]
+        return get_sheet(book, SHEET_NAMES[form_type], path)
+    standard = [s for s in book.sheet_names if s in SHEET_TYPES]
     if not standard:
         # Sheets that a fill wrote (project sheets of a unit workbook).
-        standard = [s for s in wb.sheetnames if record_chunks(wb, s)]
+        standard = [s for s in book.sheet_names if record_chunks(book.properties, s)]
     if len(standard) == 1:
-        return get_sheet(wb, standard[0], path)
+        return get_sheet(book, standard[0], path)
     if not standard:
         raise InputError(
             f"找不到表单工作表（{'、'.join(SHEET_NAMES.values())}）；工作簿中的工作表："
-            f"{'、'.join(wb.sheetnames)}。请指定要读取的工作表",
+            f"{'、'.join(book.sheet_names)}。请指定要读取的工作表",
             file=str(path),
         )
     raise InputError(

@@ -11,14 +11,16 @@ is written into its cell as the JSON holds it; absent fields leave the template'
 from __future__ import annotations
 
 import math
+import zipfile
 from pathlib import Path
 from typing import Any
 
+from openpyxl import load_workbook
 from openpyxl.cell.cell import MergedCell
 from openpyxl.compat import safe_string
 from openpyxl.styles.numbers import is_date_format, is_timedelta_format
 from openpyxl.utils.datetime import from_excel
-from openpyxl.utils.exceptions import IllegalCharacterError
+from openpyxl.utils.exceptions import IllegalCharacterError, InvalidFileException
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -35,22 +37,22 @@ from jixiao.core.layout import (
     SHEET_NAMES,
     SICHUAN,
     WHOLE,
+    Cell,
     SheetLayout,
     sheet_layout,
 )
 from jixiao.formats.xlsx_file import save_workbook
+from jixiao.formats.xlsx_grid import custom_properties, sheet_grid
 from jixiao.readers.record import RECORD_VERSION, load_record, store_record
 from jixiao.readers.template import (
     SHEET_TYPES,
     SOURCE_COLUMNS,
     capacity,
     check_suffix,
-    get_sheet,
     locate_fields,
     merge_into,
     named_items,
     normalize_value,
-    open_template,
     same_value,
     set_in,
     sheet_layout_kind,
@@ -89,7 +91,7 @@ def fill_workbook(form: Form, template: Path, out: Path, sheet: str | None = Non
     form_type = form.form_type
     if form_type not in FORM_TYPES:
         raise InputError(f"未知的表类型“{form_type}”", file=form.source or None)
-    wb = open_template(template, keep_vba=macro)
+    wb = _open_template(template, keep_vba=macro)
     try:
         _fill(wb, form, template, out, sheet)
     finally:
@@ -101,30 +103,45 @@ def fill_workbook(form: Form, template: Path, out: Path, sheet: str | None = Non
 def _fill(wb: Workbook, form: Form, template: Path, out: Path, sheet: str | None) -> None:
     form_type = form.form_type
     name = sheet or SHEET_NAMES[form_type]
-    ws = get_sheet(wb, name, template)
-    shown = SHEET_TYPES.get(name) or title_type(ws)
+    if name not in wb.sheetnames or not isinstance(wb[name], Worksheet):
+        raise InputError(
+            f"找不到工作表“{name}”；工作簿中的工作表：{'、'.join(wb.sheetnames)}",
+            file=str(template),
+        )
+    ws = wb[name]
+    grid = sheet_grid(ws)
+    shown = SHEET_TYPES.get(name) or title_type(grid)
     if shown is not None and shown != form_type:
         raise InputError(
             f"工作表“{name}”是{shown}，不能填入{form_type}：请指定对应的工作表", file=str(template)
         )
     layout = NATIONAL
     if form_type != BASIC:
-        layout = sheet_layout_kind(ws, form_type) or getattr(form, "layout", NATIONAL)
+        layout = sheet_layout_kind(grid, form_type) or getattr(form, "layout", NATIONAL)
     lay = sheet_layout(form_type, layout)
-    filler = _Filler(ws, lay, form.source)
+    filler = _Filler(ws, locate_fields(grid, lay), lay, form.source)
     filler.fill(form.data)
-    store_record(wb, name, filler.record(load_record(wb, name)))
+    store_record(wb, name, filler.record(load_record(custom_properties(wb), name)))
     save_workbook(wb, out, template)
+
+
+def _open_template(path: Path, keep_vba: bool) -> Workbook:
+    try:
+        return load_workbook(path, keep_vba=keep_vba)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError) as e:
+        raise InputError(f"无法作为 Excel 工作簿打开（{e}）", file=str(path)) from None
 
 
 class _Filler:
     """Writes one form's data into a located sheet, collecting what cells cannot hold."""
 
-    def __init__(self, ws: Worksheet, lay: SheetLayout, source: str) -> None:
+    def __init__(
+        self, ws: Worksheet, cells: dict[str, Cell], lay: SheetLayout, source: str
+    ) -> None:
         self.ws = ws
         self.lay = lay
         self.source = source
-        self.cells = locate_fields(ws, lay)
+        self.cells = cells  # where each field is on this sheet (readers.template.locate_fields)
         self.hints: dict[str, list[Any]] = {}
         self.written: set[str] = set()
         self.extras: dict[str, Any] = {}

@@ -1,68 +1,173 @@
-"""The 校验结果 sheet: jixiao's own sheet that lists the findings of 校验.
+"""The 校验结果 sheet: jixiao's own sheet that lists the findings of 校验, as a report.
 
-The template ships it empty (``NOT_YET``); 校验 refills it and 清除标记 restores it.
+One description serves every host: what the sheet says (title, summary, headings, one row
+per finding), how wide its columns are (fitted to Chinese text) and how it looks (title
+and summary styled, header row frozen with an autofilter, severity coloured, the 说明
+column wrapping, each 单元格 a link to the cell, one A4 page wide). The headless host
+writes it as sheet XML (``results_sheet_xml``); the live host through xlwings.
+
+The template ships the sheet empty (``NOT_YET``); 校验 refills it and 清除标记 restores
+it. A sheet that 校验 had to add says so in ``CREATED_NOTE`` (cell F1), so 清除标记 in
+any host knows to delete it again.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from xml.sax.saxutils import escape
 
 from jixiao.core.findings import Finding, Severity, summary_line
-from jixiao.core.layout import RESULTS_SHEET
-from jixiao.formats.package import NS_MAIN, REL_BASE, Package, sheet_parts
+from jixiao.core.layout import RESULTS_SHEET, column_letter
+from jixiao.formats.package import NS_MAIN, REL_BASE, Package, sheet_parts, sheet_rows
 
 NOT_YET = "尚未校验：填好各表后点击「校验」。"
 HEADINGS = ("级别", "代码", "工作表", "单元格", "说明")
+CREATED_NOTE = "本表由「校验」添加，「清除标记」时删除"
+CREATED_CELL = "F1"
+HEADER_ROW = 3  # rows 1-2: title and summary; findings from row 4
+LINK_COLUMN = 4  # 单元格
 
-COLUMNS = ((1, 8), (2, 7), (3, 14), (4, 9), (5, 100))
+# Colours (RGB hex) of each severity: the cell marks and the rows of this sheet.
+FILL = {Severity.ERROR: "FFC7CE", Severity.WARNING: "FFD966", Severity.INFO: "BDD7EE"}
+FONT = {Severity.ERROR: "9C0006", Severity.WARNING: "833C0B", Severity.INFO: "1F4E79"}
+HEADER_FILL = "DDEBF7"
+
+Row = tuple[str, str, str, str, str]
+MIN_WIDTHS = (6.0, 6.0, 10.0, 8.0, 30.0)
+MAX_WIDTHS = (8.0, 8.0, 30.0, 10.0, 90.0)
+
+
+@dataclass
+class Report:
+    """What the sheet says: the summary line and one row per finding."""
+
+    summary: str
+    rows: list[Row] = field(default_factory=list)
+    created: bool = False  # 校验 added the sheet (清除标记 deletes it)
+
+    @property
+    def widths(self) -> list[float]:
+        """Column widths (Excel character units) fitted to the Chinese text they hold."""
+        out = []
+        for k in range(len(HEADINGS)):
+            texts = [HEADINGS[k], *(r[k] for r in self.rows)]
+            wanted = max(text_width(t) for t in texts) + 2
+            out.append(min(max(wanted, MIN_WIDTHS[k]), MAX_WIDTHS[k]))
+        return out
+
+    @property
+    def last_row(self) -> int:
+        return HEADER_ROW + len(self.rows)
+
+
+def report(findings: Sequence[Finding] | None, *, created: bool = False) -> Report:
+    """The report of a run (``None``: the empty sheet the template ships)."""
+    if findings is None:
+        return Report(NOT_YET, [], created)
+    rows: list[Row] = [(str(f.severity), f.code, f.sheet, f.cell, f.message) for f in findings]
+    return Report(summary_line(findings), rows, created)
+
+
+def text_width(text: str) -> float:
+    """Width in Excel's character units: a CJK character takes two, others one."""
+    longest = max(str(text).split("\n"), key=len) if text else ""
+    return float(sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in longest))
+
+
+def location(sheet: str, cell: str) -> str:
+    """ "'项目1'!D17": the in-workbook target of a link."""
+    return "'" + sheet.replace("'", "''") + "'!" + cell
+
+
+# ---- as sheet XML (the headless host and the template) --------------------------------
+
+
+@dataclass(frozen=True)
+class Styles:
+    """cellXfs indexes of the sheet's styles in the workbook's styles.xml."""
+
+    title: int
+    summary: int
+    header: int
+    body: int
+    wrap: int
+    link: int
 
 
 def results_sheet_xml(
-    findings: list[Finding] | None, sheet_pr: str = "", dxf_ids: dict[Severity, int] | None = None
+    rep: Report | None,
+    sheet_pr: str = "",
+    styles: Styles | None = None,
+    dxf_ids: dict[Severity, int] | None = None,
 ) -> str:
     """Our 校验结果 sheet; ``None`` gives the empty one the template ships."""
+    rep = rep or report(None)
 
-    def cell(ref: str, text: object) -> str:
-        return f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">{escape(str(text))}</t></is></c>'
+    def cell(ref: str, text: object, style: int | None = None) -> str:
+        s = f' s="{style}"' if style is not None else ""
+        return f'<c r="{ref}"{s} t="inlineStr"><is><t xml:space="preserve">{escape(str(text))}</t></is></c>'
 
-    rows = [f'<row r="1">{cell("A1", RESULTS_SHEET)}</row>']
-    line = NOT_YET if findings is None else summary_line(findings)
-    rows.append(f'<row r="2">{cell("A2", line)}</row>')
+    st = styles
+    title_row = cell("A1", RESULTS_SHEET, st and st.title)
+    if rep.created:
+        title_row += cell(CREATED_CELL, CREATED_NOTE)
+    rows = [f'<row r="1">{title_row}</row>']
+    rows.append(f'<row r="2">{cell("A2", rep.summary, st and st.summary)}</row>')
     rows.append(
-        '<row r="3">'
-        + "".join(cell(f"{'ABCDE'[i]}3", h) for i, h in enumerate(HEADINGS))
+        f'<row r="{HEADER_ROW}">'
+        + "".join(
+            cell(f"{column_letter(i + 1)}{HEADER_ROW}", h, st and st.header)
+            for i, h in enumerate(HEADINGS)
+        )
         + "</row>"
     )
     links = []
-    for k, f in enumerate(findings or [], 4):
-        values = (str(f.severity), f.code, f.sheet, f.cell, f.message)
+    for k, values in enumerate(rep.rows, HEADER_ROW + 1):
+        styles_of = [st and st.body, st and st.body, st and st.body, st and st.link, st and st.wrap]
         rows.append(
             f'<row r="{k}">'
-            + "".join(cell(f"{'ABCDE'[i]}{k}", v) for i, v in enumerate(values))
+            + "".join(
+                cell(f"{column_letter(i + 1)}{k}", v, styles_of[i]) for i, v in enumerate(values)
+            )
             + "</row>"
         )
-        if f.cell:
-            location = "'" + f.sheet.replace("'", "''") + "'!" + f.cell
+        if values[3]:
+            target = escape(location(values[2], values[3]), {'"': "&quot;"})
             links.append(
-                f'<hyperlink ref="D{k}" location="{escape(location, {chr(34): "&quot;"})}" display="{f.cell}"/>'
+                f'<hyperlink ref="D{k}" location="{target}" display="{escape(values[3])}"/>'
             )
-    cols = "".join(f'<col min="{c}" max="{c}" width="{w}" customWidth="1"/>' for c, w in COLUMNS)
+    widths = rep.widths if rep.rows else [8.0, 7.0, 14.0, 9.0, 100.0]
+    cols = "".join(
+        f'<col min="{c}" max="{c}" width="{w:g}" customWidth="1"/>' for c, w in enumerate(widths, 1)
+    )
+    views = ""
+    auto_filter = ""
+    if rep.rows:
+        views = (
+            '<sheetViews><sheetView workbookViewId="0"><pane ySplit="3" topLeftCell="A4" '
+            'activePane="bottomLeft" state="frozen"/><selection pane="bottomLeft" activeCell="A4" '
+            'sqref="A4"/></sheetView></sheetViews>'
+        )
+        auto_filter = f'<autoFilter ref="A{HEADER_ROW}:E{rep.last_row}"/>'
     cf = ""
-    if findings and dxf_ids:
-        last = 3 + len(findings)
+    if rep.rows and dxf_ids:
         for priority, severity in enumerate((Severity.ERROR, Severity.WARNING, Severity.INFO), 1):
             cf += (
-                f'<conditionalFormatting sqref="A4:E{last}"><cfRule type="expression" dxfId="{dxf_ids[severity]}" '
-                f'priority="{priority}"><formula>$A4="{severity}"</formula></cfRule></conditionalFormatting>'
+                f'<conditionalFormatting sqref="A4:E{rep.last_row}"><cfRule type="expression" '
+                f'dxfId="{dxf_ids[severity]}" priority="{priority}"><formula>$A4="{severity}"'
+                "</formula></cfRule></conditionalFormatting>"
             )
     hyperlinks = f"<hyperlinks>{''.join(links)}</hyperlinks>" if links else ""
     return (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-        f'<worksheet xmlns="{NS_MAIN}" xmlns:r="{REL_BASE}">{sheet_pr or FIT_WIDTH}'
-        f"<cols>{cols}</cols><sheetData>{''.join(rows)}</sheetData>{cf}{hyperlinks}"
+        f'<worksheet xmlns="{NS_MAIN}" xmlns:r="{REL_BASE}">{sheet_pr or FIT_WIDTH}{views}'
+        f"<cols>{cols}</cols><sheetData>{''.join(rows)}</sheetData>{auto_filter}{cf}{hyperlinks}"
         '<pageMargins left="0.5" right="0.5" top="0.6" bottom="0.6" header="0.3" footer="0.3"/>'
-        '<pageSetup paperSize="9" orientation="landscape" fitToHeight="0"/></worksheet>'
+        '<pageSetup paperSize="9" orientation="landscape" fitToWidth="1" fitToHeight="0"/>'
+        "</worksheet>"
     )
 
 
@@ -85,24 +190,20 @@ def empty_results_sheet(data: bytes) -> bytes:
     return pkg.to_bytes()
 
 
-def is_results_sheet(pkg: Package, xml: str) -> bool:
-    """Our 校验结果 sheet, also after another tool rewrote it (shared strings)."""
-    return cell_text(pkg, xml, "A1") == RESULTS_SHEET and cell_text(pkg, xml, "A3") == HEADINGS[0]
+def is_results_values(values: Sequence[Sequence[object]]) -> bool:
+    """Whether a sheet's cells are our 校验结果: the title in A1, the headings in row 3."""
+    rows = [list(r) for r in values]
+    if len(rows) < HEADER_ROW or not rows[0] or rows[0][0] != RESULTS_SHEET:
+        return False
+    return [str(v) for v in rows[HEADER_ROW - 1][: len(HEADINGS)]] == list(HEADINGS)
 
 
-def cell_text(pkg: Package, xml: str, ref: str) -> str | None:
-    m = re.search(rf'<c r="{ref}"([^>]*)>(.*?)</c>', xml, re.S)
-    if m is None:
-        return None
-    if 't="s"' in m.group(1):
-        index = re.search(r"<v>(\d+)</v>", m.group(2))
-        if index is None or "xl/sharedStrings.xml" not in pkg.data:
-            return None
-        items = re.findall(r"<si>(.*?)</si>", pkg.text("xl/sharedStrings.xml"), re.S)
-        k = int(index.group(1))
-        return (
-            "".join(re.findall(r"<t(?:\s[^>]*)?>(.*?)</t>", items[k], re.S))
-            if k < len(items)
-            else None
-        )
-    return "".join(re.findall(r"<t(?:\s[^>]*)?>(.*?)</t>", m.group(2), re.S)) or None
+def was_created(values: Sequence[Sequence[object]]) -> bool:
+    """Whether 校验 added this 校验结果 sheet (its F1 says so)."""
+    first = list(values[0]) if values else []
+    return len(first) >= 6 and first[5] == CREATED_NOTE
+
+
+def is_results_sheet(pkg: Package, part: str) -> bool:
+    """Our 校验结果 sheet in a package, also after another program rewrote it."""
+    return is_results_values(sheet_rows(pkg, part))
