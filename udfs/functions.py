@@ -3,6 +3,9 @@
 Excel hands a UDF numbers (float), text, None for an empty cell (and, by xlwings'
 default, for an error value), booleans, and lists for ranges. Every function accepts
 all of these and answers "" (a blank cell) where the rule's result is blank.
+
+xlwings reads a function's type hints as converters (desktop and Lite alike), so every
+hint here is one it has a converter for: ``Any`` (a number or a text), ``str``.
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ def _n(x: Any) -> float | None:
     return None
 
 
-def _out(x: float | None) -> float | str:
+def _out(x: float | None) -> Any:
     return BLANK if x is None else x
 
 
@@ -79,7 +82,7 @@ def _flatten(values: Any) -> list[Any]:
 @xw.func(category=CATEGORY)
 @xw.arg("executed", doc="全年执行数（万元）")
 @xw.arg("budget", doc="全年预算数（万元），即调整后预算数，不是年初预算数")
-def JX_EXEC_RATE(executed: Any, budget: Any) -> float | str:
+def JX_EXEC_RATE(executed: Any, budget: Any) -> Any:
     """执行率 = 全年执行数 ÷ 全年预算数；预算数为空或 0 时返回空白。"""
     return _out(compute.execution_rate(_n(executed), _n(budget)))
 
@@ -87,7 +90,7 @@ def JX_EXEC_RATE(executed: Any, budget: Any) -> float | str:
 @xw.func(category=CATEGORY)
 @xw.arg("points", doc="预算执行的分值（通常为 10）")
 @xw.arg("rate", doc="执行率（如 0.95 或 95%）")
-def JX_EXEC_SCORE(points: Any, rate: Any) -> float | str:
+def JX_EXEC_SCORE(points: Any, rate: Any) -> Any:
     """执行率得分 = 分值 × min(执行率, 100%)。"""
     return _out(compute.execution_score(_n(points), _n(rate)))
 
@@ -97,7 +100,7 @@ def JX_EXEC_SCORE(points: Any, rate: Any) -> float | str:
 @xw.arg("actual", doc="实际完成值，如“6场次”或数字")
 @xw.arg("op", doc="可选：指标性质（≥、≤、＝、定性），四川表使用")
 @xw.arg("unit", doc="可选：度量单位，四川表使用")
-def JX_COMPLETION_RATE(target: Any, actual: Any, op: Any = None, unit: Any = None) -> float | str:
+def JX_COMPLETION_RATE(target: Any, actual: Any, op: Any = None, unit: Any = None) -> Any:
     """完成率：≥、＞、＝ 为 完成值÷指标值；≤、＜ 为 指标值÷完成值（未超出即 100%）。无法计算时返回空白。"""
     return _out(_reading(target, actual, op, unit).completion)
 
@@ -107,7 +110,7 @@ def JX_COMPLETION_RATE(target: Any, actual: Any, op: Any = None, unit: Any = Non
 @xw.arg("actual", doc="实际完成值")
 @xw.arg("op", doc="可选：指标性质（≥、≤、＝），四川表使用")
 @xw.arg("unit", doc="可选：度量单位，四川表使用")
-def JX_DEVIATION_RATE(target: Any, actual: Any, op: Any = None, unit: Any = None) -> float | str:
+def JX_DEVIATION_RATE(target: Any, actual: Any, op: Any = None, unit: Any = None) -> Any:
     """偏差率 = (完成值 − 指标值) ÷ 指标值，带正负号。无法计算时返回空白。"""
     return _out(_reading(target, actual, op, unit).deviation)
 
@@ -121,7 +124,7 @@ def JX_DEVIATION_RATE(target: Any, actual: Any, op: Any = None, unit: Any = None
 @xw.arg("profile", doc="可选：地区配置 national、sichuan、hunan 或配置文件路径")
 def JX_REF_SCORE(
     points: Any, target: Any, actual: Any, op: Any = None, unit: Any = None, profile: Any = None
-) -> float | str:
+) -> Any:
     """参考得分：定量指标 = 分值 × min(完成率, 100%)；定性指标按达成档次取档次上限。"""
     settings = _profile_or_message(_text(profile))
     if isinstance(settings, str):
@@ -132,7 +135,7 @@ def JX_REF_SCORE(
 @xw.func(category=CATEGORY)
 @xw.arg("exec_score", doc="预算执行得分（执行率得分）")
 @xw.arg("indicator_scores", doc="各绩效指标得分所在的区域，空单元格不计")
-def JX_TOTAL_SCORE(exec_score: Any, indicator_scores: Any) -> float | str:
+def JX_TOTAL_SCORE(exec_score: Any, indicator_scores: Any) -> Any:
     """总分 = 执行率得分 + 各指标得分之和。"""
     scores = [_n(x) for x in _flatten(indicator_scores)]
     return _out(compute.total_score(_n(exec_score), scores))
@@ -152,7 +155,7 @@ def JX_GRADE(total: Any, profile: Any = None) -> str:
 @xw.func(category=CATEGORY)
 @xw.arg("initial", doc="年初预算数")
 @xw.arg("full_year", doc="全年预算数（调整后预算数）")
-def JX_ADJUST_RATE(initial: Any, full_year: Any) -> float | str:
+def JX_ADJUST_RATE(initial: Any, full_year: Any) -> Any:
     """预算调整率 = (全年预算数 − 年初预算数) ÷ 年初预算数；年初预算数为空或 0 时返回空白。"""
     return _out(compute.budget_adjustment_rate(_n(initial), _n(full_year)))
 
@@ -160,7 +163,7 @@ def JX_ADJUST_RATE(initial: Any, full_year: Any) -> float | str:
 @xw.func(category=CATEGORY)
 @xw.arg("actual_staff", doc="本年实际在职人数")
 @xw.arg("authorised", doc="编制数")
-def JX_STAFF_RATE(actual_staff: Any, authorised: Any) -> float | str:
+def JX_STAFF_RATE(actual_staff: Any, authorised: Any) -> Any:
     """在职人员控制率 = 实际在职人数 ÷ 编制数。"""
     return _out(compute.staff_control_rate(_n(actual_staff), _n(authorised)))
 
@@ -168,7 +171,7 @@ def JX_STAFF_RATE(actual_staff: Any, authorised: Any) -> float | str:
 @xw.func(category=CATEGORY)
 @xw.arg("this_year", doc="本年数（决算口径用本年决算数，预算口径用本年预算数）")
 @xw.arg("last_year", doc="上年决算数")
-def JX_CHANGE_RATE(this_year: Any, last_year: Any) -> float | str:
+def JX_CHANGE_RATE(this_year: Any, last_year: Any) -> Any:
     """变动率（如三公经费变动率）= (本年 − 上年) ÷ 上年；上年为空或 0 时返回空白。"""
     return _out(compute.three_public_change_rate(_n(this_year), _n(last_year)))
 
@@ -176,7 +179,7 @@ def JX_CHANGE_RATE(this_year: Any, last_year: Any) -> float | str:
 @xw.func(category=CATEGORY)
 @xw.arg("carryover", doc="年末结转结余")
 @xw.arg("budget", doc="全年预算数")
-def JX_CARRYOVER_RATE(carryover: Any, budget: Any) -> float | str:
+def JX_CARRYOVER_RATE(carryover: Any, budget: Any) -> Any:
     """结转结余率 = 年末结转结余 ÷ 全年预算数。"""
     return _out(compute.carryover_rate(_n(carryover), _n(budget)))
 
@@ -184,7 +187,7 @@ def JX_CARRYOVER_RATE(carryover: Any, budget: Any) -> float | str:
 @xw.func(category=CATEGORY)
 @xw.arg("final", doc="决算数")
 @xw.arg("initial", doc="年初预算数")
-def JX_FINAL_DIFF_RATE(final: Any, initial: Any) -> float | str:
+def JX_FINAL_DIFF_RATE(final: Any, initial: Any) -> Any:
     """预决算差异率 = (决算数 − 年初预算数) ÷ 年初预算数。"""
     return _out(compute.final_vs_budget_rate(_n(final), _n(initial)))
 
@@ -192,7 +195,7 @@ def JX_FINAL_DIFF_RATE(final: Any, initial: Any) -> float | str:
 @xw.func(category=CATEGORY)
 @xw.arg("actual", doc="实际数（实际支出、实际规模、实际投资）")
 @xw.arg("planned", doc="预算数（预算、批复规模、预算投资）")
-def JX_CONTROL_RATE(actual: Any, planned: Any) -> float | str:
+def JX_CONTROL_RATE(actual: Any, planned: Any) -> Any:
     """控制率 = 实际 ÷ 预算：公用经费、三公经费、政府采购执行率、规模控制率、投资概算控制率。"""
     return _out(compute.control_rate(_n(actual), _n(planned)))
 
@@ -227,7 +230,7 @@ def JX_DEVIATION_FLAG(
 
 @xw.func(category=CATEGORY)
 @xw.arg("value", doc="指标值或完成值，如“≥18场次”“292万余元”“98%”")
-def JX_NUMBER(value: Any) -> float | str:
+def JX_NUMBER(value: Any) -> Any:
     """取出指标写法中的数字：“≥18场次”→18，“98%”→98；读不出数字时返回空白。"""
     v = parse_value(value)
     return _out(v.number if v.kind is Kind.NUMBER else None)

@@ -114,9 +114,8 @@ class LiveBook:
             if sheet not in self.sheet_names():
                 continue
             ws = self.book.sheets[sheet]
-            notes = {_plain(n.range.address) for n in _notes(ws)}
 
-            def mark(ws: Any = ws, marks: Any = marks, notes: set[str] = notes) -> None:
+            def mark(ws: Any = ws, marks: Any = marks) -> None:
                 for severity in (Severity.ERROR, Severity.WARNING, Severity.INFO):
                     for cell in marks.cells.get(severity, []):
                         ws[cell].conditional_formats.add_custom(
@@ -124,7 +123,7 @@ class LiveBook:
                             font_color=_hex(FONT[severity]),
                         )  # fmt: skip
                 for cell, text in marks.notes.items():
-                    if cell not in notes:  # a cell with the user's own note keeps it
+                    if _note(ws, cell) is None:  # a cell with the user's own note keeps it
                         ws[cell].add_note(text)
 
             self._on_sheet(ws, mark)
@@ -152,9 +151,8 @@ class LiveBook:
             mine = [r for r in await _rules(ws.used_range) if _formula(r) == "=" + MARKER]
             notes: list[Any] = []
             if ours is not None:
-                present = {_plain(n.range.address): n for n in _notes(ws)}
                 for cell, text in ours.notes.items():
-                    note = present.get(cell)
+                    note = _note(ws, cell)
                     if note is not None and _same_text(await _note_text(note), text):
                         notes.append(note)
             if not mine and not notes:
@@ -347,15 +345,12 @@ def _number(value: Any) -> Any:
     return value
 
 
-def _plain(address: str) -> str:
-    return address.replace("$", "")
-
-
-def _notes(ws: Any) -> list[Any]:
+def _note(ws: Any, cell: str) -> Any | None:
+    """The note on a cell, or None."""
     try:
-        return list(ws.notes)
+        return ws[cell].note
     except NotImplementedError:
-        return []  # an engine without notes (Excel API before 1.18): no notes to keep apart
+        return None  # an engine without notes (Excel API before 1.18)
 
 
 async def _rules(rng: Any) -> list[Any]:
@@ -397,11 +392,12 @@ def _style(ws: Any, rep: Report) -> None:
         ws[f"{'ABCDE'[k]}1"].column_width = width
     if rep.rows:
         ws[f"E{HEADER_ROW + 1}:E{rep.last_row}"].wrap_text = True
-        for k, row in enumerate(rep.rows, HEADER_ROW + 1):
+        for k, (row, height) in enumerate(zip(rep.rows, rep.row_heights(), strict=True), 4):
             severity = Severity(row[0])
             line = ws[f"A{k}:E{k}"]
             line.color = _hex(FILL[severity])
             line.font.color = _hex(FONT[severity])
+            line.row_height = height
         ws.freeze_panes.freeze_at(f"1:{HEADER_ROW}")
         severities = sorted({r[0] for r in rep.rows})
         ws[f"A{HEADER_ROW}:E{rep.last_row}"].autofilter.apply_values(1, severities)

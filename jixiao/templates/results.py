@@ -7,12 +7,13 @@ column wrapping, each 单元格 a link to the cell, one A4 page wide). The headl
 writes it as sheet XML (``results_sheet_xml``); the live host through xlwings.
 
 The template ships the sheet empty (``NOT_YET``); 校验 refills it and 清除标记 restores
-it. A sheet that 校验 had to add says so in ``CREATED_NOTE`` (cell F1), so 清除标记 in
+it. A sheet that 校验 had to add says so in ``CREATED_NOTE`` (cell E1), so 清除标记 in
 any host knows to delete it again.
 """
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -26,7 +27,7 @@ from jixiao.formats.package import NS_MAIN, REL_BASE, Package, sheet_parts, shee
 NOT_YET = "尚未校验：填好各表后点击「校验」。"
 HEADINGS = ("级别", "代码", "工作表", "单元格", "说明")
 CREATED_NOTE = "本表由「校验」添加，「清除标记」时删除"
-CREATED_CELL = "F1"
+CREATED_CELL = "E1"  # right of the title, above 说明
 HEADER_ROW = 3  # rows 1-2: title and summary; findings from row 4
 LINK_COLUMN = 4  # 单元格
 
@@ -37,7 +38,8 @@ HEADER_FILL = "DDEBF7"
 
 Row = tuple[str, str, str, str, str]
 MIN_WIDTHS = (6.0, 6.0, 10.0, 8.0, 30.0)
-MAX_WIDTHS = (8.0, 8.0, 30.0, 10.0, 90.0)
+MAX_WIDTHS = (8.0, 8.0, 24.0, 10.0, 70.0)
+LINE_HEIGHT = 13.5  # points per line of 10-point 宋体
 
 
 @dataclass
@@ -61,6 +63,12 @@ class Report:
     @property
     def last_row(self) -> int:
         return HEADER_ROW + len(self.rows)
+
+    def row_heights(self) -> list[float]:
+        """Heights (points) of the finding rows, so the wrapped 说明 shows in full:
+        programs do not all fit a row to wrapped text on their own."""
+        width = self.widths[4] - 1
+        return [LINE_HEIGHT * max(1, math.ceil(text_width(r[4]) / width)) + 3 for r in self.rows]
 
 
 def report(findings: Sequence[Finding] | None, *, created: bool = False) -> Report:
@@ -125,10 +133,11 @@ def results_sheet_xml(
         + "</row>"
     )
     links = []
+    heights = rep.row_heights()
     for k, values in enumerate(rep.rows, HEADER_ROW + 1):
         styles_of = [st and st.body, st and st.body, st and st.body, st and st.link, st and st.wrap]
         rows.append(
-            f'<row r="{k}">'
+            f'<row r="{k}" ht="{heights[k - HEADER_ROW - 1]:g}" customHeight="1">'
             + "".join(
                 cell(f"{column_letter(i + 1)}{k}", v, styles_of[i]) for i, v in enumerate(values)
             )
@@ -201,7 +210,7 @@ def is_results_values(values: Sequence[Sequence[object]]) -> bool:
 def was_created(values: Sequence[Sequence[object]]) -> bool:
     """Whether 校验 added this 校验结果 sheet (its F1 says so)."""
     first = list(values[0]) if values else []
-    return len(first) >= 6 and first[5] == CREATED_NOTE
+    return len(first) >= 5 and first[4] == CREATED_NOTE
 
 
 def is_results_sheet(pkg: Package, part: str) -> bool:
