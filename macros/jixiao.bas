@@ -44,8 +44,8 @@ Private Sub JixiaoInstallHelp(ByVal Caption As String, ByVal Detail As String)
     msg = msg & "说明这台电脑还没有装好所需的 Python 组件：" & vbLf
     msg = msg & "1. 安装 Python 3.11 或更高版本，" & vbLf
     msg = msg & "   安装时勾选 Add python.exe to PATH；" & vbLf
-    msg = msg & "2. 打开“命令提示符”，运行：pip install jixiao" & vbLf
-    msg = msg & "   （会同时安装 xlwings）；" & vbLf
+    msg = msg & "2. 打开“命令提示符”，进入 jixiao 文件夹，运行：pip install ." & vbLf
+    msg = msg & "   （会同时安装 xlwings；也可以用财政局提供的安装包）；" & vbLf
     msg = msg & "3. 关闭 Excel，再重新打开本工作簿。" & vbLf & vbLf
     msg = msg & "如果是其他错误，请把刚才提示的内容发给表格维护人员。"
     If Len(Detail) > 0 Then msg = msg & vbLf & vbLf & "错误信息：" & Detail
