@@ -353,7 +353,7 @@ def test_buttons_run_fixed_python_modules(modules: dict[str, vba.Module]) -> Non
 
 def test_missing_python_gets_a_chinese_message(modules: dict[str, vba.Module]) -> None:
     help_text = procedure(unspell(modules["Jixiao"].source), "Private Sub JixiaoInstallHelp(")
-    assert "pip install jixiao" in help_text
+    assert "pip install ." in help_text
     assert "No module named 'jixiao'" in help_text
     assert re.search(r"[\u4e00-\u9fff]", help_text)
     assert 'MsgBox msg, vbExclamation, "jixiao 绩效自评"' in help_text
