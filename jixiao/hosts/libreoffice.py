@@ -77,11 +77,19 @@ def _soffice_environment() -> dict[str, str]:
     parts = [
         p
         for p in env.get("PATH", "").split(os.pathsep)
-        if p and ".pyenv" not in p and "conda" not in p
+        if p and ".pyenv" not in p and "conda" not in p and not _in_venv(p)
     ]
     prefix = str(Path(sys.executable).resolve().parent)
     env["PATH"] = os.pathsep.join(p for p in parts if p != prefix) or "/usr/bin:/bin"
     return env
+
+
+def _in_venv(folder: str) -> bool:
+    """A virtual environment's bin folder (its parent holds pyvenv.cfg)."""
+    try:
+        return (Path(folder).parent / "pyvenv.cfg").is_file()
+    except OSError:
+        return False
 
 
 class Engine:
