@@ -467,7 +467,8 @@ def test_everything_the_lite_scripts_import_installs_in_pyodide():
     script = LITE_IMPORTS.format(main=str(REPO / "xlwings_lite" / "main.py"))
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env)
     assert done.returncode == 0, done.stderr
-    imported = set(json.loads(done.stdout.splitlines()[-1]))
+    # cython_runtime is the module Cython-compiled extensions (lxml) register for themselves.
+    imported = set(json.loads(done.stdout.splitlines()[-1])) - {"cython_runtime"}
     assert "jixiao" in imported
     assert imported <= {"jixiao", "openpyxl", "et_xmlfile", "lxml"}  # nothing compiled but lxml
     for module in imported - PYODIDE_BUILT - {"jixiao"}:
