@@ -2,8 +2,9 @@
 PY ?= python3
 PIP = $(PY) -m pip install --quiet --disable-pip-version-check
 
-# LibreOffice (headless) is the spreadsheet program the tests open, recalculate and print in.
-APT_PACKAGES = libreoffice-calc-nogui python3-uno libreoffice-script-provider-python fonts-noto-cjk poppler-utils
+# LibreOffice (headless) and Gnumeric are the spreadsheet programs the tests open, recalculate
+# and print in.
+APT_PACKAGES = libreoffice-calc-nogui python3-uno libreoffice-script-provider-python gnumeric fonts-noto-cjk poppler-utils
 SUDO = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: demo test setup setup-test system-packages bench lint lint-imports templates render

@@ -22,9 +22,10 @@ import time
 from pathlib import Path
 
 import jixiao.udfs
-from jixiao.app.recalc import cache_results, recalculate
+from jixiao.app.recalc import recalculate
 from jixiao.cli import main as cli
 from jixiao.core.interchange import form_from_data
+from jixiao.formats.cells import cache_values
 from jixiao.formats.xlsx_file import check_package
 from jixiao.hosts.libreoffice import Engine
 from jixiao.hosts.package import Package, sheet_parts
@@ -134,7 +135,7 @@ def phases(path: Path, out: Path, engine: Engine, serve: bool = True) -> dict[st
     for sheet, values in results.items():
         part = parts.get(sheet)
         if part is not None:
-            xml, n = cache_results(pkg.text(part), values)
+            xml, n = cache_values(pkg.text(part), values)
             if n:
                 pkg.put(part, xml)
     pkg.write(out)

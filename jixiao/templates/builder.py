@@ -347,7 +347,7 @@ class Builder:
         for i, h in enumerate(("完成率", "偏差率", "参考得分")):
             ws.write(r, width + i, h, f.label)
         for name, letter in hidden.items():
-            ws.write(r, _col(letter) - 1, name, f.hidden)
+            ws.write(r, _col(letter) - 1, fx.helper_title(name), f.hidden)
         first = lay.rows["绩效指标"]
         numeric = {INDICATOR_COLUMNS[layout].index(k) for k in ("分值", "得分")}
         for k in range(INDICATOR_ROWS):

@@ -87,6 +87,28 @@ class Side:
     unit_cell: str | None  # 度量单位 column (Sichuan)
 
 
+# What each hidden helper column computes, as its heading says (指标值· / 完成值· per side).
+SIDE_TITLES = {
+    "txt": "文字（去空格、千分位，% 记作“百分比”）", "pos": "第一个数字的位置", "len": "数字的长度",
+    "num": "数字", "pre": "数字前的文字", "suf": "数字后的文字", "op1": "前置运算符",
+    "sfx": "后置运算符（设置表中的行）", "unit": "单位", "op": "运算符", "ok": "是可读的数量",
+    "isdate": "是年份日期", "n": "数值", "u": "单位（统一写法）", "o": "运算符（含指标性质列）",
+    "lv": "定性等级（设置表中的行）",
+}  # fmt: skip
+ROW_TITLES = {
+    "q": "可定量比较", "dir": "比较方向", "cmp": "完成率", "dev": "偏差率",
+    "ltr": "完成值在目标尺度上的名次", "qual": "定性档次上限",
+}  # fmt: skip
+
+
+def helper_title(name: str) -> str:
+    """The heading of a hidden helper column (t_txt → 指标值·文字…)."""
+    if name in ROW_TITLES:
+        return ROW_TITLES[name]
+    side, key = name.split("_", 1)
+    return ("指标值·" if side == "t" else "完成值·") + SIDE_TITLES[key]
+
+
 SIDE_COLUMNS = (
     "txt", "pos", "len", "num", "pre", "suf", "op1", "sfx", "unit", "op", "ok",
     "isdate", "n", "u", "o", "lv",
@@ -120,27 +142,29 @@ def side_formulas(side: Side, row: int, col: dict[str, str]) -> dict[str, str]:
     minus = f'IF({pos}>1,MID({txt},{pos}-1,1)="-",FALSE)'
     return {
         "txt": f'=IF(ISNUMBER({x}),"",IFERROR(SUBSTITUTE(SUBSTITUTE(SUBSTITUTE(ASC({x}&"")," ",""),",",""),"%","百分比"),""))',
-        "pos": f'=IF({txt}="","",MIN(FIND({DIGITS},{txt}&"0123456789")))',
-        # LOOKUP evaluates arrays without Ctrl+Shift+Enter in every Excel, WPS and LibreOffice.
-        "len": f'=IF({pos}="","",IF({pos}>LEN({txt}),"",LOOKUP(9.9E+307,--MID({txt},{pos},{LENGTHS}),{LENGTHS})))',
-        "num": f'=IF({ln}="","",IF(COUNT(FIND({DATE_MARKS},MID({txt},{pos},{ln})))>0,"",IFERROR(--MID({txt},{pos},{ln})*IF({minus},-1,1),"")))',
+        # Array formulas ({=…}) wherever a function is given an array: Gnumeric, like Excel
+        # before dynamic arrays, takes the first element in an ordinary formula. Text
+        # becomes a number by 1*…, which every program converts ("--" is not).
+        "pos": f'{{=IF({txt}="","",MIN(FIND({DIGITS},{txt}&"0123456789")))}}',
+        "len": f'{{=IF({pos}="","",IF({pos}>LEN({txt}),"",LOOKUP(9.9E+307,1*MID({txt},{pos},{LENGTHS}),{LENGTHS})))}}',
+        "num": f'{{=IF({ln}="","",IF(COUNT(FIND({DATE_MARKS},MID({txt},{pos},{ln})))>0,"",IFERROR(1*MID({txt},{pos},{ln})*IF({minus},-1,1),"")))}}',
         "pre": f'=IF({num}="","",LEFT({txt},{pos}-1-IF({minus},1,0)))',
         "suf": f'=IF({num}="","",MID({txt},{pos}+{ln},99))',
         "op1": f'=IF({num}="","",IF({pre}="","",IFERROR(INDEX(jx_op_2,MATCH({pre},jx_op_1,0)),"?")))',
-        "sfx": f'=IF({num}="","",IFERROR(LOOKUP(2,1/(RIGHT({suf},LEN(jx_sfx_1))=jx_sfx_1),ROW(jx_sfx_1)-ROW(INDEX(jx_sfx_1,1))+1),0))',
+        "sfx": f'{{=IF({num}="","",IFERROR(LOOKUP(2,1/(RIGHT({suf},LEN(jx_sfx_1))=jx_sfx_1),ROW(jx_sfx_1)-ROW(INDEX(jx_sfx_1,1))+1),0))}}',
         "unit": f'=IF({num}="","",{unit_text})',
         "op": f'=IF({num}="","",IF({op1}<>"",{op1},IF({sfx}>0,INDEX(jx_sfx_2,{sfx}),"")))',
         "ok": (
-            f'=AND({num}<>"",{op}<>"?",NOT(AND(LEFT({unit},1)="年",{num}>=1900)),'
-            f"COUNT(FIND({DIGITS},{unit}))=0,COUNT(FIND({CN_NUMERALS},{unit}))=0,LEN({unit})<=6)"
+            f'{{=AND({num}<>"",{op}<>"?",NOT(AND(LEFT({unit},1)="年",{num}>=1900)),'
+            f"COUNT(FIND({DIGITS},{unit}))=0,COUNT(FIND({CN_NUMERALS},{unit}))=0,LEN({unit})<=6)}}"
         ),
         "isdate": f'=AND({num}<>"",LEFT({unit},1)="年",{num}>=1900,{num}<=2199)',
         "n": f'=IF(ISNUMBER({x}),{x},IF({ok},{num},""))',
         "u": f'=IF(ISNUMBER({x}),{col_unit},IF({ok},IF({unit}="",{col_unit},{unit}),""))',
         "o": f'=IF(ISNUMBER({x}),{col_op},IF({ok},IF({op}="",{col_op},{op}),""))',
         "lv": (
-            f'=IF({txt}="",0,IFERROR(MATCH({txt},jx_lv_2,0),IF(OR(COUNT(FIND({DIGITS},{txt}))>0,'
-            f"COUNT(FIND({NEGATIONS},{txt}))>0),0,IFERROR(LOOKUP(2,1/ISNUMBER(FIND(jx_kw_1,{txt})),jx_kw_2),0))))"
+            f'{{=IF({txt}="",0,IFERROR(MATCH({txt},jx_lv_2,0),IF(OR(COUNT(FIND({DIGITS},{txt}))>0,'
+            f"COUNT(FIND({NEGATIONS},{txt}))>0),0,IFERROR(LOOKUP(2,1/ISNUMBER(FIND(jx_kw_1,{txt})),jx_kw_2),0))))}}"
         ),
     }
 
