@@ -11,13 +11,16 @@ from typing import Any
 
 from jixiao.cli import main
 from jixiao.core import compute
-from jixiao.core.assess import BudgetReading
+from jixiao.core.assess import BudgetReading, readings
 from jixiao.core.findings import Finding
+from jixiao.core.form import number
 from jixiao.core.interchange import form_from_data
+from jixiao.core.layout import BASIC, BASIC_ROWS, INDICATOR_ROWS
 from jixiao.core.profile import load_profile
 from jixiao.rules.arithmetic import recomputed_total
 from jixiao.rules.base import Context
 from jixiao.rules.engine import check_form
+from jixiao.templates.formulas import indicator_columns
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 EXAMPLE_FILES = sorted(EXAMPLES.glob("*.json"))
@@ -92,3 +95,81 @@ def new_unit_workbook(
         str(projects),
     ]
     assert main([*args, "-o", str(path)]) == 0
+
+
+def computed_cells(form: Any, sheet: str | None = None) -> dict[str, Any]:
+    """What the rule engine computes for every computed cell of the form's template sheet,
+    by A1 address ("" where the rule's result is blank): 执行率, 执行率得分, each indicator
+    row's 完成率 / 偏差率 / 参考得分, 总分 (分值, 得分), 等级; on the basic data table the
+    在职人员控制率, each row's 控制率 and 变动率, each building's two ratios."""
+    profile = load_profile()
+    lay = form.sheet_layout
+    out: dict[str, Any] = {}
+
+    def put(address: str, value: Any) -> None:
+        out[address] = "" if value is None else value
+
+    if form.form_type == BASIC:
+        staff = form.staff
+        put(
+            lay.cells["人员.控制率"].address,
+            compute.staff_control_rate(
+                number(staff.get("实际在职人数")), number(staff.get("编制数"))
+            ),
+        )
+        for name, _parent in BASIC_ROWS:
+            row = lay.cells[f"基础数据.{name}"].row
+            data = form.row(name) or {}
+            last, budget, final = (
+                number(data.get(k)) for k in ("上年决算数", "本年预算数", "本年决算数")
+            )
+            put(f"E{row}", compute.control_rate(final, budget))
+            put(f"F{row}", compute.change_rate(final, last))
+        for k in range(1, 4):
+            b = form.buildings[k - 1] if k <= len(form.buildings) else {}
+            for field, pair in (
+                ("规模控制率", ("实际规模", "批复规模")),
+                ("投资概算控制率", ("实际投资", "预算投资")),
+            ):
+                put(
+                    lay.cells[f"楼堂馆所[{k}].{field}"].address,
+                    compute.control_rate(number(b.get(pair[0])), number(b.get(pair[1]))),
+                )
+        return out
+    budget = BudgetReading(form, profile)
+    put(lay.cells["预算执行.执行率"].address, budget.rate)
+    put(lay.cells["预算执行.得分"].address, budget.score)
+    cols = indicator_columns(form.layout, lay.width)
+    by_index = {r.indicator.index: r for r in readings(form, profile)}
+    for k in range(1, INDICATOR_ROWS + 1):
+        row = lay.rows["绩效指标"] + k - 1
+        r = by_index.get(k)
+        put(f"{cols.completion}{row}", r.completion if r else None)
+        put(f"{cols.deviation}{row}", r.deviation if r else None)
+        put(f"{cols.reference}{row}", r.reference_score if r else None)
+    points = [number(i.points) for i in form.indicators]
+    budget_points = number(form.budget.points)
+    if budget_points is None and "分值" not in form.data.get("预算执行", {}):
+        budget_points = profile.budget_points  # the template's own 10
+    if budget_points is None and not any(p is not None for p in points):
+        put(lay.cells["总分.分值"].address, None)
+    else:
+        put(lay.cells["总分.分值"].address, (budget_points or 0) + sum(p or 0 for p in points))
+    scores = [number(i.score) for i in form.indicators]
+    if budget.score is None and not any(s is not None for s in scores):
+        total = None
+    else:
+        total = compute.total_score(budget.score, scores)
+    put(lay.cells["总分.得分"].address, total)
+    put(lay.cells["等级"].address, compute.grade(total, profile.grades))
+    return out
+
+
+def deviation_flags(form: Any) -> set[int]:
+    """The indicator rows whose deviation is beyond the profile's threshold (D01)."""
+    profile = load_profile()
+    return {
+        r.indicator.index
+        for r in readings(form, profile)
+        if r.deviation is not None and abs(r.deviation) > profile.deviation_threshold + 1e-9
+    }

@@ -168,3 +168,10 @@ def test_every_type_hint_is_a_converter_xlwings_has():
         hints = typing.get_type_hints(getattr(udfs, name))
         for arg, hint in hints.items():
             assert hint in accessors, f"{name}: {arg} is annotated {hint}, not an xlwings converter"
+
+
+def test_an_empty_form_shows_no_total_and_no_grade():
+    # A new workbook: nothing scored yet. 0 and 差 would be a false verdict.
+    assert udfs.JX_TOTAL_SCORE("", [[None], [None]]) == ""
+    assert udfs.JX_GRADE(udfs.JX_TOTAL_SCORE("", [[None]])) == ""
+    assert udfs.JX_TOTAL_SCORE(None, [[0]]) == 0  # a score of 0 is a score

@@ -136,9 +136,12 @@ def JX_REF_SCORE(
 @xw.arg("exec_score", doc="预算执行得分（执行率得分）")
 @xw.arg("indicator_scores", doc="各绩效指标得分所在的区域，空单元格不计")
 def JX_TOTAL_SCORE(exec_score: Any, indicator_scores: Any) -> Any:
-    """总分 = 执行率得分 + 各指标得分之和。"""
+    """总分 = 执行率得分 + 各指标得分之和；两者都没有时返回空白。"""
+    execution = _n(exec_score)
     scores = [_n(x) for x in _flatten(indicator_scores)]
-    return _out(compute.total_score(_n(exec_score), scores))
+    if execution is None and all(s is None for s in scores):
+        return BLANK  # nothing scored yet: no total (and no grade) to show
+    return _out(compute.total_score(execution, scores))
 
 
 @xw.func(category=CATEGORY)
