@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import re
 import signal
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from support import (
     close,
     engine_figures,
     parts,
+    without_cached_values,
 )
 from test_checks import basic_table
 
@@ -39,12 +39,6 @@ def imported(data: dict, tmp_path: Path, name: str = "book.xlsm") -> Path:
     book = tmp_path / name
     assert main(["import", str(src), "-o", str(book)]) == 0
     return book
-
-
-def without_cached_values(xml: bytes) -> bytes:
-    text = xml.decode("utf-8")
-    text = re.sub(r'(<c r="[A-Z]+\d+"[^>]*?)\s+t="(?:str|e|n)"(>(?:<f))', r"\1\2", text)
-    return re.sub(r"(</f>|<f[^>]*/>)(?:<v>.*?</v>|<v\s*/>)", r"\1", text).encode("utf-8")
 
 
 @pytest.mark.parametrize("example", EXAMPLE_FILES, ids=lambda p: p.name)

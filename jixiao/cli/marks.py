@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 
+import jixiao.udfs
 from jixiao.app import marks
 from jixiao.cli.common import EXIT_OK, exit_code, output_path, report_object
 from jixiao.cli.textui import findings_table
@@ -19,7 +20,7 @@ def validate(args: argparse.Namespace) -> int:
     if args.profile is not None:
         load_profile(args.profile)  # a wrong --profile is said before the workbook is read
     check_package(args.workbook)  # what is wrong with the input comes first
-    host = PackageHost(args.workbook)
+    host = PackageHost(args.workbook, functions=jixiao.udfs)
     report = asyncio.run(marks.validate(host, args.profile, profile_source="命令行 --profile"))
     out = output_path(args, "校验")
     host.save(out)

@@ -40,7 +40,7 @@ def import_form(args: argparse.Namespace) -> int:
     with resources.as_file(
         resources.files("jixiao.xlsx_templates").joinpath(template.file)
     ) as path:
-        fill_workbook(form, path, args.output)
+        fill_workbook(form, path, args.output, functions=jixiao.udfs)
     print(f"已写入 {args.output}（{form.form_type}）")
     return EXIT_OK
 

@@ -56,6 +56,11 @@ def number(raw: Any) -> float | None:
     return value if math.isfinite(value) and abs(value) < MAX_AMOUNT else None
 
 
+def _present(raw: Any) -> Any:
+    """A field's value as a cell shows it: an absent field is an empty cell."""
+    return None if raw is MISSING else raw
+
+
 def is_blank(raw: Any) -> bool:
     return raw is MISSING or raw is None or (isinstance(raw, str) and not raw.strip())
 
@@ -127,12 +132,12 @@ class Indicator:
     @cached_property
     def target_value(self) -> ParsedValue:
         unit = None if is_blank(self.unit) else str(self.unit)
-        return parse_value(self.target, op=self.column_op, unit=unit)
+        return parse_value(_present(self.target), op=self.column_op, unit=unit)
 
     @cached_property
     def actual_value(self) -> ParsedValue:
         unit = None if is_blank(self.unit) else str(self.unit)
-        return parse_value(self.actual, unit=unit)
+        return parse_value(_present(self.actual), unit=unit)
 
     @property
     def is_empty(self) -> bool:

@@ -35,12 +35,15 @@ import warnings
 import zipfile
 import zlib
 from pathlib import Path, PurePosixPath
+from types import ModuleType
 from xml.etree import ElementTree
 
 from openpyxl.reader.excel import ExcelReader
 from openpyxl.workbook.workbook import Workbook
 
 from jixiao.core.errors import InputError
+from jixiao.formats.cached import write_cached_values
+from jixiao.formats.package import Package
 
 __all__ = ["MAX_FILE_BYTES", "MAX_MEMBERS", "MAX_UNPACKED_BYTES", "open_workbook", "save_workbook"]
 
@@ -588,8 +591,14 @@ def _sheet_names(zf: zipfile.ZipFile) -> dict[str, str]:
     return names
 
 
-def save_workbook(wb: Workbook, out: Path, source: Path | None = None) -> None:
-    """Save through a temporary file, so a failed save leaves ``out`` as it was."""
+def save_workbook(
+    wb: Workbook,
+    out: Path,
+    source: Path | None = None,
+    functions: ModuleType | None = None,
+) -> None:
+    """Save through a temporary file, so a failed save leaves ``out`` as it was; with
+    ``functions`` (jixiao.udfs) the formula cells get their computed values cached."""
     if not out.parent.is_dir():
         raise InputError("输出文件夹不存在", file=str(out))
     fd, tmp = tempfile.mkstemp(prefix=".jixiao-", suffix=out.suffix, dir=out.parent)
@@ -598,6 +607,10 @@ def save_workbook(wb: Workbook, out: Path, source: Path | None = None) -> None:
         wb.save(tmp)
         if source is not None:
             _restore_dropped_parts(source, Path(tmp))
+        if functions is not None:
+            pkg = Package.read(Path(tmp))
+            write_cached_values(pkg, functions)
+            pkg.write(Path(tmp))
         # mkstemp makes the file private (0600): give it the mode a new file gets, or keep the old one's.
         mode = out.stat().st_mode & 0o777 if out.exists() else 0o666 & ~_umask()
         os.chmod(tmp, mode)

@@ -20,12 +20,14 @@ import html
 import re
 from collections.abc import Coroutine
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 from xml.sax.saxutils import escape
 
 from jixiao.app.marks import MARKER, SheetMarks, plan, rows_of
 from jixiao.core.findings import Finding, Severity
 from jixiao.core.layout import RESULTS_SHEET, RESULTS_SHEET_FALLBACK, split_address
+from jixiao.formats.cached import stale, write_cached_values
 from jixiao.formats.package import (
     CT_COMMENTS,
     CT_SHEET,
@@ -119,9 +121,10 @@ MAX_NOTES_PER_SHEET = 400
 class PackageHost:
     """The headless host: marks written into the package in memory, saved by ``save``."""
 
-    def __init__(self, src: Path) -> None:
+    def __init__(self, src: Path, functions: ModuleType | None = None) -> None:
         self.src = Path(src)
         self.source = str(src)
+        self.functions = functions  # jixiao.udfs: stale cached values are computed on save
         self._pkg: Package | None = None
 
     @property
@@ -149,6 +152,10 @@ class PackageHost:
         _write_results(pkg, parts, findings, dxf_ids)
 
     def save(self, dst: Path) -> None:
+        # Cached values a program saved are its own results and stay; a file that asks to
+        # be recalculated, or lacks them, gets ours so that viewers show the numbers.
+        if self.functions is not None and stale(self.pkg):
+            write_cached_values(self.pkg, self.functions)
         self.pkg.write(Path(dst))
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from types import ModuleType
@@ -49,6 +49,8 @@ from jixiao.core.layout import (
 )
 from jixiao.core.profile import BUILTIN, Profile, load_profile
 from jixiao.core.standards import LEVEL2_OF
+from jixiao.formats.cached import write_cached_values
+from jixiao.formats.package import Package
 from jixiao.templates import formulas as fx
 from jixiao.templates.results import empty_results_sheet
 from jixiao.templates.vba import BUTTON_MACROS, build_vba_project
@@ -607,8 +609,9 @@ class Builder:
             )
 
         def lookup(key: str) -> str:
+            # Row and column both given: Gnumeric reads INDEX(one row, n) as row n.
             row = table[key]
-            return f"=IFERROR(INDEX({row},MATCH(jx_profile,jx_cfg_names,0)),INDEX({row},1))"
+            return f"=IFERROR(INDEX({row},1,MATCH(jx_profile,jx_cfg_names,0)),INDEX({row},1,1))"
 
         r = 3
         ws.write(r, 0, "地区配置（national/sichuan/hunan）", f.label_left)
@@ -707,17 +710,25 @@ class Builder:
             self.wb.add_vba_project(io.BytesIO(project), is_stream=True)
         self.wb.close()
         if any(ws.name == RESULTS_SHEET for ws in self.sheets):
-            self._own_results_sheet()
+            self._rewrite(empty_results_sheet)
+        if self.functions is not None:
+            self._rewrite(self._with_cached_values)
 
-    def _own_results_sheet(self) -> None:
+    def _with_cached_values(self, data: bytes) -> bytes:
+        # The file shows the computed cells' values before any program recalculates it.
+        pkg = Package.from_bytes(data)
+        write_cached_values(pkg, self.functions)  # type: ignore[arg-type]
+        return pkg.to_bytes()
+
+    def _rewrite(self, change: Callable[[bytes], bytes]) -> None:
         target = self.wb.filename
         if isinstance(target, io.BytesIO):
-            data = empty_results_sheet(target.getvalue())
+            data = change(target.getvalue())
             target.seek(0)
             target.truncate()
             target.write(data)
         else:
-            Path(target).write_bytes(empty_results_sheet(Path(target).read_bytes()))
+            Path(target).write_bytes(change(Path(target).read_bytes()))
 
 
 def _col(letter: str) -> int:

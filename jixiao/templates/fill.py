@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import zipfile
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from openpyxl import load_workbook
@@ -75,11 +76,18 @@ _BLOCKS = {
 }
 
 
-def fill_workbook(form: Form, template: Path, out: Path, sheet: str | None = None) -> None:
+def fill_workbook(
+    form: Form,
+    template: Path,
+    out: Path,
+    sheet: str | None = None,
+    functions: ModuleType | None = None,
+) -> None:
     """Write every field present in ``form.data`` into a copy of ``template`` saved as ``out``.
 
     ``sheet`` names the sheet to fill (a unit workbook holds several project sheets);
     by default the layout's standard sheet name. ``out`` may be the template itself.
+    With ``functions`` (jixiao.udfs) every formula cell carries its computed value.
     """
     template, out = Path(template), Path(out)
     macro = check_suffix(template, "模板")
@@ -93,14 +101,21 @@ def fill_workbook(form: Form, template: Path, out: Path, sheet: str | None = Non
         raise InputError(f"未知的表类型“{form_type}”", file=form.source or None)
     wb = _open_template(template, keep_vba=macro)
     try:
-        _fill(wb, form, template, out, sheet)
+        _fill(wb, form, template, out, sheet, functions)
     finally:
         # keep_vba holds a copy of the package in an open ZipFile: close it on every path.
         if wb.vba_archive is not None:
             wb.vba_archive.close()
 
 
-def _fill(wb: Workbook, form: Form, template: Path, out: Path, sheet: str | None) -> None:
+def _fill(
+    wb: Workbook,
+    form: Form,
+    template: Path,
+    out: Path,
+    sheet: str | None,
+    functions: ModuleType | None,
+) -> None:
     form_type = form.form_type
     name = sheet or SHEET_NAMES[form_type]
     if name not in wb.sheetnames or not isinstance(wb[name], Worksheet):
@@ -122,7 +137,7 @@ def _fill(wb: Workbook, form: Form, template: Path, out: Path, sheet: str | None
     filler = _Filler(ws, locate_fields(grid, lay), lay, form.source)
     filler.fill(form.data)
     store_record(wb, name, filler.record(load_record(custom_properties(wb), name)))
-    save_workbook(wb, out, template)
+    save_workbook(wb, out, template, functions)
 
 
 def _open_template(path: Path, keep_vba: bool) -> Workbook:

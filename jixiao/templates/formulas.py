@@ -24,6 +24,19 @@ DIGITS = "{0,1,2,3,4,5,6,7,8,9}"
 LENGTHS = "{" + ",".join(str(i) for i in range(1, 16)) + "}"
 # Characters that make Excel read "2020-12" or "1/2" as a date: not a plain number.
 DATE_MARKS = '{"-","/",":","E","e"}'
+# Chinese Excel (and LibreOffice in a Chinese locale) also reads "2020年12月31日",
+# "12月31日" and "2020.12.31" as dates. The number scan reads a copy where these marks
+# and any second "." are "#", so no prefix holding them is a number in any locale.
+SCAN_MARKS = ("-", "/", ":", "E", "e", "年", "月", "日")
+
+
+def _scan_text(txt: str) -> str:
+    expr = f'SUBSTITUTE({txt},".","#",2)'
+    for mark in SCAN_MARKS:
+        expr = f'SUBSTITUTE({expr},"{mark}","#")'
+    return expr
+
+
 CN_NUMERALS = '{"一","二","三","四","五","六","七","八","九","十","百","千","两","〇","零"}'
 NEGATIONS = '{"未","不","没","无","非","部分","基本"}'
 
@@ -146,8 +159,10 @@ def side_formulas(side: Side, row: int, col: dict[str, str]) -> dict[str, str]:
         # before dynamic arrays, takes the first element in an ordinary formula. Text
         # becomes a number by 1*…, which every program converts ("--" is not).
         "pos": f'{{=IF({txt}="","",MIN(FIND({DIGITS},{txt}&"0123456789")))}}',
-        "len": f'{{=IF({pos}="","",IF({pos}>LEN({txt}),"",LOOKUP(9.9E+307,1*MID({txt},{pos},{LENGTHS}),{LENGTHS})))}}',
-        "num": f'{{=IF({ln}="","",IF(COUNT(FIND({DATE_MARKS},MID({txt},{pos},{ln})))>0,"",IFERROR(1*MID({txt},{pos},{ln})*IF({minus},-1,1),"")))}}',
+        "len": f'{{=IF({pos}="","",IF({pos}>LEN({txt}),"",LOOKUP(9.9E+307,1*MID({_scan_text(txt)},{pos},{LENGTHS}),{LENGTHS})))}}',
+        # A number followed by a date mark, or by "." and a digit, is part of a date or a range
+        # ("3-5", "2020.12.31"); a closing "." ("7.50.") is punctuation.
+        "num": f'{{=IF({ln}="","",IF(COUNT(FIND({DATE_MARKS},MID({txt},{pos},{ln}+1)))+(MID({txt},{pos}+{ln},1)=".")*COUNT(FIND({DIGITS},MID({txt},{pos}+{ln}+1,1)))>0,"",IFERROR(1*MID({txt},{pos},{ln})*IF({minus},-1,1),"")))}}',
         "pre": f'=IF({num}="","",LEFT({txt},{pos}-1-IF({minus},1,0)))',
         "suf": f'=IF({num}="","",MID({txt},{pos}+{ln},99))',
         "op1": f'=IF({num}="","",IF({pre}="","",IFERROR(INDEX(jx_op_2,MATCH({pre},jx_op_1,0)),"?")))',
