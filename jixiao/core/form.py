@@ -22,6 +22,7 @@ from jixiao.core.layout import (
     SheetLayout,
     sheet_layout,
 )
+from jixiao.core.standards import split_points
 from jixiao.core.values import Kind, ParsedValue, normalize_text, parse_operator, parse_value
 
 
@@ -140,6 +141,11 @@ class Indicator:
         return parse_value(_present(self.actual), unit=unit)
 
     @property
+    def declared_points(self) -> float | None:
+        """The points the 一级指标 heading declares for its block ("产出指标(50分)")."""
+        return None if is_blank(self.level1) else split_points(str(self.level1))[1]
+
+    @property
     def is_empty(self) -> bool:
         cells = (self.level1, self.level2, self.name, self.target, self.actual, self.points)
         return all(is_blank(v) for v in (*cells, self.score, self.reason, self.op, self.unit))
@@ -180,6 +186,23 @@ class SelfEvalForm(Form):
     layout: str = NATIONAL
     budget: Budget = field(default_factory=Budget)
     indicators: tuple[Indicator, ...] = ()
+    # Set by a reader for a form of another evaluation framework (决策/过程/产出/效益 …):
+    # what it is, in Chinese, for the one finding that says which checks do not apply.
+    framework: str | None = None
+
+    @property
+    def scored(self) -> bool:
+        """Whether the form scores at all: some forms (绩效目标自评表) have no 分值, 得分 or
+        总分 anywhere, and score checks do not apply to them."""
+        keys = ("分值", "得分")
+        rows = [i for i in self.data.get("绩效指标") or [] if isinstance(i, dict)]
+        budget = self.data.get("预算执行")
+        return (
+            "总分" in self.data
+            or any(k in row for row in rows for k in keys)
+            or (isinstance(budget, dict) and any(k in budget for k in keys))
+            or not rows
+        )
 
     @property
     def is_project(self) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 OUTPUT, BENEFIT, SATISFACTION, COST = "产出指标", "效益指标", "满意度指标", "成本指标"
 
@@ -38,13 +39,33 @@ ALL_LEVEL2 = frozenset(n for names in LEVEL2_OF.values() for n in names)
 COST_LEVEL2 = frozenset({"成本指标", "经济成本指标", "社会成本指标", "生态环境成本指标"})
 
 
+# A block's declared points inside its heading: "产出指标(50分)", "满意度指标\n（10分）".
+_POINTS = re.compile(r"[(（]\s*(\d+(?:\.\d+)?)\s*分\s*[)）]")
+
+
+def normalize_label(text: str) -> str:
+    """A label as a reader compares it: half-width, without spaces or line breaks, without
+    a trailing colon ("经济效益\n指标" is "经济效益指标")."""
+    folded = unicodedata.normalize("NFKC", text)
+    return re.sub(r"\s+", "", folded).rstrip(":：")
+
+
+def split_points(text: str) -> tuple[str, float | None]:
+    """A heading's name and the points it declares: "产出指标(50分)" -> ("产出指标", 50.0);
+    "(50分)" -> ("", 50.0); "数量指标" -> ("数量指标", None)."""
+    m = _POINTS.search(text)
+    if m is None:
+        return normalize_label(text), None
+    return normalize_label(text[: m.start()] + text[m.end() :]), float(m.group(1))
+
+
 def standard_level1(name: str) -> str | None:
-    name = name.strip()
+    name = split_points(name)[0]
     return name if name in LEVEL2_OF else LEVEL1_SYNONYMS.get(name)
 
 
 def standard_level2(name: str) -> str | None:
-    name = name.strip()
+    name = split_points(name)[0]
     return name if name in ALL_LEVEL2 else LEVEL2_SYNONYMS.get(name)
 
 
