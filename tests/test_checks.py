@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import copy
+import json
+import re
 from typing import Any
 
 import pytest
-from support import codes_at, findings_for
+from support import codes_at, findings_for, load_example
 
+from jixiao.cli import main
 from jixiao.core.findings import Severity
+from jixiao.core.form import CellState
 from jixiao.core.interchange import form_from_data
+from jixiao.core.layout import Cell
 from jixiao.core.profile import load_profile
-from jixiao.rules.engine import check_set
+from jixiao.rules import REGISTRY
+from jixiao.rules.engine import check_form, check_set, not_applied
 
 WHOLE = "shifeng-2020-whole.json"
 PROJECT = "shifeng-2020-project.json"
@@ -98,6 +105,14 @@ def test_w08_goal_missing(example):
     form = example(PROJECT)
     form["年度总体目标"]["实际完成情况"] = " "
     assert only(form, "W08").field == "年度总体目标.实际完成情况"
+
+
+def test_w08_guidance_left_in_place_but_not_an_answer_that_starts_with_genju(example):
+    form = example(PROJECT)
+    form["年度总体目标"]["实际完成情况"] = "根据自评情况说明项目自评总分（200字以内）"
+    assert only(form, "W08").field == "年度总体目标.实际完成情况"
+    form["年度总体目标"]["实际完成情况"] = "根据要求购买安可设备 12 台，已全部到位"
+    assert "W08" not in codes(form)
 
 
 # ---- S: arithmetic ----------------------------------------------------------
@@ -316,6 +331,22 @@ def test_basic_table_real_figures():
     }
 
 
+def test_budget_adjustment_and_balance_rows_are_not_deviations():
+    # the row reports an adjustment (1922.76 → 2690.62): that is its content, not a deviation
+    rows = [
+        {
+            "名称": "部门基本支出预算调整",
+            "上年决算数": 0,
+            "本年预算数": 1922.76,
+            "本年决算数": 2690.62,
+        },
+        {"名称": "年末结转结余", "上年决算数": 5, "本年预算数": 1, "本年决算数": 9},
+        {"名称": "政府采购金额", "上年决算数": 5, "本年预算数": 10, "本年决算数": 20},
+    ]
+    found = codes_at(findings_for(basic_table(经费=rows)))
+    assert found == {("D04", "基础数据.政府采购金额.本年决算数")}
+
+
 def test_basic_table_parent_sum_and_parts():
     data = basic_table()
     data["经费"][0]["本年预算数"] = 0.8  # 三公经费 ≠ its parts
@@ -358,7 +389,340 @@ def test_x01_project_spending_disagrees_across_tables(example):
     basic["经费"].append({"名称": "项目支出", "上年决算数": 9, "本年预算数": 10, "本年决算数": 10})
     forms = [form_from_data(d, n) for d, n in ((whole, "w"), (project, "p"), (basic, "b"))]
     found = [f for f in check_set(forms, load_profile())[0] if f.code == "X01"]
-    messages = " ".join(f.message for f in found)
-    assert len(found) == 2 and "项目支出表" in messages and "基础数据表" in messages
+    # one figure, one cell: one finding that names both tables it disagrees with
+    (x01,) = found
+    assert x01.field == "预算执行.按支出性质[项目支出].全年执行数"
+    assert "项目支出表" in x01.message and "基础数据表" in x01.message
     # within the whole form 150.4 + 11 = 161.4 agrees with its total
-    assert all("基本支出与项目支出" not in f.message for f in found)
+    assert "基本支出与项目支出" not in x01.message
+
+
+# ---- one finding per cause ----------------------------------------------------
+
+
+def run(form, profile: str = "national"):
+    return check_form(form, load_profile(profile))
+
+
+def test_total_typed_over_its_formula_is_one_finding_that_names_the_right_total(example):
+    # make demo: the imported form's 总分 97 typed over the formula (which gives 107)
+    form = form_from_data(example(WHOLE), "w.json")
+    form.cell_states = {
+        "总分.得分": CellState(None, 97, None, template_formula=True),
+        "总分.分值": CellState(None, 100, None, template_formula=True),
+    }
+    found = run(form)
+    at_total = [f for f in found if f.field.startswith("总分.")]
+    assert sorted(f.code for f in at_total) == ["S04", "S05"]  # no Q08 beside them
+    (s05,) = [f for f in at_total if f.code == "S05"]
+    assert "107" in s05.message
+    # where no S-check speaks for the cell, Q08 still says the formula was overwritten
+    form.cell_states = {"预算执行.得分": CellState(None, 9.5, None, template_formula=True)}
+    form.data["预算执行"].pop("得分")
+    assert [f.code for f in run(form) if f.field == "预算执行.得分"] == ["Q08"]
+
+
+def test_a_row_missing_target_and_result_is_one_w05_naming_both(example):
+    form = example(SICHUAN)
+    form["绩效指标"][2].update(指标值="", 实际完成值=None)
+    (w05,) = [f for f in findings_for(form) if f.code == "W05"]
+    assert w05.field == "绩效指标[3].指标值"  # its first missing cell
+    assert "“指标值”" in w05.message and "“实际完成值”" in w05.message
+
+
+def test_a_merged_heading_gets_one_q01(example):
+    data = example(WHOLE)
+    for row in data["绩效指标"][:8]:
+        row["一级指标"] = "产出"
+    form = form_from_data(data, "w.json")
+    heading = Cell("整体支出表", 17, 1)  # one merged cell over the block's rows
+    for k in range(1, 9):
+        form.cells[f"绩效指标[{k}].一级指标"] = heading
+    (q01,) = [f for f in run(form) if f.code == "Q01"]
+    assert q01.cell == "A17" and "1–8" in q01.message and q01.expected == "产出指标"
+
+
+def test_line_breaks_and_points_in_a_heading_are_not_a_wrong_name(example):
+    form = example(WHOLE)
+    form["绩效指标"][0]["一级指标"] = "产\n出\n指\n标\n(50分)"
+    form["绩效指标"][8]["二级指标"] = "经济效益\n指标"
+    assert "Q01" not in codes(form)
+
+
+def test_no_code_twice_on_one_cell():
+    for name in ("shifeng-2020-whole.json", "shifeng-2020-project.json", SICHUAN):
+        data = load_example(name)
+        for row in data["绩效指标"]:
+            row.update(一级指标="产出", 实际完成值="", 得分="十")
+        found = findings_for(data)
+        places = [(f.code, f.sheet, f.cell) for f in found]
+        assert len(places) == len(set(places)), found
+
+
+def test_every_check_declares_a_unique_code():
+    codes_ = [c.code for c in REGISTRY]
+    assert len(codes_) == len(set(codes_)) and "Q10" in codes_
+
+
+# ---- S08: the block's own heading ---------------------------------------------
+
+
+def test_s08_heading_declares_more_than_its_rows_add_to(example):
+    form = example(SICHUAN)  # 产出 15+15+10 and its own 成本指标 block 10: 50
+    form["绩效指标"][0]["一级指标"] = "产出指标(55分)"
+    (s08,) = [f for f in findings_for(form) if f.code == "S08"]
+    assert s08.field == "绩效指标[1].一级指标" and s08.cell == "A16"
+    assert "55" in s08.message and "50" in s08.message
+    assert s08.value == 50 and s08.expected == 55
+
+
+def test_s08_heading_over_rows_adding_to_45(example):
+    form = example(SICHUAN)
+    form["绩效指标"][0].update(一级指标="产出指标(50分)", 分值=10, 得分=10)  # 10+15+10+10
+    found = [f for f in findings_for(form) if f.code in ("S08", "S04")]
+    s08 = [f for f in found if f.code == "S08"]
+    assert [f.field for f in s08] == ["绩效指标[1].一级指标"]  # one finding at the heading
+    assert "50" in s08[0].message and "45" in s08[0].message
+
+
+def test_s08_heading_agreeing_with_rows_and_profile_is_fine(example):
+    form = example(SICHUAN)
+    form["绩效指标"][0]["一级指标"] = "产出指标(50分)"
+    assert "S08" not in codes(form)
+
+
+def test_s08_heading_agreeing_with_rows_but_not_the_profile(example):
+    # a reviewer still reports the national weights: the heading only repeats the rows' sum
+    form = example(SICHUAN)
+    form["绩效指标"][0].update(一级指标="产出指标(60分)", 分值=25)
+    s08 = only(form, "S08")
+    assert s08.field == "绩效指标[1].一级指标" and s08.expected == 50 and "60" in s08.message
+
+
+def test_s08_heading_from_json_through_the_cli(example, tmp_path, capsys):
+    form = example(SICHUAN)
+    form["绩效指标"][0]["一级指标"] = "产出指标(70分)"
+    path = tmp_path / "f.json"
+    path.write_text(json.dumps(form, ensure_ascii=False), "utf-8")
+    assert main(["check", str(path), "--json"]) == 0  # a 警告 does not block submission
+    found = json.loads(capsys.readouterr().out)["findings"]
+    assert [(f["code"], f["cell"]) for f in found if f["code"] == "S08"] == [("S08", "A16")]
+
+
+# ---- forms without scores --------------------------------------------------------
+
+
+def unscored(data: dict[str, Any]) -> dict[str, Any]:
+    for row in data["绩效指标"]:
+        row.pop("分值", None)
+        row.pop("得分", None)
+    for key in ("分值", "得分"):
+        data["预算执行"].pop(key, None)
+    data.pop("总分", None)
+    data.pop("等级", None)
+    return data
+
+
+def test_a_form_without_scores_gets_no_score_findings_and_one_note(example):
+    data = unscored(example(WHOLE))
+    data["绩效指标"][0]["实际完成值"] = ""  # a real gap stays reported
+    form = form_from_data(data, "w.json")
+    assert not form.scored
+    found = run(form)
+    score_checks = {"S02", "S03", "S04", "S05", "S06", "S08", "S09", "S10", "Q06"}
+    assert not {f.code for f in found} & score_checks
+    (w05,) = [f for f in found if f.code == "W05"]
+    assert "分值" not in w05.message and "实际完成值" in w05.message
+    (note,) = not_applied(form)
+    assert "没有分值、得分和总分" in note and "总分计算错误" in note
+
+
+def test_the_note_is_part_of_the_output_of_check(example, tmp_path, capsys):
+    path = tmp_path / "f.json"
+    path.write_text(json.dumps(unscored(example(PROJECT)), ensure_ascii=False), "utf-8")
+    main(["check", str(path), "--json"])
+    (note,) = json.loads(capsys.readouterr().out)["not_checked"]
+    assert "S05 总分计算错误" in note
+    main(["check", str(path)])
+    assert capsys.readouterr().out.count("没有分值、得分和总分") == 1
+
+
+def test_a_scored_form_has_no_note(example):
+    assert not_applied(form_from_data(example(WHOLE), "w.json")) == []
+
+
+# ---- forms of another framework -------------------------------------------------------
+
+
+def test_a_framework_form_gets_one_q10_and_few_errors(example):
+    data = example(WHOLE)
+    blocks = {
+        "产出指标": "项目产出(30分)",
+        "效益指标": "项目效益(35分)",
+        "满意度指标": "项目效益(35分)",
+    }
+    for row in data["绩效指标"]:
+        row["一级指标"] = blocks[row["一级指标"]]
+    form = form_from_data(data, "w.json")
+    form.framework = "决策、管理、产出、效益四类指标的项目绩效评价表"
+    found = run(form)
+    (q10,) = [f for f in found if f.code == "Q10"]
+    assert q10.severity is Severity.INFO and "决策、管理、产出、效益" in q10.message
+    assert "W04" in q10.message and "S08" in q10.message
+    assert q10.cell  # the form's title cell
+    codes_ = {f.code for f in found}
+    assert not codes_ & {"W04", "W06", "S04"}
+    assert not [f for f in found if f.code == "Q01" and f.field.endswith("一级指标")]
+    # the blocks' own headings are the weights now: 项目产出 rows add to 75, not 30
+    s08 = [f for f in found if f.code == "S08"]
+    assert [f.field for f in s08] == ["绩效指标[1].一级指标", "绩效指标[9].一级指标"]
+    assert "30" in s08[0].message and "75" in s08[0].message
+    assert "规定" not in s08[0].message  # not compared with the national weights
+    # arithmetic that holds in any framework still runs: the total 97 is wrong
+    assert "S05" in codes_
+    assert len([f for f in found if f.severity is Severity.ERROR]) <= 3
+
+
+def test_a_framework_form_keeps_its_standard_level2_names_checked(example):
+    data = example(SICHUAN)
+    data["绩效指标"][6]["二级指标"] = "满意度指标"
+    form = form_from_data(data, "p.json")
+    form.framework = "预算执行 20 分、年度绩效目标 80 分的自评表"
+    assert [f.field for f in run(form) if f.code == "Q01"] == ["绩效指标[7].二级指标"]
+
+
+# ---- W07 only where the reason has a place; other places ------------------------------------
+
+
+def test_w07_budget_reason_only_where_the_form_has_a_reason_cell(example):
+    form = example(WHOLE)  # national: no reason cell for the budget row
+    b = form["预算执行"]
+    b.update(全年执行数=120.0, 执行率=120 / 161.4, 得分=round(1200 / 161.4, 2))
+    assert ("W07", "预算执行.原因") not in codes_at(findings_for(form))
+
+
+def test_w01_the_implementing_unit_names_the_unit(example):
+    form = example(PROJECT)
+    form.pop("单位名称")
+    form["实施单位"] = "株洲市石峰区工商业联合会"
+    assert "W01" not in codes(form)
+
+
+def test_s07_points_at_the_total_row_left_at_zero(example):
+    form = example(SICHUAN)
+    form["预算执行"].update(全年预算数=0)
+    f = only(form, "S07")
+    assert f.field == "预算执行.全年预算数"
+
+
+def test_template_placeholder_rows_and_breakdown_rows_are_not_incomplete(example):
+    form = example(SICHUAN)
+    form["绩效指标"].insert(
+        1, {"一级指标": "产出指标", "二级指标": "数量指标", "三级指标": "指标2："}
+    )
+    form["绩效指标"].insert(2, {"一级指标": "产出指标", "二级指标": "数量指标", "三级指标": "……"})
+    form["绩效指标"].insert(
+        3,
+        {"一级指标": "产出指标", "二级指标": "数量指标", "三级指标": "其中新增会员企业",
+         "指标性质": "≥", "指标值": 20, "度量单位": "家", "实际完成值": 20},
+    )  # fmt: skip
+    assert not {"W05", "W06"} & codes(form)
+
+
+def test_execution_on_the_initial_budget_where_the_form_has_no_full_year_column(example):
+    data = example(PROJECT)
+    data["预算执行"] = {
+        "年初预算数": 310.2,
+        "全年执行数": 154.74,
+        "分值": 10,
+        "执行率": "50%",
+        "得分": 5,
+    }
+    form = form_from_data(data, "p.json")
+    form.sheet_layout = copy.deepcopy(form.sheet_layout)  # the templates' layout is shared
+    del form.sheet_layout.cells["预算执行.全年预算数"]  # a paper form without that column
+    found = {f.code: f for f in run(form)}
+    assert "W02" not in found
+    assert "49.88%" in found["S01"].message and "年初预算数" in found["S01"].message
+    assert found["S02"].expected == 4.99
+
+
+# ---- messages and cells -------------------------------------------------------------
+
+
+PLAIN = re.compile(r"(?<![A-Za-z])(MISSING|ABSENT|None|nan|NaN|inf|Infinity)(?![A-Za-z])")
+
+
+def test_templates_show_no_internal_values():
+    for chk in REGISTRY:
+        assert "%%" not in chk.template and not PLAIN.search(chk.template), chk.code
+
+
+def test_messages_show_what_the_clerk_typed_not_program_values(example):
+    form = example(SICHUAN)
+    form["绩效指标"][0].update(三级指标="招商\n推介", 实际完成值=float("nan"), 得分=None)
+    form["绩效指标"][1].update(度量单位="%", 指标值="100%", 实际完成值="100%", 得分=13)
+    form["绩效指标"][2].update(分值="十分")
+    form["预算执行"]["执行率"] = "约一成"
+    form["等级"] = None
+    data = form_from_data(form, "p.json")
+    data.cell_states = {"总分.得分": CellState(None, 96.00000001, None, template_formula=True)}
+    found = run(data)
+    assert found
+    for f in found:
+        assert not PLAIN.search(f.message), f.message
+        assert "%%" not in f.message and "[" not in f.message and "\n" not in f.message, f.message
+
+
+def test_every_finding_names_a_cell(example):
+    data = example(PROJECT)
+    data.pop("年度")
+    data["预算执行"].pop("全年执行数")
+    form = form_from_data(data, "p.json")
+    form.sheet_layout = copy.deepcopy(form.sheet_layout)  # the templates' layout is shared
+    form.sheet_layout.cells.pop("年度")  # a field the sheet has no cell for
+    found = run(form)
+    assert found and all(f.cell for f in found), [f for f in found if not f.cell]
+    (w01,) = [f for f in found if f.code == "W01"]
+    assert w01.cell == "A1"  # the form's title
+
+
+# ---- what real forms taught ---------------------------------------------------------
+
+
+def test_s02_points_typed_as_100_is_reported_at_the_points(example):
+    # Jiangxi: budget 分值 typed 100, 得分 10 = 10 × 100%: the 分值 is the typo
+    form = example(SICHUAN)
+    form["预算执行"]["分值"] = 100
+    f = only(form, "S02")
+    assert f.field == "预算执行.分值" and f.value == 100 and f.expected == 10
+    assert "100" in f.message and "改为 10" in f.message
+
+
+def test_s02_empty_score_on_a_paper_form_where_a_score_is_due(example):
+    data = example(SICHUAN)
+    data["预算执行"].pop("得分")
+    form = form_from_data(data, "p.json")
+    assert "S02" not in {f.code for f in run(form)}  # a template computes it
+    form.cells["预算执行.得分"] = Cell("项目支出表", 7, 8)  # a paper form's empty cell
+    (s02,) = [f for f in run(form) if f.code == "S02"]
+    assert s02.field == "预算执行.得分" and s02.expected == 10 and "为空" in s02.message
+
+
+def test_q04_a_rate_measured_in_persons(example):
+    form = example(SICHUAN)
+    form["绩效指标"][1].update(  # under 质量指标
+        三级指标="家庭医生签约率", 指标性质="≥", 指标值=24694, 度量单位="人", 实际完成值=24694
+    )
+    (f,) = [f for f in findings_for(form) if f.field == "绩效指标[2].度量单位"]
+    assert f.code == "Q04" and "比率应以 %" in f.message
+    # a 数量指标 row counts things, whatever its name ends with (5组 of 利用率 trials)
+    form["绩效指标"][0].update(三级指标="肥料利用率", 度量单位="组")
+    assert ("Q04", "绩效指标[1].度量单位") not in codes_at(findings_for(form))
+
+
+def test_w07_budget_points_deducted_beyond_the_rate(example):
+    form = example(SICHUAN)
+    form["预算执行"]["得分"] = 9  # 100% executed
+    found = codes_at(findings_for(form))
+    assert ("S02", "预算执行.得分") in found and ("W07", "预算执行.原因") in found

@@ -15,10 +15,10 @@ EXPECTED = {
     "shifeng-2020-whole.json": {
         # budget + indicators = 110; the form's total row says 100
         ("S04", "总分.分值"),
-        # block weights 75/20/5 instead of 50/30/10
-        ("S08", "绩效指标[产出指标].分值"),
-        ("S08", "绩效指标[效益指标].分值"),
-        ("S08", "绩效指标[满意度指标].分值"),
+        # block weights 75/20/5 instead of 50/30/10, at each block's heading (一级 cell)
+        ("S08", "绩效指标[1].一级指标"),
+        ("S08", "绩效指标[9].一级指标"),
+        ("S08", "绩效指标[13].一级指标"),
         # total 97 leaves out the 10 budget points: 107
         ("S05", "总分.得分"),
         # 联络帮扶 3次/3次 scored 8; 满意度 95%/95% scored 4 — the second unexplained

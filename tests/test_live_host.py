@@ -27,6 +27,7 @@ from test_paper_layout import PaperSheet, Variant
 
 import jixiao.udfs
 from jixiao.app.marks import MARKER
+from jixiao.app.validate import WITHOUT_FORMULAS
 from jixiao.cli import main
 from jixiao.core.interchange import read_form
 from jixiao.hosts import xlwings as live
@@ -427,9 +428,12 @@ def test_desktop_windows_saves_a_copy_and_gives_protection_back(tmp_path, monkey
     expected.update({k: False for k in live.ALLOW_FLAGS if k not in flags})
     assert given_back == expected  # every option as it was
     assert seen["apis"]["整体支出表"].ProtectContents
-    # the copy was read with its formulas: the typed-over totals are Q08
+    # the copy was read with its formulas (no "read by values" note); the typed-over totals
+    # are reported by the checks that name the right figures (S04, S05 supersede Q08)
     rows = marks(client)["rows"]
-    assert [r for r in rows if r[1] == "Q08"]
+    assert {r[1] for r in rows} >= {"S04", "S05"}
+    (prompt, _title) = client.alerts[-1]
+    assert WITHOUT_FORMULAS not in prompt
 
 
 def test_the_strict_stand_in_refuses_what_excel_does_not_have():

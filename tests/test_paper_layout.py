@@ -9,6 +9,7 @@ hand-made sheet's own cells.
 from __future__ import annotations
 
 import copy
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,12 +20,18 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 from support import codes_at, findings_for, load_example
 
+from jixiao.cli import main
 from jixiao.core.errors import InputError
-from jixiao.core.form import SelfEvalForm
+from jixiao.core.form import MISSING, SelfEvalForm, amount_value
 from jixiao.core.interchange import SCHEMA, form_from_data
 from jixiao.core.layout import PROJECT, SICHUAN, WHOLE, Cell
 from jixiao.core.profile import load_profile
-from jixiao.readers.paper import find_form_sheets, read_paper_form, read_paper_sheet
+from jixiao.readers.paper import (
+    find_form_sheets,
+    profile_hint,
+    read_paper_form,
+    read_paper_sheet,
+)
 from jixiao.rules.engine import check_form
 
 
@@ -489,3 +496,404 @@ def test_two_row_header_and_inline_labels() -> None:
     assert get_column_letter(cells["绩效指标[1].指标值"].col) == "E"
     form = read_paper_form(ws, "x.xlsx")
     assert isinstance(form, SelfEvalForm) and form.layout == SICHUAN
+
+
+# ---- forms as units really hold them (forms.md §4) ------------------------------------------
+
+
+def sheet(rows: list[list[Any]], merges: tuple[str, ...] = (), title: str = "自评表") -> Worksheet:
+    """A sheet laid out cell by cell, as a real form is (rows from column A)."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = title
+    for r, row in enumerate(rows, 1):
+        for c, value in enumerate(row, 1):
+            if value is not None:
+                ws.cell(r, c, value)
+    for ref in merges:
+        ws.merge_cells(ref)
+    return ws
+
+
+HEAD = ["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分", "偏差原因分析及改进措施"]  # fmt: skip
+BUDGET_HEAD = [None, None, "年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分"]
+TOTAL_ROW = [None, "年度资金总额：", 10, 10, 10, 10, 1, 10]
+
+
+def project(
+    indicators: list[list[Any]], merges: tuple[str, ...] = (), total: Any = 100
+) -> Worksheet:
+    """A national project form: header, budget block, goals, then ``indicators`` from row 8
+    (columns shifted by one: column A holds the block labels)."""
+    rows: list[list[Any]] = [
+        ["项目支出绩效自评表（2023年度）"],
+        ["项目名称", "商会建设"],
+        ["主管部门", "某区工商联"],
+        ["项目资金（万元）", *BUDGET_HEAD[1:]],
+        TOTAL_ROW,
+        ["年度总体目标", "预期目标", None, None, "实际完成情况"],
+        [None, "走访企业", None, None, "走访了企业"],
+        ["绩效指标", *HEAD],
+        *[[None, *row] for row in indicators],
+        ["总分", None, None, None, None, None, 100, total],
+    ]
+    return sheet(rows, merges)
+
+
+def test_placeholder_rows_are_empty_rows() -> None:
+    """指标1：/指标2：/……/指标1 and rows of "/" are the blank template's rows, not indicators;
+    a filled row keeps the prefix and is named by the text after it."""
+    ws = project(
+        [
+            ["产出指标", "数量指标", "指标1：完成中型灌区节水改造项目数量", "≥1个", "1个", 50, 50],
+            [None, None, "指标2："],
+            [None, None, "……"],
+            [None, "质量指标", "指标1"],
+            [None, None, "指标1：/", "/", "/"],
+            ["效益指标", "社会效益指标", "指标1:保护群众财产", "好", "好", 30, 30],
+            [None, "生态效益指标", "受益面积", "/", "/", "/", "/"],
+            ["满意度指标", "服务对象满意度指标", "指标1 群众满意度", "≥90%", "95%", 10, 10],
+            [None, None, "指标2"],
+        ]
+    )
+    data, cells = read_paper_sheet(ws, "x.xlsx")
+    names = [i["三级指标"] for i in data["绩效指标"]]
+    assert names == ["完成中型灌区节水改造项目数量", "保护群众财产", "群众满意度"]
+    assert cells["绩效指标[3].实际完成值"].address == "F16"
+    form = read_paper_form(ws, "x.xlsx")
+    assert not [f for f in check_form(form, load_profile()) if f.code in ("W05", "W06")]
+
+
+def test_block_headings_declare_their_points() -> None:
+    """(50分) alone, 满意度指标 + line break + (10分), 产出/指标/(60分) stacked: the first row of
+    a block carries the heading with its points, the rows below the plain name."""
+    ws = project(
+        [
+            ["（50分）", "数量指标", "培训企业", "≥20家", "25家", 25, 25],
+            [None, "质量指标", "培训合格率", "≥90%", "95%", 25, 25],
+            ["效益\n指标\n（30分）", "社会效益指标", "带动就业", "≥10人", "12人", 30, 30],
+            ["满意度指标\n（10分）", "服务对象满意度指标", "企业满意度", "≥90%", "95%", 10, 10],
+        ],
+        merges=("B9:B10",),
+    )
+    data, cells = read_paper_sheet(ws, "x.xlsx")
+    level1 = [i["一级指标"] for i in data["绩效指标"]]
+    assert level1 == ["产出指标(50分)", "产出指标", "效益指标(30分)", "满意度指标(10分)"]
+    # Findings about the block's weight point at the heading the user sees.
+    assert cells["绩效指标[1].一级指标"].address == "B9"
+    assert cells["绩效指标[2].一级指标"].address == "B9"
+    form = read_paper_form(ws, "x.xlsx")
+    assert isinstance(form, SelfEvalForm)
+    assert [i.declared_points for i in form.indicators] == [50, None, 30, 10]
+
+    stacked = project(
+        [
+            ["产出", "数量指标", "培训企业", "≥20家", "25家", 30, 30],
+            ["指标", "质量指标", "培训合格率", "≥90%", "95%", 20, 20],
+            ["（60分）", "时效指标", "按时完成", "及时", "及时", 10, 10],
+            [None, "成本指标", "培训成本", "≤2万元", "2万元", 0.5, 0.5],
+        ]
+    )
+    data, cells = read_paper_sheet(stacked, "x.xlsx")
+    assert [i["一级指标"] for i in data["绩效指标"]] == ["产出指标(60分)", *["产出指标"] * 3]
+    assert cells["绩效指标[4].一级指标"].address == "B9"
+
+
+def test_same_as_above_and_levels_implied_by_their_names() -> None:
+    """Blank 一级/二级 cells below filled ones mean the value above, merged or not; a lost
+    一级 label is implied by the 二级 names."""
+    ws = project(
+        [
+            ["产出指标", "数量指标", "走访企业", "≥50家", "52家", 20, 20],
+            [None, None, "走访商会", "≥5家", "5家", 20, 20],
+            [None, "时效指标", "按时完成", "及时", "及时", 10, 10],
+            [None, "社会效益指标", "带动就业", "≥10人", "12人", 30, 30],
+            [None, "服务对象\n满意度指标", "企业满意度", "≥90%", "95%", 10, 10],
+        ]
+    )
+    data, cells = read_paper_sheet(ws, "x.xlsx")
+    rows = [(i["一级指标"], i["二级指标"]) for i in data["绩效指标"]]
+    assert rows[:3] == [
+        ("产出指标", "数量指标"),
+        ("产出指标", "数量指标"),
+        ("产出指标", "时效指标"),
+    ]
+    # A blank 一级 next to a 二级 of another block was left out, not repeated.
+    assert rows[3:] == [("效益指标", "社会效益指标"), ("满意度指标", "服务对象满意度指标")]
+    assert cells["绩效指标[2].二级指标"].address == "C9"
+
+    lost = project(
+        [
+            [None, "数量指标", "走访企业", "≥50家", "52家", 50, 50],
+            [None, "社会效益指标", "带动就业", "≥10人", "12人", 30, 30],
+        ]
+    )
+    data, _cells = read_paper_sheet(lost, "x.xlsx")
+    assert [i["一级指标"] for i in data["绩效指标"]] == ["产出指标", "效益指标"]
+
+
+def test_breakdown_rows_are_parts_of_the_indicator_above() -> None:
+    """Rows "其中…" without points of their own break down the row above: not indicators."""
+    ws = project(
+        [
+            ["产出指标", "数量指标", "★补助种植面积", "29.5亩", "29.5亩", 50, 50],
+            [None, None, "其中桃树种植面积", "1.5亩", "1.5亩"],
+            [None, None, "其中露天蔬菜", "28亩", "28亩"],
+        ]
+    )
+    data, _cells = read_paper_sheet(ws, "x.xlsx")
+    assert [i["三级指标"] for i in data["绩效指标"]] == ["★补助种植面积"]
+
+
+SICHUAN_ROWS: list[list[Any]] = [
+    ["报表编号:510000_0013zp"],
+    ["部门预算项目支出绩效自评表(2023年度)"],
+    ["项目名称", "51000021R000000019951-工资性支出"],
+    ["主管部门", "青神县发展和改革局本级", None, None, None, "实施单位 (盖章)", "青神县发展和改革局"],
+    ["预算执行情况(10分)", "年度预算数(万元)", "年初预算", "调整后预算数", "预算执行数", "预算执行率", "权重", "得分", "原因"],
+    [None, "总额", 238.93, 251.89, 251.89, "100.00%", 10, None, "1.预算执行率=预算执行数/调整后预算数…"],
+    [None, "其中:财政资金", 238.93, 251.89, 251.89, "100.00%", "/", "/"],
+    [None, "财政专户管理资金", 0, 0, 0, "0.00%", "/", "/"],
+    [None, "单位资金", 0, 0, 0, "0.00%", "/", "/"],
+    [None, "其他资金", None, None, None, None, "/", "/"],
+    ["绩效指标(90分)", "一级指标", "二级指标", "三级指标", "指标性质", "指标值", "度量单位", "完成值", "权重", "得分", "未完成原因分析"],
+    [None, "产出指标", "数量指标", "发放覆盖率", "=", 100, "%", 100, 60, 60],
+    [None, "效益指标", "社会效益指标", "足额保障率", "=", 100, "%", 100, 30, 30],
+    ["合计", None, None, None, None, None, None, None, 100, 100],
+]  # fmt: skip
+
+
+def test_sichuan_budget_block_and_its_profile() -> None:
+    ws = sheet(SICHUAN_ROWS, ("I6:K10", "A5:A10"))
+    data, cells = read_paper_sheet(ws, "x.xlsx")
+    budget = data["预算执行"]
+    assert (budget["年初预算数"], budget["全年预算数"], budget["全年执行数"]) == (
+        238.93,
+        251.89,
+        251.89,
+    )
+    assert budget["分值"] == 10 and "得分" not in budget
+    assert cells["预算执行.得分"].address == "H6"  # empty: a finding says what is due there
+    assert cells["预算执行.原因"].address == "I6"
+    sources = [s["名称"] for s in budget["资金来源"]]
+    assert sources == ["财政资金", "财政专户管理资金", "单位资金"]  # 其他资金: only "/"
+    assert data["年度"] == 2023 and data["单位名称"] == "青神县发展和改革局本级"
+    assert cells["绩效指标"].address == "A11"  # the block's title "绩效指标(90分)"
+    form = read_paper_form(ws, "x.xlsx")
+    assert isinstance(form, SelfEvalForm) and form.layout == SICHUAN and form.framework is None
+    assert profile_hint(ws) == ("sichuan", "表中有四川省的报表编号 510000_0013zp")
+    ws["A1"] = None
+    assert profile_hint(ws) == ("sichuan", "表题“部门预算项目支出绩效自评表”是四川省的表样")
+
+
+def test_forms_without_scores_get_no_score_keys() -> None:
+    """A 绩效目标自评表 (Hunan county 专项资金): no 分值, 得分 or 总分 anywhere."""
+    rows: list[list[Any]] = [
+        ["2020年度县级专项资金绩效目标自评表"],
+        ["专项资金名称", "县级储备粮"],
+        ["县级主管部门", "衡山县商务和粮食局", None, "实施单位", "粮食调控股"],
+        ["项目资金(万元)", None, None, "全年预算数(A)", "全年执行数(B)", "执行率(B/A)"],
+        [None, "年度资金总额", None, 194.9, 194.9, "100%"],
+        ["年度\n总体\n目标", "年初设定目标", None, None, "全年实际完成情况"],
+        [None, "保持地方粮食储备", None, None, "储备规模达标"],
+        ["绩\n效\n指\n标", "一级\n指标", "二级\n指标", "三级指标", "年度指标\n值", "全年\n完成值", "未完成原因和\n改进措施"],
+        [None, "产\n出\n指\n标", "数量\n指标", "库存数量真实率", "100%", "100%"],
+        [None, None, "质量\n指标", "管理制度执行率", "100%", "100%"],
+        [None, "效益\n指标", "经济\n效益\n指标", "利息费用保障率", "100%", "无", "没有轮换"],
+        [None, "满意\n度指\n标", "服务\n对象\n满意\n度指\n标", "市民满意度", "≥90%", "100%"],
+    ]  # fmt: skip
+    ws = sheet(rows, ("B9:B10",))
+    data, _cells = read_paper_sheet(ws, "x.xlsx")
+    assert data["项目名称"] == "县级储备粮" and data["单位名称"] == "衡山县商务和粮食局"
+    assert "总分" not in data and set(data["预算执行"]) == {"全年预算数", "全年执行数", "执行率"}
+    assert all("分值" not in i and "得分" not in i for i in data["绩效指标"])
+    assert [i["一级指标"] for i in data["绩效指标"]] == ["产出指标", "产出指标", "效益指标", "满意度指标"]  # fmt: skip
+    form = read_paper_form(ws, "x.xlsx")
+    assert isinstance(form, SelfEvalForm) and not form.scored
+
+
+def test_heading_variants_amounts_as_text_and_unit_fallbacks() -> None:
+    rows: list[list[Any]] = [
+        ["项目支出绩效自评表(2016年度)"],
+        ["项目名称", "道路保洁"],
+        ["主管部门及代码", None, None, None, "实施单位:", "某街道城市运行服务中心"],
+        ["项目资金(万元)", None, "年初预算数(A)", "全年执行数(B)", "分值(10分)", "执行率(B/A)", "得分"],
+        [None, "年度资金总额:", "310.2万元", "154.74万元", 10, "50%", 5],
+        ["绩效指标", "一级指标", "二级指标", "三级指标", "分值", "年初指标值", "调整指标值", "年终完成值", "指标得分", "未完成原因分析"],
+        [None, "产出指标(50分)", "数量指标", "完成保洁道路", 50, "≥20条", "≥22条", "22条", 50],
+        [None, "效益指标(30分)", "社会效益指标", "环境改善", 30, "好", None, "好", 30],
+        [None, "满意度指标(10分)", "服务对象满意度指标", "居民满意度", 10, "≥90%", None, "95%", 10],
+    ]  # fmt: skip
+    ws = sheet(rows, ("A3:D3",))
+    data, cells = read_paper_sheet(ws, "x.xlsx")
+    # 主管部门 left empty: the unit is the 实施单位
+    assert data["单位名称"] == "某街道城市运行服务中心"
+    budget = data["预算执行"]
+    # No 全年预算数 column: execution is measured against 年初预算数(A), typed as text.
+    assert budget["全年预算数"] == budget["年初预算数"] == 310.2
+    assert budget["全年执行数"] == 154.74
+    assert cells["预算执行.全年预算数"].address == "C5"
+    first = data["绩效指标"][0]
+    assert (first["分值"], first["指标值"], first["实际完成值"], first["得分"]) == (50, "≥22条", "22条", 50)  # fmt: skip
+    assert cells["绩效指标[1].指标值"].address == "G7"  # the adjusted target holds
+    assert data["绩效指标"][1]["指标值"] == "好"  # not adjusted: the 年初 value stands
+    assert cells["绩效指标[2].指标值"].address == "F8"
+    found = {f.code for f in check_form(read_paper_form(ws, "x.xlsx"), load_profile())}
+    assert {"S01", "S02"} <= found and not {"W01", "W02", "W05"} & found
+
+
+def test_circled_formulas_in_headings_and_subtotal_rows() -> None:
+    """The Fujian 资金结构 block: 小计 ④=①+②+③, 支出实现率 ⑥=⑤/④; 合计 is the total and the
+    subtotals are its sources; the budget is not scored (another framework)."""
+    rows: list[list[Any]] = [
+        ["部门整体支出绩效自评表"],
+        ["(2018年度)"],
+        ["部门(单位)名称", "某研究室"],
+        ["资金结构\n(万元)", None, "年初部门预算安排金额", "历年结余结转", "年中调整金额③", "小计\n④ = ①+② +③", "年度拨付金额", "支出实现率(%)\n⑥=⑤/④"],
+        [None, "财政资金小计", 100, 20, 0, 120, 111, "93%"],
+        [None, "①中央及省级财政资金"],
+        [None, "②市级财政资金", 100, 20, 0, 120, 111, "93%"],
+        [None, "其他资金小计"],
+        [None, "合 计", 100, 20, 0, 120, 111, "93%"],
+        ["年度绩效指标", "一级\n指标", "二级\n指标", "三级指标", "绩效目标值", "实际完成值", "指标分值", "得分"],
+        [None, "产出\n指标\n(60分)", "数量\n指标", "按月发放工资", "12次", "12次", 60, 60],
+    ]  # fmt: skip
+    ws = sheet(rows)
+    data, cells = read_paper_sheet(ws, "x.xlsx")
+    budget = data["预算执行"]
+    assert (budget["年初预算数"], budget["全年预算数"], budget["全年执行数"]) == (100, 120, 111)
+    assert cells["预算执行.执行率"].address == "H9"
+    assert budget["资金来源"] == [
+        {"名称": "财政资金小计", "年初预算数": 100, "全年预算数": 120, "全年执行数": 111}
+    ]
+    form = read_paper_form(ws, "x.xlsx")
+    assert isinstance(form, SelfEvalForm) and form.framework
+    assert "预算执行不计分" in form.framework
+
+
+def test_other_framework_is_named_and_its_budget_score_row_read() -> None:
+    """决策/管理/产出/效益 (Ningxia): the framework is named once; the 预算执行率 row under
+    项目管理 scores the budget, whose own block has no score."""
+    rows: list[list[Any]] = [
+        ["银川市本级部门项目支出绩效自评表(2021年)"],
+        ["项目名称", "初中公用经费"],
+        ["主管部门", "银川市教育局"],
+        ["自评得分", 98],
+        ["项目资金(万元)", None, "年初预算数", "调整预算数(A)", "全年执行数(B)", "执行率(B/A)"],
+        [None, "年度资金总额", 64.8, 64.8, 64.8, "100%"],
+        ["一级指标", "二级指标", "三级指标", "参考分值", "指标值(A)", "全年实际值(B)", "得分", "未完成原因分析及改进措施"],
+        ["项目决策(10分)", "项目立项", "相关性", 10, "—", "按标准管理", 10],
+        ["项目管理(25分)", "投入管理", "预算执行率", 10, "—", "100%", 9],
+        [None, "财务管理", "财务管理制度有效性", 15, "—", "制度健全", 15],
+        ["项目产出(30分)", "数量指标(10分)", "保障人数", 30, "2370人", "2370人", 30],
+        ["项目效益(35分)", "社会效益指标", "办学条件", 35, "改善", "改善", 33],
+    ]  # fmt: skip
+    ws = sheet(rows)
+    form = read_paper_form(ws, "x.xlsx")
+    assert isinstance(form, SelfEvalForm)
+    assert form.framework == (
+        "决策、管理、产出、效益四类指标的评价框架"
+        "（项目决策10分、项目管理25分、项目产出30分、项目效益35分）"
+    )
+    assert form.data["预算执行"]["分值"] == 10 and form.data["预算执行"]["得分"] == 9
+    assert form.locate("预算执行.得分").address == "G9"
+    assert form.locate("预算执行.原因").address == "H9"
+    assert "预算执行率" not in [i.name for i in form.indicators]
+    assert form.data["总分"] == {"得分": 98} and form.locate("总分.得分").address == "B4"
+    assert [i.level2 for i in form.indicators][2] == "数量指标(10分)"
+
+
+def test_a_form_cut_off_after_its_budget_block_is_read() -> None:
+    rows: list[list[Any]] = [
+        ["人大代表之家建设项目绩效目标自评表"],
+        ["(2023年度)"],
+        ["政策(项目)名称", "人大代表之家建设"],
+        ["项目主管部门", "梓潼县人大常委会办公室", None, "资金使用单位", "梓潼县人大常委会办公室"],
+        ["项目资金", None, "全年预算数", "全年执行数", "预算执行率"],
+        [None, "年度资金总额:", 40, 40, "100%"],
+        [None, "其中:中央、省补助"],
+        [None, "县级财政资金", 40, 40, "100%"],
+    ]  # fmt: skip
+    ws = sheet(rows)
+    data, _cells = read_paper_sheet(ws, "x.xlsx")
+    assert data["项目名称"] == "人大代表之家建设" and data["年度"] == 2023
+    assert data["预算执行"]["资金来源"] == [{"名称": "县级财政资金", "全年预算数": 40, "全年执行数": 40}]  # fmt: skip
+    assert find_form_sheets(ws.parent) == [("自评表", PROJECT)]
+
+
+def test_validate_recognises_a_sichuan_form_and_says_why(tmp_path: Path, capsys) -> None:
+    """Without --profile, a form printed with Sichuan's report number is checked with the
+    sichuan profile, and the output says which profile and why; --profile still wins."""
+    ws = sheet(SICHUAN_ROWS, ("I6:K10", "A5:A10"))
+    book = tmp_path / "四川.xlsx"
+    ws.parent.save(book)
+    capsys.readouterr()
+    assert main(["validate", str(book), "-o", str(tmp_path / "a.xlsx"), "--json"]) in (0, 1)
+    profile = json.loads(capsys.readouterr().out)["profile"]
+    assert profile == {"name": "sichuan", "source": "表中有四川省的报表编号 510000_0013zp"}
+    main(["validate", str(book), "-o", str(tmp_path / "b.xlsx")])
+    assert "地区配置：四川（表中有四川省的报表编号 510000_0013zp）" in capsys.readouterr().out
+    main(["validate", str(book), "-o", str(tmp_path / "c.xlsx"), "--json", "--profile", "national"])  # fmt: skip
+    assert json.loads(capsys.readouterr().out)["profile"]["name"] == "national"
+
+
+def test_scored_criteria_above_the_indicators_count_towards_the_total() -> None:
+    """The Hubei 决策/管理/绩效 form scores 项目决策 and 项目管理 in a table of criteria above
+    its indicators (and prints the points of 一级/二级 without brackets): the total adds up."""
+    rows: list[list[Any]] = [
+        ["广水市财政预算支出项目绩效目标自评表"],
+        ["填报日期:2022 年 8 月 10 日", None, None, None, "自评总分: 42"],
+        ["项目名称", "乡村道路建设养护项目", None, None, "项目主管单位", "广水市交通运输局"],
+        ["项目资金", "来源", "本级\n(万元)", "合计\n(万元)", "执行数\n(万元)", "执行率"],
+        [None, None, 309, 309, 309, "100%"],
+        ["项目权重", "评价内容", "分值", "自评分", "复核分", "评价标准及依据"],
+        ["项目决策\n2 分", "决策依据", 2, 2],
+        ["项目管理\n13 分", "财务制度", 9, 9],
+        [None, "组织机构", 4, 4],
+        [None, "一级\n指标", "二级\n指标", "指标名称\n(三级指标)", "年初指\n标值", "年终完\n成值", "自评\n分"],
+        ["项目\n绩效\n85 分", "产出\n指标\n40 分", "数量指\n标\n15 分", "养护里程", "300 公里", "300 公里", 15],
+        [None, None, "质量指\n标\n12 分", "验收合格率", "100%", "100%", 12],
+    ]  # fmt: skip
+    ws = sheet(rows, ("A8:A9", "A11:A12", "B11:B12"))
+    form = read_paper_form(ws, "x.xlsx")
+    assert isinstance(form, SelfEvalForm) and form.framework is not None
+    assert "项目决策2分" in form.framework and "项目绩效85分" in form.framework
+    assert form.data["年度"] == 2021  # filed in 2022: the 2021 self-evaluation
+    assert form.data["预算执行"] == {"全年预算数": 309, "全年执行数": 309, "执行率": "100%"}
+    levels = [(i.level1, i.level2, i.name) for i in form.indicators]
+    assert levels[:2] == [
+        ("产出指标(40分)", "数量指标(15分)", "养护里程"),
+        ("产出指标", "质量指标(12分)", "验收合格率"),
+    ]
+    assert levels[2:] == [
+        ("项目决策(2分)", MISSING, "决策依据"),
+        ("项目管理(13分)", MISSING, "财务制度"),
+        ("项目管理", MISSING, "组织机构"),
+    ]
+    assert form.data["总分"] == {"得分": 42}
+    assert "S05" not in {f.code for f in check_form(form, load_profile())}
+
+
+def test_amounts_typed_with_their_unit() -> None:
+    assert amount_value("620.82万元") == 620.82
+    assert amount_value("１２万元") == 12  # full width
+    assert amount_value("3000元") == 0.3  # in a column of 万元
+    assert amount_value("620.82万元", "元") == 6208200
+    assert amount_value(88.16) == 88.16 and amount_value("约600万元") is None
+
+
+def test_a_block_printed_with_only_its_labels_is_a_block_the_form_lacks() -> None:
+    """满意度指标 | 服务对象满意度指标 | 指标1： and nothing else: no satisfaction indicator (W04),
+    not a silent placeholder."""
+    ws = project(
+        [
+            ["产出指标", "数量指标", "走访企业", "≥50家", "52家", 50, 50],
+            ["效益指标", "社会效益指标", "带动就业", "≥10人", "12人", 40, 40],
+            ["满意度指标", "服务对象满意度指标", "指标1："],
+            [None, None, "指标2："],
+        ]
+    )
+    data, _cells = read_paper_sheet(ws, "x.xlsx")
+    assert [i["一级指标"] for i in data["绩效指标"]] == ["产出指标", "效益指标"]
+    found = check_form(read_paper_form(ws, "x.xlsx"), load_profile())
+    assert [(f.code, f.cell) for f in found if f.code == "W04"] == [("W04", "A8")]

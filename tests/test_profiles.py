@@ -6,7 +6,7 @@ import pytest
 from support import findings_for
 
 from jixiao.core.errors import InputError
-from jixiao.core.profile import load_profile
+from jixiao.core.profile import choose_profile, load_profile
 
 
 def test_builtin_profiles_follow_rules_md():
@@ -75,3 +75,14 @@ def test_bad_profile_says_which_setting(tmp_path, text, said):
 def test_unknown_profile_name_lists_the_choices():
     with pytest.raises(InputError, match="national、sichuan、hunan"):
         load_profile("guangdong")
+
+
+def test_the_profile_a_form_names_comes_after_the_run_and_the_workbook() -> None:
+    """--profile > the workbook's 设置 sheet > what the form's print says > the default."""
+    hint = ("sichuan", "表中有四川省的报表编号 510000_0013zp")
+    chosen = choose_profile(None, None, hint=hint)
+    assert (chosen.profile.key, chosen.source) == ("sichuan", hint[1])
+    assert chosen.description == "四川（表中有四川省的报表编号 510000_0013zp）"
+    assert choose_profile(None, "hunan", hint=hint).profile.key == "hunan"
+    assert choose_profile("national", "hunan", hint=hint).profile.key == "national"
+    assert choose_profile(None).source == "默认"

@@ -62,7 +62,7 @@ def test_every_module_imports(name: str) -> None:
 
 def test_every_check_has_its_own_code() -> None:
     codes = [c.code for c in REGISTRY]
-    assert len(codes) == len(set(codes)) == 37
+    assert len(codes) == len(set(codes)) == 38
 
 
 def test_checks_lists_every_check_once() -> None:
@@ -85,7 +85,7 @@ def test_check_and_checks_load_no_workbook_library(tmp_path: Path) -> None:
         "from jixiao.cli.main import main\n"
         f"main(['check', {str(form)!r}, '--json'])\n"
         "main(['checks'])\n"
-        "heavy = ['openpyxl', 'xlsxwriter', 'xlwings', 'pandas', 'pyopenvba']\n"
+        "heavy = ['openpyxl', 'xlsxwriter', 'xlwings', 'pandas', 'pyopenvba', 'xlrd', 'docx']\n"
         "print(json.dumps([m for m in heavy if m in sys.modules]))\n"
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)

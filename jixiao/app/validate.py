@@ -10,7 +10,7 @@ from jixiao.core.findings import Finding
 from jixiao.core.form import Form
 from jixiao.core.profile import BUILTIN, Profile, ProfileChoice, choose_profile
 from jixiao.readers.workbook import BookContents, read_workbook_file
-from jixiao.rules.engine import check_form, check_set
+from jixiao.rules.engine import check_form, check_set, not_applied
 
 # Said where a workbook was read by its values only (no file: xlwings Lite, macOS Excel).
 WITHOUT_FORMULAS = (
@@ -51,9 +51,12 @@ def check_book(
     profile_source: str = "命令行 --profile",
 ) -> BookReport:
     """Check every form with the run's profile: ``profile`` when given, else the one the
-    workbook's 设置 sheet names, else the default."""
+    workbook's 设置 sheet names, else the one a form's own print names (a region's report
+    number or title), else the default."""
     try:
-        choice = choose_profile(profile, book.profile, explicit_source=profile_source)
+        choice = choose_profile(
+            profile, book.profile, explicit_source=profile_source, hint=book.profile_hint
+        )
     except InputError as e:
         if profile is not None:
             raise
@@ -66,4 +69,5 @@ def check_book(
     results = check_set(forms, chosen) if len(forms) > 1 else [check_form(forms[0], chosen)]
     findings = [f for found in results for f in found]
     not_checked = [] if book.with_formulas else [WITHOUT_FORMULAS]
+    not_checked += [note for form in forms for note in not_applied(form)]
     return BookReport(source, forms, findings, book.skipped, choice, not_checked)

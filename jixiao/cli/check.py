@@ -1,52 +1,138 @@
-"""``jixiao check`` (JSON forms) and ``jixiao checks`` (the catalogue). No workbook library."""
+"""``jixiao check`` (forms: JSON, workbooks, Word documents) and ``jixiao checks`` (the
+catalogue).
+
+``check`` only reads: it lists each file's findings and never writes a file (``validate``
+writes the marked copy). JSON forms load no workbook library; a workbook or a Word
+document brings in its readers (jixiao.cli.books) when the first such file comes up.
+"""
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import sys
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from jixiao.cli.common import EXIT_INPUT, EXIT_OK, exit_code, report_object
 from jixiao.cli.textui import findings_table
 from jixiao.core.errors import InputError
-from jixiao.core.findings import summary_line
+from jixiao.core.findings import Finding, summary_line
 from jixiao.core.form import Form
 from jixiao.core.interchange import read_form
-from jixiao.core.profile import load_profile
+from jixiao.core.profile import Profile, choose_profile, load_profile
+from jixiao.formats.magic import is_book_file
 from jixiao.rules import REGISTRY
-from jixiao.rules.engine import check_form, check_set
+from jixiao.rules.engine import check_form, check_set, not_applied
+
+
+@dataclass
+class _Book:
+    """A workbook or Word document given to check: its kind, its forms, its report."""
+
+    path: Path
+    kind: Any  # jixiao.formats.files.FileKind
+    contents: Any  # jixiao.readers.workbook.BookContents
+    report: Any = None  # jixiao.app.validate.BookReport
+
+
+def _books() -> ModuleType:
+    """jixiao.cli.books, loaded when the first workbook or document comes up."""
+    return importlib.import_module("jixiao.cli.books")
 
 
 def check(args: argparse.Namespace) -> int:
-    profile = load_profile(args.profile)
-    forms: list[Form] = []
+    profile = load_profile(args.profile)  # a wrong --profile is said before any file is read
+    items: list[Form | _Book] = []
     unreadable = False
-    for path in args.forms:
+    for name in args.forms:
         try:
-            forms.append(read_form(path))
+            if is_book_file(Path(name)):
+                items.append(_Book(Path(name), *_books().read_book(Path(name))))
+            else:
+                items.append(read_form(name))
         except InputError as e:
             print(f"错误：{e}", file=sys.stderr)
             unreadable = True
     if args.set:
-        results = check_set(forms, profile)
+        results = _check_set(items, args.profile)
     else:
-        results = [check_form(f, profile) for f in forms]
-    reports = list(zip(forms, results, strict=True))
+        results = _check_each(items, profile, args.profile)
     if args.json:
-        objects = [report_object(f.source, found) for f, found in reports]
+        objects = [_json_object(item, found) for item, found in zip(items, results, strict=True)]
         payload: Any = objects[0] if len(args.forms) == 1 and objects else objects
         print(json.dumps(payload, ensure_ascii=False, indent=1))
     else:
-        for k, (f, found) in enumerate(reports):
+        for k, (item, found) in enumerate(zip(items, results, strict=True)):
             if k:
                 print()
-            print(f"【{f.source}】{f.form_type}　{_title(f)}")
+            if isinstance(item, _Book):
+                _books().print_book(item.path, item.kind, item.report)
+                continue
+            print(f"【{item.source}】{item.form_type}　{_title(item)}")
+            for note in not_applied(item):
+                print(f"（{note}）")
             print(findings_table(found))
             print(summary_line(found))
     if unreadable:
         return EXIT_INPUT
-    return exit_code([x for _, found in reports for x in found])
+    return exit_code([f for found in results for f in found])
+
+
+def _check_each(
+    items: list[Form | _Book], profile: Profile, explicit: str | None
+) -> list[list[Finding]]:
+    """Each file on its own. A workbook uses --profile when given, else the profile its
+    设置 sheet names, else the default; a JSON form --profile or the default."""
+    results = []
+    for item in items:
+        if isinstance(item, _Book):
+            item.report = _books().check_contents(item.path, item.kind, item.contents, explicit)
+            results.append(item.report.findings)
+        else:
+            results.append(check_form(item, profile))
+    return results
+
+
+def _check_set(items: list[Form | _Book], explicit: str | None) -> list[list[Finding]]:
+    """All the files' forms as one unit's set, with one profile: --profile, else the one
+    the workbooks' 设置 sheets name when they agree, else the default."""
+    named = {item.contents.profile for item in items if isinstance(item, _Book)} - {None}
+    if len(named) > 1 and explicit is None:
+        print(
+            f"注意：各工作簿「设置」表的地区配置不同（{'、'.join(sorted(named))}），"
+            "按默认配置检查这一套表；可用 --profile 指定",
+            file=sys.stderr,
+        )
+    choice = choose_profile(explicit, named.pop() if len(named) == 1 else None)
+    forms = [
+        f for item in items for f in (item.contents.forms if isinstance(item, _Book) else [item])
+    ]
+    found = iter(check_set(forms, choice.profile))
+    results = []
+    for item in items:
+        if not isinstance(item, _Book):
+            results.append(next(found))
+            continue
+        mine = [f for _form in item.contents.forms for f in next(found)]
+        item.report = _books().check_contents(
+            item.path, item.kind, item.contents, choice.profile, profile_source=choice.source
+        )
+        item.report.findings = _books().located(mine, item.kind)
+        results.append(item.report.findings)
+    return results
+
+
+def _json_object(item: Form | _Book, found: list[Finding]) -> Any:
+    if isinstance(item, _Book):
+        return _books().book_object(item.path, item.kind, item.report)
+    obj = report_object(item.source, found)
+    if notes := not_applied(item):
+        obj["not_checked"] = notes
+    return obj
 
 
 def list_checks(args: argparse.Namespace) -> int:

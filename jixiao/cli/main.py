@@ -32,6 +32,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "recalc": ("jixiao.cli.recalc", "recalc"),
 }
 
+# The files check, validate and import read.
+FILE_KINDS = "JSON 表单、工作簿（.xlsx/.xlsm/.xls）或 Word 文档（.docx）"
+
 # --type values: short names and the forms' own names.
 TYPE_NAMES = ("整体", "项目", "项目-四川", "基础数据", "单位")
 TYPE_ALIASES = {
@@ -60,14 +63,17 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="命令", required=True)
 
     chk = sub.add_parser(
-        "check", help="校验 JSON 格式的自评表", description="校验一张或多张 JSON 格式的自评表。"
+        "check",
+        help="校验自评表（JSON、工作簿、Word 文档），只列出问题",
+        description="校验一个或多个文件中的自评表：JSON 表单、工作簿（.xlsx/.xlsm/.xls）、"
+        "Word 文档（.docx）中的表格。只列出问题，不写任何文件（写带标记的副本用 validate）。",
     )
-    chk.add_argument("forms", nargs="+", metavar="FORM.json", help="表单文件（JSON 交换格式）")
+    chk.add_argument("forms", nargs="+", metavar="FILE", help=f"表单文件：{FILE_KINDS}")
     chk.add_argument(
         "--profile",
-        default="national",
         metavar="P",
-        help=f"地区配置：{'、'.join(BUILTIN)}，或自定义配置文件（.toml/.json）；默认 national",
+        help=f"地区配置：{'、'.join(BUILTIN)}，或自定义配置文件（.toml/.json）；"
+        "不给出时工作簿用其「设置」表中的配置，其余用 national",
     )
     chk.add_argument("--json", action="store_true", help="以 JSON 输出结果")
     chk.add_argument(
@@ -102,12 +108,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     imp = sub.add_parser(
         "import",
-        help="把 JSON 表单填入标准工作簿",
-        description="把 JSON 表单填入对应的标准工作簿。",
+        help="把表单填入标准工作簿（JSON、工作簿、Word 文档）",
+        description="把一张自评表填入对应的标准工作簿，填报的值原样写入。表单可以是 JSON、"
+        "工作簿（.xlsx/.xlsm/.xls，jixiao 模板或纸质表样）或 Word 文档（.docx）中的表格。",
     )
-    imp.add_argument("form", type=Path, metavar="FORM.json", help="表单文件（JSON 交换格式）")
+    imp.add_argument("form", type=Path, metavar="FILE", help=f"表单文件：{FILE_KINDS}")
     imp.add_argument(
-        "-o", "--output", required=True, type=Path, metavar="FILE", help="输出工作簿（.xlsm）"
+        "-o", "--output", required=True, type=Path, metavar="OUT", help="输出工作簿（.xlsm）"
+    )
+    imp.add_argument(
+        "--sheet",
+        metavar="名称",
+        help="文件中有多张自评表时导入哪一张：工作表名（如 项目1），Word 文档写表格序号（如 表3）",
     )
     imp.add_argument("--force", action="store_true", help="输出文件已存在时覆盖")
 
@@ -127,7 +139,9 @@ def build_parser() -> argparse.ArgumentParser:
         "validate",
         "校验",
         "校验工作簿，把问题标在单元格上",
-        "校验工作簿：问题写入单元格批注和「校验结果」表。",
+        "校验工作簿：问题写入单元格批注和「校验结果」表。.xls 和 Word 文档（.docx）"
+        "只列出问题，不写副本（先用 import 导入标准工作簿即可得到带标记的副本）。",
+        "工作簿（.xlsx/.xlsm/.xls）或 Word 文档（.docx）",
     )
     val.add_argument("--json", action="store_true", help="以 JSON 输出结果")
     val.add_argument(
@@ -153,11 +167,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _workbook_command(
-    sub: Any, name: str, tag: str, help_text: str, description: str
+    sub: Any,
+    name: str,
+    tag: str,
+    help_text: str,
+    description: str,
+    file_help: str = "工作簿（.xlsx/.xlsm）",
 ) -> argparse.ArgumentParser:
     """A command that reads a workbook and writes a copy (or the file itself with --in-place)."""
     cmd = sub.add_parser(name, help=help_text, description=description)
-    cmd.add_argument("workbook", type=Path, metavar="FILE", help="工作簿（.xlsx/.xlsm）")
+    cmd.add_argument("workbook", type=Path, metavar="FILE", help=file_help)
     cmd.add_argument(
         "-o",
         "--output",

@@ -1,4 +1,9 @@
-"""``jixiao validate`` and ``jixiao clear``: 校验 marks in a workbook file, headless."""
+"""``jixiao validate`` and ``jixiao clear``: 校验 marks in a workbook file, headless.
+
+``validate`` reads whatever the file is (jixiao.formats.files): an .xlsx/.xlsm gets its
+marked copy; an .xls or a Word document cannot hold the marks, so its findings are listed
+with the commands that give a marked standard workbook.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +13,11 @@ import json
 
 import jixiao.udfs
 from jixiao.app import marks
-from jixiao.cli.common import EXIT_OK, exit_code, output_path, report_object
-from jixiao.cli.textui import findings_table
-from jixiao.core.findings import summary_line
+from jixiao.app.validate import validate_workbook
+from jixiao.cli.books import book_object, located, no_copy_lines, print_book
+from jixiao.cli.common import EXIT_OK, exit_code, output_path
 from jixiao.core.profile import load_profile
+from jixiao.formats.files import FileKind, file_kind
 from jixiao.formats.xlsx_file import check_package, open_workbook
 from jixiao.hosts.package import PackageHost
 
@@ -19,28 +25,38 @@ from jixiao.hosts.package import PackageHost
 def validate(args: argparse.Namespace) -> int:
     if args.profile is not None:
         load_profile(args.profile)  # a wrong --profile is said before the workbook is read
+    kind = file_kind(args.workbook)
+    if not kind.annotates:
+        return _validate_unmarked(args, kind)
     check_package(args.workbook)  # what is wrong with the input comes first
     host = PackageHost(args.workbook, functions=jixiao.udfs)
     report = asyncio.run(marks.validate(host, args.profile, profile_source="命令行 --profile"))
     out = output_path(args, "校验")
     host.save(out)
     if args.json:
-        obj = report_object(str(args.workbook), report.findings)
+        obj = book_object(args.workbook, kind, report)
         obj["output"] = str(out)
-        obj["skipped"] = [{"sheet": sheet, "reason": why} for sheet, why in report.skipped]
-        obj["profile"] = {"name": report.profile.profile.key, "source": report.profile.source}
         print(json.dumps(obj, ensure_ascii=False, indent=1))
     else:
-        names = "、".join(sorted({f.sheet_layout.sheet for f in report.forms if f.sheet_layout}))
-        print(f"【{args.workbook}】校验了 {len(report.forms)} 张表（{names}）")
-        print(f"地区配置：{report.profile.description}")
-        for note in report.not_checked:
-            print(f"（{note}）")
-        for sheet, why in report.skipped:
-            print(f"（跳过工作表“{sheet}”：{why}）")
-        print(findings_table(report.findings))
-        print(summary_line(report.findings))
+        print_book(args.workbook, kind, report)
         print(f"已写出带标记的工作簿：{out}")
+    return exit_code(report.findings)
+
+
+def _validate_unmarked(args: argparse.Namespace, kind: FileKind) -> int:
+    """An .xls or a Word document: the findings, and no copy (the input is never changed)."""
+    report = validate_workbook(args.workbook, args.profile, profile_source="命令行 --profile")
+    report.findings = located(report.findings, kind)
+    ignored = "--in-place" if args.in_place else (f"-o {args.output}" if args.output else None)
+    lines = no_copy_lines(args.workbook, kind, report, ignored)
+    if args.json:
+        obj = book_object(args.workbook, kind, report)
+        obj["output"] = None
+        obj["note"] = "\n".join(lines)
+        print(json.dumps(obj, ensure_ascii=False, indent=1))
+    else:
+        print_book(args.workbook, kind, report)
+        print("\n".join(lines))
     return exit_code(report.findings)
 
 

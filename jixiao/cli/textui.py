@@ -41,10 +41,7 @@ def pad(text: str, cols: int) -> str:
 def findings_table(findings: Sequence[Finding]) -> str:
     if not findings:
         return "未发现问题。"
-    rows = [
-        (str(f.severity), f.code, f"{f.sheet}!{f.cell}" if f.cell else f.sheet, f.message)
-        for f in findings
-    ]
+    rows = [(str(f.severity), f.code, f.place, f.message) for f in findings]
     head = ("级别", "代码", "位置", "说明")
     widths = [max(width(r[i]) for r in [*rows, head]) for i in range(3)]
     lines = ["  ".join(pad(head[i], widths[i]) for i in range(3)) + "  " + head[3]]

@@ -7,10 +7,13 @@ from importlib import resources
 from pathlib import Path
 
 import jixiao.udfs
+from jixiao.cli.books import form_place, pick_form, read_book, sheet_label, typed_in_excel
 from jixiao.cli.common import EXIT_OK
 from jixiao.cli.main import TYPE_ALIASES
 from jixiao.core.errors import InputError
 from jixiao.core.interchange import dumps, form_from_data, read_form
+from jixiao.formats.files import FileKind
+from jixiao.formats.magic import is_book_file
 from jixiao.readers.template import read_workbook_form
 from jixiao.templates.builder import TEMPLATES, build, template_for, with_projects
 from jixiao.templates.fill import fill_workbook
@@ -34,14 +37,38 @@ def new(args: argparse.Namespace) -> int:
 
 
 def import_form(args: argparse.Namespace) -> int:
-    form = read_form(args.form)
+    """A JSON form, or one form of a workbook (.xlsx/.xlsm/.xls, template or paper layout)
+    or of a Word document, written as typed into its standard workbook."""
+    src: Path = args.form
+    taken, where = "", None
+    if is_book_file(src):
+        kind, contents = read_book(src)
+        form = pick_form(src, kind, contents, args.sheet)
+        where = sheet_label(kind, form_place(form))
+        taken = f"，取自{where}"
+        if kind is FileKind.DOCX:  # a Word table holds text only: numbers as Excel makes them
+            form.data = typed_in_excel(form.data)
+    else:
+        if args.sheet is not None:
+            raise InputError("JSON 表单只有一张表，--sheet 只用于工作簿和 Word 文档", file=str(src))
+        form = read_form(src)
     _writable(args.output, args.force)
+    if args.output.exists() and args.output.resolve() == src.resolve():
+        raise InputError("输出文件与要导入的文件相同：请另给一个文件名", file=str(args.output))
     template = template_for(form)
     with resources.as_file(
         resources.files("jixiao.xlsx_templates").joinpath(template.file)
     ) as path:
-        fill_workbook(form, path, args.output, functions=jixiao.udfs)
-    print(f"已写入 {args.output}（{form.form_type}）")
+        try:
+            fill_workbook(form, path, args.output, functions=jixiao.udfs)
+        except InputError as e:
+            if where is None or e.file != form.source:
+                raise
+            # the fill names the JSON key ("键 经费[7]"); the user knows the sheet or table
+            raise InputError(
+                f"无法填入标准工作簿：{e.detail}", file=str(src), where=where
+            ) from None
+    print(f"已写入 {args.output}（{form.form_type}{taken}）")
     return EXIT_OK
 
 

@@ -122,6 +122,10 @@ def _cols(**by_layout: int) -> dict[str, int]:
 # Headings shared by the budget row and the indicator rows.
 POINTS_VARIANTS = ("分值", "权重", "指标分值", "权重分值", "分数", "标准分值")
 SCORE_VARIANTS = ("得分", "自评得分", "实际得分", "评分", "自评分")
+# Headings of the indicator table only ("参考分值" is the Ningxia form's, "指标权重(分)" and
+# "指标得分(分)" the Chongqing form's).
+INDICATOR_POINTS_VARIANTS = (*POINTS_VARIANTS, "参考分值", "指标权重")
+INDICATOR_SCORE_VARIANTS = (*SCORE_VARIANTS, "指标得分")
 # The 分值 / 得分 columns of the indicator table (and of 总分, 等级 below them).
 _POINTS_COL = _cols(national=6, sichuan=8)
 _SCORE_COL = _cols(national=7, sichuan=9)
@@ -141,49 +145,61 @@ FIELDS: tuple[Field, ...] = (
     ),
     _f(
         "主管部门", forms=ALL_FORMS, place=Place("表头", 3, order=2), on=frozenset({WHOLE}),
-        variants=("主管部门", "主管单位", "主管部门名称"), name="jxf_department",
+        variants=("主管部门", "主管单位", "主管部门名称", "主管部门及代码", "项目主管部门",
+                  "项目主管单位", "县级主管部门", "市级主管部门"),
+        name="jxf_department",
     ),
-    _f("实施单位", forms=ALL_FORMS, variants=("实施单位", "项目实施单位")),
+    _f(
+        "实施单位", forms=ALL_FORMS,
+        variants=("实施单位", "项目实施单位", "实施单位名称", "资金使用单位", "项目执行单位"),
+    ),
     _f(
         "项目负责人", forms=ALL_FORMS, place=Place("表头", 3, order=3), on=frozenset({PROJECT}),
-        variants=("项目负责人",), name="jxf_project_lead",
+        variants=("项目负责人", "项目负责人及电话", "负责人及电话"), name="jxf_project_lead",
     ),
     _f("财务负责人", forms=ALL_FORMS, variants=("财务负责人",)),
     _f(
         "项目名称", place=Place("表头", 3, order=2), on=frozenset({PROJECT}),
-        variants=("项目名称",), name="jxf_project",
+        variants=("项目名称", "专项资金名称", "政策(项目)名称", "项目(政策)名称", "政策名称"),
+        name="jxf_project",
     ),
     _f("项目编码", variants=("项目编码", "项目代码")),
     # ---- budget block (1a) --------------------------------------------------------------
     _f("预算执行", "预算执行", kind="object", schema="预算执行"),
     _f(
         "预算执行.年初预算数", place=Place("预算合计", 3),
-        variants=("年初预算数", "年初预算", "年初数", "年初预算金额", "年初预算资金"),
+        variants=("年初预算数", "年初预算", "年初数", "年初预算金额", "年初预算资金",
+                  "年初部门预算安排金额", "年初预算安排金额"),
         name="jxf_budget_initial",
     ),
     _f(
         "预算执行.全年预算数", place=Place("预算合计", 4),
         variants=("全年预算数", "调整后预算数", "预算数", "全年预算", "调整后全年预算数",
-                  "调整预算数", "全年预算金额", "调整后预算", "全年预算资金"),
+                  "调整预算数", "全年预算金额", "调整后预算", "全年预算资金",
+                  # the Fujian 资金结构 block: 小计 ④ = 年初安排 ① + 结转 ② + 调整 ③; a budget
+                  # split into source columns (中央 | 省 | 本级 | 其他 | 合计 | 执行数)
+                  "小计", "合计"),
         name="jxf_budget_full",
     ),
     _f(
         "预算执行.全年执行数", place=Place("预算合计", 5),
         variants=("全年执行数", "执行数", "实际支出", "实际支出数", "全年实际支出",
-                  "全年实际支出数", "实际执行数", "全年实际执行数", "全年执行金额", "全年执行"),
+                  "全年实际支出数", "实际执行数", "全年实际执行数", "全年执行金额", "全年执行",
+                  "预算执行数", "年度拨付金额", "拨付金额"),
         name="jxf_budget_executed",
     ),
     _f(
         "预算执行.分值", "预算执行分值", place=Place("预算合计", 6), heading="分值",
-        variants=POINTS_VARIANTS, name="jxf_budget_points",
+        variants=(*POINTS_VARIANTS, "执行率权重"), name="jxf_budget_points",
     ),
     _f(
         "预算执行.执行率", "执行率", place=Place("预算合计", 7), computed=True,
-        variants=("执行率", "预算执行率", "资金执行率", "全年执行率"), name="jxf_budget_rate",
+        variants=("执行率", "预算执行率", "资金执行率", "全年执行率", "支出实现率"),
+        name="jxf_budget_rate",
     ),
     _f(
         "预算执行.得分", "预算执行得分", place=Place("预算合计", 8), heading="得分",
-        computed=True, variants=SCORE_VARIANTS, name="jxf_budget_score",
+        computed=True, variants=(*SCORE_VARIANTS, "执行率得分"), name="jxf_budget_score",
     ),
     # The Sichuan form's reason column for the budget row; any heading with 原因 (see readers).
     _f(
@@ -202,13 +218,16 @@ FIELDS: tuple[Field, ...] = (
     _f("年度总体目标", kind="object", schema="年度总体目标"),
     _f(
         "年度总体目标.预期目标", place=Place("年度总体目标", 1),
-        variants=("预期目标", "年度预期目标", "预期总体目标", "全年预期目标", "年初预期目标"),
+        variants=("预期目标", "年度预期目标", "预期总体目标", "全年预期目标", "年初预期目标",
+                  "年初设定目标", "项目年度目标", "年初绩效目标", "全年(调整)绩效目标",
+                  "调整后绩效目标"),
         name="jxf_goal_expected",
     ),
     _f(
         "年度总体目标.实际完成情况", place=Place("年度总体目标", _cols(national=5, sichuan=6)),
         variants=("实际完成情况", "实际完成目标", "全年实际完成情况", "年度目标完成情况",
-                  "总体目标完成情况", "实际完成", "目标完成情况"),
+                  "总体目标完成情况", "实际完成", "目标完成情况", "年度总体目标完成情况综述",
+                  "目标实际完成情况", "全年目标实际完成情况"),
         name="jxf_goal_actual",
     ),
     # ---- indicators (1c) ----------------------------------------------------------------
@@ -224,7 +243,8 @@ FIELDS: tuple[Field, ...] = (
         "绩效指标[].指标值", place=Place("绩效指标", _cols(national=4, sichuan=5)),
         heading={NATIONAL: "年度指标值", SICHUAN: "指标值"},
         variants=("年度指标值", "指标值", "目标值", "年度目标值", "全年指标值", "预期指标值",
-                  "年度绩效指标值", "预期值", "全年目标值"),
+                  "年度绩效指标值", "预期值", "全年目标值", "年初目标值", "年初指标值",
+                  "绩效目标值", "调整指标值", "调整后指标值"),
     ),
     _f(
         "绩效指标[].度量单位", place=Place("绩效指标", {SICHUAN: 6}),
@@ -234,13 +254,16 @@ FIELDS: tuple[Field, ...] = (
         "绩效指标[].实际完成值", place=Place("绩效指标", _cols(national=5, sichuan=7)),
         heading={NATIONAL: "实际完成值", SICHUAN: "完成值"},
         variants=("实际完成值", "完成值", "实际值", "全年实际完成值", "全年实际值",
-                  "实际完成指标值", "年度实际完成值", "全年完成值"),
+                  "实际完成指标值", "年度实际完成值", "全年完成值", "年终完成值"),
     ),
     _f(
         "绩效指标[].分值", place=Place("绩效指标", _POINTS_COL),
-        heading={NATIONAL: "分值", SICHUAN: "权重（分值）"}, variants=POINTS_VARIANTS,
+        heading={NATIONAL: "分值", SICHUAN: "权重（分值）"}, variants=INDICATOR_POINTS_VARIANTS,
     ),
-    _f("绩效指标[].得分", place=Place("绩效指标", _SCORE_COL), variants=SCORE_VARIANTS),
+    _f(
+        "绩效指标[].得分", place=Place("绩效指标", _SCORE_COL),
+        variants=INDICATOR_SCORE_VARIANTS,
+    ),
     # Any heading that mentions 原因 (see readers).
     _f(
         "绩效指标[].偏差原因", place=Place("绩效指标", _cols(national=8, sichuan=10)),
@@ -255,6 +278,8 @@ FIELDS: tuple[Field, ...] = (
     _f(
         "总分.得分", "总分", place=Place("总分", _SCORE_COL), heading="得分", computed=True,
         name="jxf_total_score",
+        # as a header field of its own ("自评得分 | 98", "自评总分：95"), not a column heading
+        variants=("总分", "自评总分", "自评得分", "自评总得分", "综合得分", "总得分"),
     ),
     _f(
         "等级", place=Place("等级", _SCORE_COL), computed=True, name="jxf_grade",
@@ -272,15 +297,22 @@ FIELDS: tuple[Field, ...] = (
     _f("改进措施", variants=("改进措施", "改进意见", "整改措施")),
     # ---- 基础数据表 (section 2) -----------------------------------------------------------
     _f("人员", forms=(BASIC,), kind="object", schema="人员"),
-    _f("人员.编制数", forms=(BASIC,), place=Place("人员", 2)),
-    _f("人员.实际在职人数", forms=(BASIC,), place=Place("人员", 3), heading="本年实际在职人数"),
+    _f(
+        "人员.编制数", forms=(BASIC,), place=Place("人员", 2),
+        variants=("编制数", "核定编制数", "编制人数", "人员编制数", "编制"),
+    ),
+    _f(
+        "人员.实际在职人数", forms=(BASIC,), place=Place("人员", 3), heading="本年实际在职人数",
+        variants=("实际在职人数", "在职人数", "实有人数", "年末实际在职人数", "实际在职人员数"),
+    ),
     _f(
         "人员.控制率", "在职人员控制率", forms=(BASIC,), place=Place("人员", 4),
-        heading="在职人员控制率", computed=True,
+        heading="在职人员控制率", computed=True, variants=("控制率", "人员控制率"),
     ),
     _f("经费[]", "经费", forms=(BASIC,), kind="list", schema="经费"),
     _f("经费[].名称", "名称", forms=(BASIC,), place=Place("经费", 1)),
     _f("经费[].上级", "上级", forms=(BASIC,)),  # from the row's place in the table
+    # The paper reader tells these apart by 预算/决算 and year (readers.paper_basic).
     _f("经费[].上年决算数", forms=(BASIC,), place=Place("经费", 2)),
     _f("经费[].本年预算数", forms=(BASIC,), place=Place("经费", 3)),
     _f("经费[].本年决算数", forms=(BASIC,), place=Place("经费", 4)),
@@ -288,7 +320,10 @@ FIELDS: tuple[Field, ...] = (
     _f("楼堂馆所[].名称", forms=(BASIC,), place=Place("楼堂馆所", 1), heading="楼堂馆所（名称）"),
     _f("楼堂馆所[].批复规模", forms=(BASIC,), place=Place("楼堂馆所", 2), heading="批复规模（㎡）"),
     _f("楼堂馆所[].实际规模", forms=(BASIC,), place=Place("楼堂馆所", 3), heading="实际规模（㎡）"),
-    _f("楼堂馆所[].规模控制率", forms=(BASIC,), place=Place("楼堂馆所", 4), computed=True),
+    _f(
+        "楼堂馆所[].规模控制率", forms=(BASIC,), place=Place("楼堂馆所", 4), computed=True,
+        variants=("规模控制率", "面积控制率"),
+    ),
     _f(
         "楼堂馆所[].预算投资", forms=(BASIC,), place=Place("楼堂馆所", 5),
         heading="预算投资（万元）",
@@ -297,10 +332,13 @@ FIELDS: tuple[Field, ...] = (
         "楼堂馆所[].实际投资", forms=(BASIC,), place=Place("楼堂馆所", 6),
         heading="实际投资（万元）",
     ),
-    _f("楼堂馆所[].投资概算控制率", forms=(BASIC,), place=Place("楼堂馆所", 7), computed=True),
+    _f(
+        "楼堂馆所[].投资概算控制率", forms=(BASIC,), place=Place("楼堂馆所", 7), computed=True,
+        variants=("投资概算控制率", "概算控制率", "投资控制率"),
+    ),
     _f(
         "厉行节约保障措施", forms=(BASIC,), place=Place("厉行节约保障措施", 2),
-        name="jxf_measures",
+        name="jxf_measures", variants=("厉行节约措施", "厉行节约保障措施情况"),
     ),
     # ---- footer -------------------------------------------------------------------------
     _f(

@@ -32,14 +32,26 @@ class Finding:
     message: str
     value: Any = None
     expected: Any = None
+    # Where the user finds the cell, when the file does not name cells 工作表!A1: in a
+    # Word document "表3 第5行第4列" (sheet "表3", cell "D5"). Empty: ``sheet!cell``.
+    location: str = ""
+
+    @property
+    def place(self) -> str:
+        """The location as shown to the user: "整体支出表!G47", "表3 第5行第4列", or the sheet."""
+        if self.location:
+            return self.location
+        return f"{self.sheet}!{self.cell}" if self.cell else self.sheet
 
     def to_dict(self) -> dict[str, Any]:
-        """The finding as rules.md lists it; value/expected only where they apply."""
+        """The finding as rules.md lists it; value/expected/location only where they apply."""
         d = asdict(self)
         d["severity"] = str(self.severity)
         for key in ("value", "expected"):
             if d[key] is None:
                 del d[key]
+        if not d["location"]:
+            del d["location"]
         return d
 
 

@@ -57,6 +57,25 @@ def number(raw: Any) -> float | None:
     return value if math.isfinite(value) and abs(value) < MAX_AMOUNT else None
 
 
+_AMOUNT_TEXT = re.compile(r"([-+]?\d+(?:\.\d+)?)(亿元|万元|千元|元)")
+_YUAN = {"元": 1, "千元": 1_000, "万元": 10_000, "亿元": 100_000_000}
+
+
+def amount_value(raw: Any, unit: str = "万元") -> float | None:
+    """An amount cell's value in ``unit`` (the column's): a number as typed, or text that is a
+    number with its own money unit ("620.82万元" → 620.82 in a 万元 column; "3000元" → 0.3)."""
+    value = number(raw)
+    if value is not None or not isinstance(raw, str):
+        return value
+    m = _AMOUNT_TEXT.fullmatch(normalize_text(raw))
+    if m is None:
+        return None
+    value, own = float(m.group(1)), m.group(2)
+    if own != unit:
+        value = round(value * _YUAN[own] / _YUAN.get(unit, 10_000), 6)
+    return value if math.isfinite(value) and abs(value) < MAX_AMOUNT else None
+
+
 def _present(raw: Any) -> Any:
     """A field's value as a cell shows it: an absent field is an empty cell."""
     return None if raw is MISSING else raw
@@ -378,6 +397,7 @@ __all__ = [
     "FundRow",
     "Indicator",
     "SelfEvalForm",
+    "amount_value",
     "build_form",
     "is_blank",
     "number",

@@ -49,7 +49,7 @@ class ProfileChoice:
     """The profile a run uses, and where it came from (said in the output)."""
 
     profile: Profile
-    source: str  # 命令行 --profile / 按钮 / 工作簿「设置」表 / 默认
+    source: str  # 命令行 --profile / 按钮 / 工作簿「设置」表 / why the form names it / 默认
 
     @property
     def description(self) -> str:
@@ -61,14 +61,19 @@ def choose_profile(
     workbook: str | None = None,
     *,
     explicit_source: str = "命令行 --profile",
+    hint: tuple[str, str] | None = None,
 ) -> ProfileChoice:
-    """The run's profile: the explicit choice, else the workbook's 设置 sheet, else the default."""
+    """The run's profile: the explicit choice, else the workbook's 设置 sheet, else what the
+    form's own print says (``hint``: a built-in profile and why, e.g. ("sichuan", "表中有四川
+    省的报表编号 510000_0013zp")), else the default."""
     if isinstance(explicit, Profile):
         return ProfileChoice(explicit, explicit_source)
     if explicit is not None and str(explicit).strip():
         return ProfileChoice(load_profile(explicit), explicit_source)
     if workbook is not None and workbook.strip():
         return ProfileChoice(load_profile(workbook), "工作簿「设置」表")
+    if hint is not None:
+        return ProfileChoice(load_profile(hint[0]), hint[1])
     return ProfileChoice(load_profile(), "默认")
 
 

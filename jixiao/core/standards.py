@@ -74,7 +74,10 @@ def parent_of(level2: str) -> tuple[str, ...]:
 
 
 # Text left over from the blank form's guidance ("对照年度目标，说明…（100字以内）").
-_INSTRUCTION = re.compile(r"\d+\s*字以内|^请?(填写|简要|对照|说明|根据)|^（?填写说明|此处填写")
+# "根据…" opens real answers too ("根据要求购买…"): only "根据…填写/说明" is guidance.
+_INSTRUCTION = re.compile(
+    r"\d+\s*字以内|^请?(填写|简要|对照|说明)|^请?根据.{0,30}(填写|填报|说明)|^（?填写说明|此处填写"
+)
 
 
 def is_instruction_text(text: str) -> bool:
@@ -89,5 +92,9 @@ UNIT_FITS: tuple[tuple[re.Pattern[str], frozenset[str], str], ...] = (
     (re.compile(r"企业.*(数量|个数|家数|户数)|企业数|落户"), frozenset({"家", "个", "户", "家次", "户次"}),
      "企业数应以 家、个 或 户 计量"),
     (re.compile(r"面积"), frozenset({"平方米", "亩", "公顷", "平方公里", "万平方米"}), "面积应以 平方米、亩 等计量"),
+    # A rate (签约率 in 人) — but not a 数量指标 row, which counts things (5组 of 利用率 trials).
+    (re.compile(r"率$"), frozenset({"%", "‰"}), "比率应以 % 计量"),
 )  # fmt: skip
+# Level-2 names whose rows count things: their names are not read as the unit they need.
+COUNTING_LEVEL2 = frozenset({"数量指标"})
 MONEY_UNITS = ("元", "万元", "亿元", "千元")

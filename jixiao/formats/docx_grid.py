@@ -41,7 +41,7 @@ from lxml import etree
 
 from jixiao.core.errors import InputError
 from jixiao.formats.grid import BookGrid, SheetGrid
-from jixiao.formats.xlsx_file import MAX_MEMBERS, MAX_UNPACKED_BYTES
+from jixiao.formats.xlsx_file import MAX_MEMBERS, MAX_UNPACKED_BYTES, PICTURE_HINT, picture_kind
 from jixiao.formats.xlsx_grid import MAX_COLS, MAX_ROWS
 from jixiao.formats.xml import parse
 
@@ -103,7 +103,7 @@ def read_docx_grid(path: Path, source: str | None = None) -> BookGrid:
     data = _read(path, shown)
     kind = _sniff(data)
     if kind == "ole":
-        raise InputError(_ole_message(data), file=shown)
+        raise InputError(_ole_message(data, path.suffix.lower()), file=shown)
     if kind != "zip":
         raise InputError(_other_message(data, path), file=shown)
     _check_zip(data, shown)
@@ -420,10 +420,15 @@ def _ole_has(data: bytes, *streams: str) -> bool:
     return any(s.encode("utf-16-le") in data for s in streams)
 
 
-def _ole_message(data: bytes) -> str:
+def _ole_message(data: bytes, suffix: str) -> str:
     if _ole_has(data, "EncryptionInfo", "EncryptedPackage"):
         return _PASSWORD
     if _ole_has(data, "WordDocument"):
+        if suffix == ".wps":
+            return (
+                "这是 WPS 文字的旧格式文档（.wps），jixiao 只能读取 .docx："
+                "请在 WPS 中打开，另存为 Word 文档（.docx）后再用"
+            )
         return f"这是旧版 Word 文档（.doc 格式），jixiao 只能读取 .docx：{_SAVE_AS}"
     if _ole_has(data, "Workbook", "Book"):
         return (
@@ -442,7 +447,13 @@ def _other_message(data: bytes, path: Path) -> str:
             "请指定同一文件夹中不带 ~$ 的原文件"
         )
     if head.startswith(b"%PDF-"):
-        return "这是 PDF 文件，不是 Word 文档：请使用 Word 格式的报告（.docx）"
+        return (
+            "这是 PDF 文件，不是 Word 文档：jixiao 读不了 PDF 里的表格，请向填报人索取"
+            "原始的 Excel 工作簿或 Word 文档（.xlsx、.xls、.docx）"
+        )
+    picture = picture_kind(head)
+    if picture is not None:
+        return f"这是{picture}图片（扫描件或照片），不是 Word 文档：{PICTURE_HINT}"
     if head.lstrip().startswith(b"{\\rtf"):
         return f"这是 RTF 格式的文档，不是 .docx：{_SAVE_AS}"
     text = _as_text(head)

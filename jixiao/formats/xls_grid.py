@@ -91,14 +91,14 @@ def read_xls_grid(path: Path, source: str | None = None) -> BookGrid:
     except MemoryError:
         raise InputError(_TOO_MUCH, file=shown) from None
     except Exception as e:  # never anything but InputError
-        raise InputError(_explain(e, data), file=shown) from None
+        raise InputError(_explain(e, data, path.suffix.lower()), file=shown) from None
     try:
         return _book_grid(book, shown, current)
     except MemoryError:
         raise InputError(_TOO_MUCH, file=shown) from None
     except Exception as e:
         where = f"工作表“{current[-1]}”" if current else None
-        raise InputError(_explain(e, data), file=shown, where=where) from None
+        raise InputError(_explain(e, data, path.suffix.lower()), file=shown, where=where) from None
     finally:
         with contextlib.suppress(Exception):
             book.release_resources()
@@ -298,7 +298,7 @@ def _ole_has(data: bytes, *streams: str) -> bool:
     return any(s.encode("utf-16-le") in data for s in streams)
 
 
-def _explain(e: Exception, data: bytes) -> str:
+def _explain(e: Exception, data: bytes, suffix: str = ".xls") -> str:
     text = str(e)
     if "encrypted" in text.lower() or _ole_has(data, "EncryptionInfo", "EncryptedPackage"):
         return _PASSWORD
@@ -309,6 +309,8 @@ def _explain(e: Exception, data: bytes) -> str:
             )
         if _ole_has(data, "PowerPoint Document"):
             return "这是旧版 PowerPoint 演示文稿（.ppt），不是 Excel 工作簿：请指定自评表的 .xls 或 .xlsx 文件"
+        if suffix == ".et":
+            return "这是 WPS 表格自己格式的文件（.et），jixiao 读不了：请在 WPS 中打开，另存为 Excel 工作簿（.xlsx）后再用"
         return "这是旧版 Office 格式的文件，但里面没有工作簿（可能已损坏）：" + _RESAVE
     return f"文件已损坏或不完整，无法读取（{_short(e)}）：{_REPAIR}"
 

@@ -45,7 +45,16 @@ from jixiao.core.errors import InputError
 from jixiao.formats.cached import write_cached_values
 from jixiao.formats.package import Package
 
-__all__ = ["MAX_FILE_BYTES", "MAX_MEMBERS", "MAX_UNPACKED_BYTES", "open_workbook", "save_workbook"]
+__all__ = [
+    "MAX_FILE_BYTES",
+    "MAX_MEMBERS",
+    "MAX_UNPACKED_BYTES",
+    "PICTURE_HINT",
+    "check_package",
+    "open_workbook",
+    "picture_kind",
+    "save_workbook",
+]
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 """Largest file accepted (20 MB). A filled self-evaluation workbook is under 200 KB."""
@@ -78,6 +87,8 @@ _PART_NAMES = {
     "docProps/custom.xml": "自定义文档属性",
 }
 _FIRST_PARTS = tuple(_PART_NAMES)
+# Said where a command needs an .xlsx/.xlsm but is handed an .xls or a Word document.
+_READS_OTHERS = "jixiao validate、check 和 import 可以直接读取 .xls 和 Word 文档中的表格"
 _TRIM_HINT = "请删除多余的工作表、图片和空白行列后另存再试"
 
 
@@ -295,8 +306,9 @@ def _ole_message(data: bytes, suffix: str) -> str:
         )
     if "Workbook" in streams or "Book" in streams:
         return (
-            f"这是旧版 Excel 97-2003 工作簿（.xls 格式{_renamed(suffix)}），jixiao 只能读取 "
-            ".xlsx 和 .xlsm：请在 Excel 或 WPS 中打开，另存为 .xlsx 或 .xlsm 后再用"
+            f"这是旧版 Excel 97-2003 工作簿（.xls 格式{_renamed(suffix)}），这里需要 .xlsx 或 "
+            ".xlsm 工作簿：请在 Excel 或 WPS 中打开，另存为 .xlsx 或 .xlsm 后再用"
+            f"（{_READS_OTHERS}）"
         )
     if "WordDocument" in streams:
         return "这是旧版 Word 文档（.doc），不是 Excel 工作簿：请指定自评表的 .xlsx 或 .xlsm 文件"
@@ -314,7 +326,13 @@ def _other_message(data: bytes, path: Path) -> str:
             "请指定同一文件夹中不带 ~$ 的原文件"
         )
     if head.startswith(b"%PDF-"):
-        return "这是 PDF 文件，不是 Excel 工作簿：请使用 Excel 格式的自评表（.xlsx 或 .xlsm）"
+        return (
+            "这是 PDF 文件，不是 Excel 工作簿：jixiao 读不了 PDF 里的表格，请向填报人索取"
+            "原始的 Excel 工作簿或 Word 文档（.xlsx、.xls、.docx）"
+        )
+    picture = picture_kind(head)
+    if picture is not None:
+        return f"这是{picture}图片（扫描件或照片），不是 Excel 工作簿：{PICTURE_HINT}"
     text = _as_text(head)
     if text is not None:
         low = text.lstrip().lower()
@@ -340,6 +358,36 @@ def _other_message(data: bytes, path: Path) -> str:
         "文件内容无法识别，不是 Excel 工作簿（也可能已损坏）：请确认选对了文件；"
         "若 Excel 或 WPS 能打开它，请另存为 .xlsx 或 .xlsm 后再试"
     )
+
+
+PICTURE_HINT = (
+    "jixiao 读不了图片里的表格，请向填报人索取原始的 Excel 工作簿或 Word 文档"
+    "（.xlsx、.xls、.docx），或照图片在标准工作簿中填写"
+)
+
+_PICTURES = (
+    (b"\x89PNG\r\n\x1a\n", " PNG "),
+    (b"\xff\xd8\xff", " JPEG "),
+    (b"GIF87a", " GIF "),
+    (b"GIF89a", " GIF "),
+    (b"II*\x00", " TIFF "),
+    (b"MM\x00*", " TIFF "),
+)
+
+
+def picture_kind(head: bytes) -> str | None:
+    """ " PNG ", " JPEG " … when the bytes start like a picture (a scanned or photographed
+    form), with the spaces a Chinese sentence puts around the name; None otherwise."""
+    for magic, name in _PICTURES:
+        if head.startswith(magic):
+            return name
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return " WebP "
+    if head[4:12] in (b"ftypheic", b"ftypheix", b"ftypmif1"):
+        return " HEIC "
+    if head[:2] == b"BM" and len(head) > 14 and head[6:10] == b"\x00\x00\x00\x00":
+        return " BMP "
+    return None
 
 
 def _as_text(head: bytes) -> str | None:
@@ -408,7 +456,7 @@ def _check_package(zf: zipfile.ZipFile, shown: str, suffix: str) -> None:
         raise _fail(
             shown,
             f"这是 Word 文档（.docx{_renamed(suffix)}），不是 Excel 工作簿：请指定自评表的 .xlsx "
-            "或 .xlsm 文件",
+            f"或 .xlsm 文件（{_READS_OTHERS}）",
         )
     if "ppt/presentation.xml" in names:
         raise _fail(

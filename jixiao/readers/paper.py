@@ -2,58 +2,60 @@
 
 Many units fill last year's workbook or the finance bureau's own sheet instead of
 jixiao's template. Such a sheet has no defined names and no fixed positions, so this
-reader finds the form by its header labels, the way a person reads it:
+reader finds the form by its labels, the way a reviewer reads it (forms.md §4):
 
-- Labels are compared after NFKC (full-width → half-width), with all whitespace and
-  line breaks removed ("年 度 指 标 值", "实际\\n完成值"), parenthesised notes dropped
-  ("全年预算数（万元）", "权重（分值）") along with "单位：万元" and a trailing colon. Each
-  field accepts the common variants (年度指标值/指标值/目标值, 实际完成值/完成值/实际值,
-  分值/权重, 得分/自评得分, any heading with 原因 for the reason column, …).
-- The indicator header is the first row holding 三级指标 and 指标值 or 实际完成值 (labels
-  in the row just above or below fill columns the row leaves empty: two-row headers).
-  It decides the layout: Sichuan when 指标性质 or 度量单位 is a column, else national.
-  Without it the sheet is not a form: ``InputError`` names the file and the sheet.
-- Indicator rows run from below the header to the first 总分/合计/等级/填表人/注 row, or
-  to a run of three fully empty rows. Empty rows are skipped, and so are rows holding
-  only 一级/二级 (the skeleton that many forms print in advance). A merged 一级/二级 cell
-  applies to every row it spans; an unmerged blank one stays blank (no fill-down).
-- The budget header is the row with at least two of 年初预算数, 全年预算数 (调整后预算数,
-  预算数), 全年执行数 (执行数, 实际支出), nearest above the indicator header. Its rows
-  follow until an empty row or another block; each row's label is the rightmost text
-  left of the amounts. The row labelled 年度资金总额/资金总额/合计 is the total (all
-  columns); others are fund sources ("其中：" and numbering dropped), or, under an
-  按收入性质/按支出性质 marker or when named 基本支出/项目支出, the split by nature.
-  Source rows holding only a name are skipped (forms print the names in advance).
-- 年度总体目标: the 预期目标 and 实际完成情况 labels. On one row (side by side) each value
-  is in the cell below its label; on different rows (stacked) it is to the right.
-- Header and footer fields (单位名称, 年度, 项目名称, 项目负责人, 填表人, 等级, …): the label
-  cell, and the value either after a colon in the same cell ("单位名称：某某") or in the
-  first non-empty cell to its right, stopping at the next label. 单位名称 also accepts
-  预算单位名称/部门名称/填报单位, and 主管部门 when no such label exists. 年度 also comes
-  from the title ("（2024年度）") or a standalone year line above the blocks.
-- The form type: 部门整体 or 项目支出 in the title, else 项目名称 on the sheet means a
-  project form.
+- Labels are compared after normalising (jixiao.readers.labels): full/half width, spaces
+  and line breaks, notes in brackets ("(A)", "(B/A)", "(万元)", "(%)"), circled numbers and
+  their formulas ("⑥=⑤/④"), a trailing colon. Each field accepts the headings the field
+  schema lists for it (jixiao.core.fields).
+- The indicator block (jixiao.readers.paper_indicators): placeholder rows are empty rows,
+  "same as above" 一级/二级, headings that declare their points, the block's title.
+  Its header decides the layout: Sichuan when 指标性质 or 度量单位 is a column.
+- The budget block (jixiao.readers.paper_budget): its total row and fund sources under
+  their many names, amounts typed with their unit, points declared in its heading. Where
+  the block has no score and an indicator row named 预算执行率 scores it (the Ningxia form,
+  under 项目管理), that row is the budget's 分值, 得分 and 原因.
+- A sheet without an indicator block is still a form when it has a budget block and a
+  self-evaluation title (a form cut off after its budget block).
+- 年度总体目标: the 预期目标 and 实际完成情况 labels under their names (年初设定目标,
+  年度总体目标完成情况综述 …). On one row (side by side) each value is in the cell below its
+  label; on different rows (stacked) it is to the right. A label of the adjusted goal
+  ("全年(调整)绩效目标") holds where its cell is filled.
+- Header and footer fields (单位名称, 年度, 项目名称, 填表人, 等级, …): the label cell, and
+  the value after a colon in the same cell ("单位名称：某某", several such pairs in one
+  cell) or in the first non-empty cell to its right, stopping at the next label.
+  单位名称 falls back on 主管部门, then on 实施单位, where the form has no filled unit name.
+  年度 also comes from the title ("（2024年度）"), a standalone year line above the blocks,
+  or — where the form prints no year at all — the year before its 填报日期 (a
+  self-evaluation reports on the year before it is filed).
 - 总分: the row labelled 总分 (or 合计/总计 below the indicators), read in the indicator
-  header's 分值/得分 columns, or from the first two numbers right of the label.
+  header's 分值/得分 columns or from the first two numbers right of the label; else a
+  header field "自评得分 | 98", "自评总分：95".
+- The form type: 部门整体 or 项目 in the title, else 项目名称 on the sheet means a project.
+- Forms without scores (绩效目标自评表: no 分值, 得分 or 总分 anywhere) get no such keys.
+- A form of another evaluation framework (决策/过程/产出/效益 parts, a 20/80 split between
+  budget and indicators, indicators without 一级/二级, a budget block of another design
+  that is not scored) is read as far as it maps onto our fields and says so in
+  ``SelfEvalForm.framework``. Its scored criteria printed in a table of their own above the
+  indicators (项目决策/项目管理 | 评价内容 | 分值 | 自评分) count as indicator rows, numbered
+  after the indicator table's rows, so that its total adds up.
 
 Values come as typed: text stays text ("≥18场次", "95%"), numbers stay numbers. Empty
 cells, whitespace-only text and formulas are absent (load the workbook with
 ``data_only=True`` to read formulas' cached results). Numbers shown as percentages in
 the indicator value columns become the text the clerk sees ("95%"); dates become ISO
 text. The returned cell map includes the cells of located fields even when empty, so
-a finding about a blank still points at the cell to fill in.
+a finding about a blank still points at the cell to fill in; fields of columns the form
+does not print have no cell.
 
 Limits: one form per sheet (the first indicator header wins); headers split over more
-than two rows, indicator values in merged cells spanning several rows (other than
-一级/二级), and budget blocks whose columns are not labelled are not understood; the
-basic data table (基础数据表) is not read here.
+than two rows and indicator values in merged cells spanning several rows (other than
+一级/二级) are not understood; the basic data table (基础数据表) is not read here.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -61,204 +63,91 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from jixiao.core.errors import InputError
-from jixiao.core.fields import SELF_EVAL_OBJECT, field_of, labels
-from jixiao.core.form import Form, build_form
-from jixiao.core.interchange import SCHEMA, canonical, json_value, validate
-from jixiao.core.layout import (
-    NATIONAL,
-    PROJECT,
-    SICHUAN,
-    WHOLE,
-    Cell,
-    SheetLayout,
-    anchors_for,
-)
+from jixiao.core.fields import BY_PATH, SELF_EVAL_OBJECT, field_of, labels
+from jixiao.core.form import Form, SelfEvalForm, build_form
+from jixiao.core.interchange import SCHEMA, canonical, validate
+from jixiao.core.layout import NATIONAL, PROJECT, SICHUAN, WHOLE, Cell, SheetLayout, anchors_for
 from jixiao.formats.grid import BookGrid, SheetGrid
 from jixiao.formats.xlsx_grid import sheet_grid
-
-__all__ = ["find_form_sheets", "read_paper_form", "read_paper_sheet"]
-
-# Paper forms are small; these bounds keep a sheet formatted down to row 1048576 cheap.
-MAX_ROWS = 1000
-MAX_COLS = 60
-EMPTY_RUN = 3  # this many fully empty rows end the indicator block
-
-Pos = tuple[int, int]
-
-# ---- label tables (compared after _label(): NFKC, no spaces, no notes, no colon) ----
-# From the field schema: each field's key, template headings and the variants met on
-# real forms. 原因 / 偏差原因 also take any heading that mentions 原因 (see _match).
-
-INDICATOR_LABELS = labels("绩效指标")
-BUDGET_LABELS = labels("预算执行")
-FIELD_LABELS = labels(SELF_EVAL_OBJECT)
-GOAL_LABELS = labels("年度总体目标")
-_AMOUNTS = ("年初预算数", "全年预算数", "全年执行数")
-_SOURCE_COLUMNS = _AMOUNTS
-
-_GOALS_TITLE = ("年度总体目标", "总体目标", "年度目标", "年度绩效目标", "绩效目标")
-_TOTAL_ROW = (
-    "年度资金总额",
-    "资金总额",
-    "合计",
-    "总计",
-    "年度资金合计",
-    "资金合计",
-    "年度预算资金总额",
+from jixiao.readers.labels import LabelTable, compact, heading_points, label
+from jixiao.readers.paper_budget import (
+    BUDGET_LABELS,
+    BudgetBlock,
+    find_budget_header,
+    read_budget,
 )
-_NATURE_MARKERS = {"按收入性质": "按收入性质", "按支出性质": "按支出性质"}
-_BY_INCOME = frozenset({"一般公共预算", "一般公共预算拨款", "政府性基金", "纳入专户管理的非税收入"})
-_BY_SPENDING = frozenset({"基本支出", "项目支出"})
+from jixiao.readers.paper_grid import PaperGrid, Pos
+from jixiao.readers.paper_indicators import (
+    BLOCK_TITLES,
+    CRITERIA_NAMES,
+    INDICATOR_LABELS,
+    IndicatorBlock,
+    IndicatorHeader,
+    find_indicator_header,
+    read_criteria,
+    read_indicators,
+)
 
-_SPACES = re.compile(r"\s+")
-_NOTES = re.compile(r"\([^()]*\)|单位:?万元|\[[^\[\]]*\]")
-_PREFIX = re.compile(r"^(?:其中:?)?(?:\(?\d+[).、]|[一二三四五六七八九十]+[、.])?")
+__all__ = [
+    "find_form_sheets",
+    "profile_hint",
+    "read_paper_form",
+    "read_paper_sheet",
+]
+
+FIELD_LABELS = LabelTable(labels(SELF_EVAL_OBJECT))
+GOAL_LABELS = LabelTable(labels("年度总体目标"))
+TOTAL_LABELS = LabelTable({"得分": BY_PATH["总分.得分"].variants})
+
+_GOALS_TITLE = frozenset(
+    {
+        "年度总体目标", "总体目标", "年度目标", "年度绩效目标", "绩效目标",
+        "年度总体目标完成情况", "当年绩效目标", "项目基本情况", "项目年度目标完成情况",
+    }
+)  # fmt: skip
 _YEAR_IN_TEXT = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年")
 _YEAR_LINE = re.compile(r"^\(?((?:19|20)\d{2})年?度?\)?$")
+_DATE = re.compile(r"((?:19|20)\d{2})\s*[年.\-/]\s*(\d{1,2})")
 _TITLE_WORDS = ("自评表", "评价表", "绩效自评", "绩效评价")
+_FORM_TITLE = re.compile(r"(自评表|评价表)(\([^()]*\))?$")
+_NUMBERING = re.compile(r"^(?:\d+|[一二三四五六七八九十]+)[.、．]")
+_END_WORDS = ("合计", "总计", "等级", "评价等级", "自评等级", "填表人", "填报人", "填报日期")
+_END_BLOCKS = ("其他需要说明事项", "其他需要说明的事项", "其他说明事项", "评价结论", "存在问题")
+# An indicator row that scores the budget, where the budget block itself has no score.
+_BUDGET_SCORE_ROWS = frozenset({"预算执行率", "资金执行率", "预算资金执行率", "项目预算执行率"})
+
+# Reference points of the national framework (财预〔2020〕10号): budget 10, indicators 90.
+NATIONAL_BUDGET_POINTS = 10.0
+NATIONAL_INDICATOR_POINTS = 90.0
+# Parts of the 决策/过程/产出/效益 framework, as its headings name them.
+_FRAMEWORK_PARTS = frozenset(
+    {"项目决策", "决策", "项目管理", "项目过程", "过程", "管理", "项目产出", "项目效益",
+     "项目绩效", "绩效"}
+)  # fmt: skip
+_COUNTS = {2: "两", 3: "三", 4: "四", 5: "五"}
+
+# Report numbers of regional forms (报表编号:510000_0013zp): the region's profile.
+_REPORT_NUMBER = re.compile(r"报表编号[:：]?\s*([0-9A-Za-z_\-]+)")
+_REGION_CODES = {"51": ("sichuan", "四川省")}
+_REGION_TITLES = {"部门预算项目支出绩效自评表": ("sichuan", "四川省")}
 
 
-def _compact(value: Any) -> str:
-    """NFKC text without any whitespace; "" for non-text."""
-    if not isinstance(value, str):
-        return ""
-    return _SPACES.sub("", unicodedata.normalize("NFKC", value))
+def _all_labels() -> frozenset[str]:
+    tables = (INDICATOR_LABELS, BUDGET_LABELS, FIELD_LABELS, GOAL_LABELS, TOTAL_LABELS)
+    return frozenset(x for t in tables for x in t.labels()) | _GOALS_TITLE
 
 
-def _label(value: Any) -> str:
-    """A heading as compared with the tables: no spaces, notes in brackets, unit note, colon."""
-    text = _compact(value)
-    prev = None
-    while prev != text:  # nested notes: "(单位(万元))"
-        prev, text = text, _NOTES.sub("", text)
-    return text.rstrip(":")
-
-
-def _match(label: str, table: dict[str, tuple[str, ...]]) -> str | None:
-    if not label:
-        return None
-    for name, options in table.items():
-        if label in options:
-            return name
-    if "偏差原因" in table or "原因" in table:
-        if "原因" in label and len(label) <= 20:
-            return "偏差原因" if "偏差原因" in table else "原因"
-    return None
-
-
-_ALL_LABELS = frozenset(
-    x
-    for table in (INDICATOR_LABELS, BUDGET_LABELS, FIELD_LABELS, GOAL_LABELS)
-    for options in table.values()
-    for x in options
-) | frozenset(_GOALS_TITLE) | {"总分"}  # fmt: skip
+_ALL_LABELS = _all_labels()
 
 
 def _is_label(value: Any) -> bool:
-    lab = _label(value)
+    lab = label(value)
     if not lab:
         return False
     if lab in _ALL_LABELS:
         return True
     head = lab.split(":", 1)[0]
     return ":" in lab and head in _ALL_LABELS
-
-
-# ---- the sheet as a grid of anchors ------------------------------------------------------
-
-
-class _Grid:
-    """Cell values by position, and where merged ranges put them."""
-
-    def __init__(self, ws: SheetGrid) -> None:
-        self.sheet = ws.title
-        self.max_row = min(ws.max_row, MAX_ROWS)
-        self.max_col = min(ws.max_col, MAX_COLS)
-        self.values: dict[Pos, Any] = {}
-        self.formats: dict[Pos, str] = {}
-        for pos, raw in ws.values.items():
-            if pos[0] > self.max_row or pos[1] > self.max_col:
-                continue
-            value = _scalar(raw)
-            if value is not None:
-                self.values[pos] = value
-                self.formats[pos] = ws.number_formats.get(pos, "General")
-        self.anchor: dict[Pos, Pos] = {}  # covered cell of a merge -> its top-left
-        self.span: dict[Pos, tuple[int, int, int, int]] = {}  # top-left -> r0, c0, r1, c1
-        for c0, r0, c1, r1 in ws.merges:
-            if r0 > self.max_row or c0 > self.max_col:
-                continue
-            self.span[(r0, c0)] = (r0, c0, r1, c1)
-            for r in range(r0, min(r1, self.max_row) + 1):
-                for c in range(c0, min(c1, self.max_col) + 1):
-                    if (r, c) != (r0, c0):
-                        self.anchor[(r, c)] = (r0, c0)
-                        self.values.pop((r, c), None)  # what a merge hides is not shown
-
-    def cell(self, pos: Pos) -> Cell:
-        return Cell(self.sheet, pos[0], pos[1])
-
-    def top_left(self, pos: Pos) -> Pos:
-        return self.anchor.get(pos, pos)
-
-    def right_of(self, pos: Pos) -> int:
-        """The first column right of a (possibly merged) cell."""
-        return self.span.get(pos, (0, 0, 0, pos[1]))[3] + 1
-
-    def below(self, pos: Pos) -> int:
-        """The first row below a (possibly merged) cell."""
-        return self.span.get(pos, (0, 0, pos[0], 0))[2] + 1
-
-    def texts(self, row: int) -> Iterable[tuple[int, str]]:
-        """(column, raw text) of the text cells of a row, left to right."""
-        for c in range(1, self.max_col + 1):
-            value = self.values.get((row, c))
-            if isinstance(value, str):
-                yield c, value
-
-    def row_empty(self, row: int) -> bool:
-        return not any((row, c) in self.values for c in range(1, self.max_col + 1))
-
-    def row_labels(self, row: int, table: dict[str, tuple[str, ...]]) -> dict[str, int]:
-        """Field -> column of the headings of ``table`` found in a row (first one wins)."""
-        out: dict[str, int] = {}
-        for c, text in self.texts(row):
-            name = _match(_label(text), table)
-            if name is not None and name not in out:
-                out[name] = c
-        return out
-
-    def value(self, pos: Pos, as_shown: bool = False) -> Any:
-        value = self.values.get(pos)
-        if as_shown and isinstance(value, int | float) and not isinstance(value, bool):
-            if "%" in self.formats.get(pos, ""):
-                return f"{round(value * 100, 10):g}%"
-        return value
-
-    def right_value(self, label: Pos) -> tuple[Any, Pos]:
-        """The value right of a label, stopping at the next label; else the first cell there."""
-        row = label[0]
-        first = self.right_of(label)
-        for c in range(first, self.max_col + 1):
-            pos = (row, c)
-            if pos in self.anchor:
-                continue
-            value = self.values.get(pos)
-            if value is None:
-                continue
-            if _is_label(value):
-                break
-            return value, pos
-        return None, self.top_left((row, min(first, self.max_col + 1)))
-
-
-def _scalar(value: Any) -> Any:
-    """A cell as a JSON scalar; None for empty and whitespace-only text."""
-    if isinstance(value, str):
-        if not value.strip():
-            return None
-        return value.replace("\r\n", "\n").replace("\r", "\n")
-    return json_value(value)
 
 
 # ---- the reader --------------------------------------------------------------------------
@@ -270,17 +159,20 @@ class _Found:
     cells: dict[str, Cell]
     layout: str
     aliases: dict[str, Cell] = field(default_factory=dict)  # positional paths for SheetLayout
+    framework: str | None = None
 
 
 class _Reader:
     def __init__(self, ws: SheetGrid, source: str) -> None:
         self.ws = ws
         self.source = source
-        self.g = _Grid(ws)
+        self.g = PaperGrid(ws)
         self.data: dict[str, Any] = {}
         self.cells: dict[str, Cell] = {}
         self.aliases: dict[str, Cell] = {}
         self.skip_rows: set[int] = set()  # block headers and rows: no header labels there
+        self.budget: BudgetBlock | None = None
+        self.indicators: IndicatorBlock | None = None
 
     def fail(self, message: str) -> InputError:
         return InputError(message, file=self.source or None, where=f"工作表“{self.ws.title}”")
@@ -296,32 +188,45 @@ class _Reader:
 
     # -- the whole sheet
 
+    def is_form(self) -> bool:
+        """An indicator block, or a budget block under a self-evaluation title."""
+        if find_indicator_header(self.g) is not None:
+            return True
+        title = self.title_text()
+        return (
+            bool(title)
+            and "基础数据表" not in title
+            and find_budget_header(self.g, None) is not None
+        )
+
     def read(self) -> _Found:
         header = find_indicator_header(self.g)
-        if header is None:
-            title = self.title_text()
-            hint = "；这张表是基础数据表，请用基础数据表的读取方式" if "基础数据表" in title else ""
+        if header is None and not self.is_form():
             raise self.fail(
-                "找不到绩效指标表头（三级指标、年度指标值、实际完成值……），"
-                f"这张工作表不像绩效自评表{hint}"
+                "找不到绩效指标表头（三级指标、年度指标值、实际完成值……），这张工作表不像绩效自评表"
             )
-        first, last, columns = header
-        layout = SICHUAN if {"指标性质", "度量单位"} & columns.keys() else NATIONAL
-        self.skip_rows.update(range(first, last + 1))
-        end = self.read_indicators(last, columns)
-        self.skip_rows.update(range(last + 1, end))
-        self.read_budget(first)
+        layout = NATIONAL
+        if header is not None:
+            if {"指标性质", "度量单位"} & header.columns.keys():
+                layout = SICHUAN
+            self.skip_rows.update(range(header.first, header.last + 1))
+            self.read_indicators(header)
+        self.read_budget(header)
+        self.budget_score_row()
         self.read_goals()
-        self.read_total(last, end, columns)
+        end = self.indicators.end if self.indicators else self.g.max_row + 1
+        self.read_total(header, end)
         self.read_fields()
         self.data = {"表类型": self.form_type(), **self.data}
-        return _Found(canonical(self.data, "自评表"), self.cells, layout, self.aliases)
+        found = _Found(canonical(self.data, "自评表"), self.cells, layout, self.aliases)
+        found.framework = self.framework(header)
+        return found
 
     def title_text(self) -> str:
         for r in range(1, min(self.g.max_row, 10) + 1):
             for _c, text in self.g.texts(r):
-                if any(w in _compact(text) for w in _TITLE_WORDS):
-                    return _compact(text)
+                if any(w in compact(text) for w in _TITLE_WORDS):
+                    return compact(text)
         return ""
 
     def form_type(self) -> str:
@@ -334,139 +239,91 @@ class _Reader:
 
     # -- indicators
 
-    def read_indicators(self, header_last: int, columns: dict[str, int]) -> int:
-        """Read the indicator rows; return the row where the block ends (exclusive)."""
-        items: list[dict[str, Any]] = []
-        empty = 0
-        row = header_last + 1
-        name_col = columns.get("三级指标", min(columns.values()))
-        while row <= self.g.max_row:
-            if _ends_indicators(self.g, row):
-                break
-            covered = any(
-                (row, c) in self.g.anchor and self.g.anchor[(row, c)][0] < row
-                for c in (columns.get("一级指标"), columns.get("二级指标"))
-                if c is not None
-            )
-            if self.g.row_empty(row) and not covered:
-                empty += 1
-                if empty >= EMPTY_RUN:
-                    break
-                row += 1
-                continue
-            empty = 0
-            item: dict[str, Any] = {}
-            where: dict[str, Pos] = {}
-            for name in INDICATOR_LABELS:
-                c = columns.get(name)
-                if c is None:
-                    continue
-                pos = (row, c)
-                if name in ("一级指标", "二级指标"):
-                    pos = self.g.top_left(pos)
-                where[name] = pos
-                value = self.g.value(pos, as_shown=name in ("指标值", "实际完成值"))
-                if value is not None:
-                    item[name] = value
-            row += 1
-            if not any(k not in ("一级指标", "二级指标") for k in item):
-                continue  # empty, or the printed skeleton of 一级/二级 only
-            items.append(item)
-            k = len(items)
-            for name, pos in where.items():
-                self.put(f"绩效指标[{k}].{name}", pos)
-            self.cells[f"绩效指标[{k}]"] = self.g.cell(where.get("三级指标", (row - 1, name_col)))
-            level1 = item.get("一级指标")
-            if isinstance(level1, str) and not level1.isdigit():
-                for name, pos in where.items():
-                    self.cells.setdefault(f"绩效指标[{level1}].{name}", self.g.cell(pos))
-        self.data["绩效指标"] = items
-        first_row = (header_last + 1, name_col)
-        self.cells["绩效指标"] = self.cells.get("绩效指标[1].三级指标", self.g.cell(first_row))
-        return row
+    def read_indicators(self, header: IndicatorHeader) -> None:
+        block = read_indicators(self.g, header, self.ends_indicators)
+        self.indicators = block
+        # Numbered after the indicators: the criteria have only a name, 分值 and 得分, and
+        # the indicator table's first row shows which columns the indicators have.
+        criteria = read_criteria(self.g, range(1, header.first), self.skip_rows)
+        if criteria:
+            block.rows.extend(criteria)
+            self.skip_rows.update(r.row for r in criteria)
+        self.skip_rows.update(range(header.last + 1, block.end))
+        self.data["绩效指标"] = [r.item for r in block.rows]
+        self.cells.update(block.cells(self.g.sheet))
+        first = (header.last + 1, header.columns.get("三级指标", min(header.columns.values())))
+        anchor = header.title or (
+            (block.rows[0].where.get("三级指标", first)) if block.rows else first
+        )
+        self.cells["绩效指标"] = self.g.cell(anchor)
+
+    def ends_indicators(self, row: int) -> bool:
+        texts = list(self.g.texts(row))
+        filled = sum(1 for c in range(1, self.g.max_col + 1) if (row, c) in self.g.values)
+        alone = len(texts) == 1 and filled == 1
+        for _c, text in texts:
+            lab = label(text)
+            head = lab.split(":", 1)[0]
+            if lab.startswith("总分") or head in _END_WORDS or lab in _GOALS_TITLE:
+                return True
+            if lab.startswith(("注:", "说明:", "备注", *_END_BLOCKS)) or lab in ("注", "说明"):
+                return True
+            if alone and _FORM_TITLE.search(lab):
+                return True  # the title of the next form on the sheet, on a row of its own
+        return False
 
     # -- budget
 
-    def read_budget(self, indicator_header: int) -> None:
-        found = find_budget_header(self.g, indicator_header)
+    def read_budget(self, header: IndicatorHeader | None) -> None:
+        before = header.first if header is not None else None
+        found = find_budget_header(self.g, before)
         if found is None:
             return
-        header, columns = found
-        self.skip_rows.add(header)
-        first_value = min(columns.values())
-        budget: dict[str, Any] = {}
-        groups: dict[str, list[dict[str, Any]]] = {
-            "资金来源": [],
-            "按收入性质": [],
-            "按支出性质": [],
-        }
-        group: str | None = None
-        total_seen = False
-        row = header + 1
-        while row <= self.g.max_row and row != indicator_header:
-            label_pos = self.row_label(row, first_value)
-            raw = self.g.values.get(label_pos) if label_pos else None
-            values = {name: (row, c) for name, c in columns.items() if (row, c) in self.g.values}
-            lab = _label(raw)
-            if _blocks_budget(self.g, row) or (not lab and not values):
-                break
-            self.skip_rows.add(row)
-            row += 1
-            marker = next((g for m, g in _NATURE_MARKERS.items() if m in lab), None)
-            if marker is not None:
-                group = marker  # "按支出性质：" heads the rows below it
-                continue
-            if not lab:
-                continue
-            name = _source_name(raw)
-            if not total_seen and (lab in _TOTAL_ROW or "资金总额" in lab):
-                total_seen = True
-                self.cells["预算执行"] = self.g.cell(label_pos)
-                for key, c in columns.items():
-                    pos = (row - 1, c)
-                    self.put(f"预算执行.{key}", pos)
-                    value = self.g.value(pos)
-                    if value is not None:
-                        budget[key] = value
-                continue
-            target = group or (
-                "按支出性质"
-                if name in _BY_SPENDING
-                else "按收入性质"
-                if name in _BY_INCOME
-                else "资金来源"
-            )
-            item: dict[str, Any] = {"名称": name}
-            for key in _SOURCE_COLUMNS:
-                if key in values:
-                    item[key] = self.g.value(values[key])
-            if len(item) == 1:
-                continue  # a printed name with nothing filled in
-            groups[target].append(item)
-            k = len(groups[target])
-            prefix = f"预算执行.{target}[{name}]"
-            self.cells[prefix] = self.g.cell(label_pos)
-            for key in _SOURCE_COLUMNS:
-                if key in columns:
-                    self.put(f"{prefix}.{key}", (row - 1, columns[key]))
-                    self.aliases[f"预算执行.{target}[{k}].{key}"] = self.g.cell(
-                        (row - 1, columns[key])
-                    )
-            self.aliases[f"预算执行.{target}[{k}]"] = self.g.cell(label_pos)
-            if k == 1:
-                self.cells.setdefault(f"预算执行.{target}", self.g.cell(label_pos))
-        for key, items in groups.items():
-            if items:
-                budget[key] = items
-        if budget or total_seen:
-            self.data["预算执行"] = budget
+        row, columns = found
+        stop = before if before is not None and before > row else None
+        block = read_budget(self.g, row, columns, stop, self.blocks_budget)
+        self.budget = block
+        self.skip_rows.update(block.rows)
+        self.cells.update(block.cells)
+        self.aliases.update(block.aliases)
+        if block.data or "预算执行" in block.cells:
+            self.data["预算执行"] = block.data
 
-    def row_label(self, row: int, before: int) -> Pos | None:
-        """The rightmost text cell of a row left of column ``before``."""
-        for c in range(before - 1, 0, -1):
-            if isinstance(self.g.values.get((row, c)), str):
-                return (row, c)
-        return None
+    def blocks_budget(self, row: int) -> bool:
+        """A row that starts another block (goals, indicators, another table's headings)
+        ends the budget rows."""
+        headings = 0
+        for _c, text in self.g.texts(row):
+            lab = label(text)
+            if lab in _GOALS_TITLE or heading_points(lab)[0] in BLOCK_TITLES:
+                return True
+            if lab in ("一级指标", "三级指标") or GOAL_LABELS.match(text) is not None:
+                return True
+            if INDICATOR_LABELS.match(text) or lab in CRITERIA_NAMES:
+                headings += 1
+        return headings >= 2
+
+    def budget_score_row(self) -> None:
+        """The Ningxia form scores the budget as an indicator (预算执行率 under 项目管理)."""
+        block, ind = self.budget, self.indicators
+        if block is None or ind is None or block.scores or "分值" in block.data:
+            return
+        for k, r in enumerate(ind.rows):
+            name = compact(r.item.get("三级指标"))
+            if name not in _BUDGET_SCORE_ROWS or not {"分值", "得分"} & r.item.keys():
+                continue
+            budget = self.data.setdefault("预算执行", {})
+            for key, to in (("分值", "分值"), ("得分", "得分"), ("偏差原因", "原因")):
+                if key in r.where:
+                    self.cells[f"预算执行.{to}"] = self.g.cell(r.where[key])
+                    if key in r.item:
+                        budget[to] = r.item[key]
+            del ind.rows[k]
+            self.data["绩效指标"] = [x.item for x in ind.rows]
+            for path in [p for p in self.cells if p.startswith("绩效指标[")]:
+                del self.cells[path]
+            self.cells.update(ind.cells(self.g.sheet))
+            return
 
     # -- goals
 
@@ -476,10 +333,15 @@ class _Reader:
         for (r, c), value in sorted(self.g.values.items()):
             if r in self.skip_rows or not isinstance(value, str):
                 continue
-            lab = _label(value)
-            name = _match(lab, GOAL_LABELS)
-            if name is not None and name not in found:
-                found[name] = (r, c)
+            lab = label(value)
+            name = GOAL_LABELS.match(value)
+            if name is not None:
+                if name not in found:
+                    found[name] = (r, c)
+                elif "调整" in lab and found[name][0] == r:
+                    # "年初绩效目标 | 全年(调整)绩效目标": the adjusted goal holds where filled
+                    if self.below_value((r, c))[0] is not None:
+                        found[name] = (r, c)
             elif title is None and lab in _GOALS_TITLE:
                 title = (r, c)
         if not found:
@@ -489,17 +351,17 @@ class _Reader:
             self.cells["年度总体目标"] = self.g.cell(title)
         rows = {pos[0] for pos in found.values()}
         side_by_side = len(found) == 2 and len(rows) == 1
-        for name in GOAL_LABELS:
+        for name in GOAL_LABELS.keys:
             if name not in found:
                 continue
-            label = found[name]
-            self.skip_rows.add(label[0])
+            label_pos = found[name]
+            self.skip_rows.add(label_pos[0])
             if side_by_side:
-                value, pos = self.below_value(label)
+                value, pos = self.below_value(label_pos)
             else:
-                value, pos = self.g.right_value(label)
+                value, pos = self.right_value(label_pos)
                 if value is None:
-                    below, below_pos = self.below_value(label)
+                    below, below_pos = self.below_value(label_pos)
                     if below is not None:
                         value, pos = below, below_pos
             self.put(f"年度总体目标.{name}", pos, value)
@@ -509,38 +371,59 @@ class _Reader:
             first = min(found.values())
             self.cells["年度总体目标"] = self.g.cell(first)
 
-    def below_value(self, label: Pos) -> tuple[Any, Pos]:
-        pos = self.g.top_left((self.g.below(label), label[1]))
+    def below_value(self, label_pos: Pos) -> tuple[Any, Pos]:
+        pos = self.g.top_left((self.g.below(label_pos), label_pos[1]))
         value = self.g.values.get(pos)
         if value is not None and _is_label(value):
             return None, pos
         return value, pos
 
+    def right_value(self, label_pos: Pos) -> tuple[Any, Pos]:
+        """The value right of a label, stopping at the next label; else the first cell there."""
+        g = self.g
+        row = label_pos[0]
+        first = g.right_of(label_pos)
+        for c in range(first, g.max_col + 1):
+            pos = (row, c)
+            if pos in g.anchor:
+                continue
+            value = g.values.get(pos)
+            if value is None:
+                if c == first and pos in g.span:
+                    return None, pos  # the label's own (merged) value cell, left empty
+                continue
+            if _is_label(value):
+                break
+            return value, pos
+        return None, g.top_left((row, min(first, g.max_col + 1)))
+
     # -- footer
 
-    def read_total(self, header_last: int, end: int, columns: dict[str, int]) -> None:
-        rows = range(max(end, header_last + 1), self.g.max_row + 1)
-        label: Pos | None = None
+    def read_total(self, header: IndicatorHeader | None, end: int) -> None:
+        start = max(end, header.last + 1) if header is not None else end
+        rows = range(start, self.g.max_row + 1)
+        label_pos: Pos | None = None
         for wanted in (("总分", "总得分", "合计得分"), ("合计", "总计")):
             for r in rows:
                 for c, text in self.g.texts(r):
-                    lab = _label(text)
+                    lab = label(text)
                     if lab in wanted or (wanted[0] == "总分" and lab.startswith("总分")):
-                        label = (r, c)
+                        label_pos = (r, c)
                         break
-                if label:
+                if label_pos:
                     break
-            if label:
+            if label_pos:
                 break
-        if label is None:
+        if label_pos is None or header is None:
             return
-        self.cells["总分"] = self.g.cell(label)
-        row = label[0]
+        self.cells["总分"] = self.g.cell(label_pos)
+        row = label_pos[0]
+        columns = header.columns
         spots = {k: (row, columns[k]) for k in ("分值", "得分") if k in columns}
         if not any(pos in self.g.values for pos in spots.values()):
             numbers = [
                 (row, c)
-                for c in range(self.g.right_of(label), self.g.max_col + 1)
+                for c in range(self.g.right_of(label_pos), self.g.max_col + 1)
                 if isinstance(self.g.values.get((row, c)), int | float)
             ]
             if len(numbers) >= 2:
@@ -560,31 +443,39 @@ class _Reader:
         for (r, c), value in sorted(self.g.values.items()):
             if r in self.skip_rows or not isinstance(value, str):
                 continue
-            lab = _label(value)
-            name = _match(lab, FIELD_LABELS)
-            inline: Any = None
-            if name is None and ":" in lab:
-                name = _match(_label(lab.split(":", 1)[0]), FIELD_LABELS)
-                raw = re.split("[:：]", value, maxsplit=1)[-1].strip()
-                inline = raw or None
-            if name is None or name in found:
-                continue
-            if inline is not None:
-                if name == "年度" and re.fullmatch(r"\d{4}", _compact(inline)):
-                    inline = int(_compact(inline))
-                found[name] = (inline, (r, c))
-            else:
-                found[name] = self.g.right_value((r, c))
-        if "单位名称" not in found and "主管部门" in found:
-            found["单位名称"] = found.pop("主管部门")
-        if "年度" not in found:
-            year = self.year_from_title()
+            for name, inline in _field_labels(value):
+                if name in found:
+                    continue
+                if inline is not None:
+                    found[name] = (_plain_number(inline, name), (r, c))
+                else:
+                    found[name] = self.right_value((r, c))
+        self.unit_name(found)
+        if "年度" not in found or found["年度"][0] is None:
+            year = self.year_from_title() or self.year_from_date(found)
             if year is not None:
                 found["年度"] = year
+        total = found.pop("自评总分", None)
+        if total is not None and "总分" not in self.cells:
+            value, pos = total
+            self.put("总分.得分", pos, _plain_number(value, "总分") if value is not None else None)
+            self.cells.setdefault("总分", self.g.cell(pos))
         for name in SCHEMA["自评表"]:
             if name in found:
                 value, pos = found[name]
                 self.put(name, pos, value)
+
+    def unit_name(self, found: dict[str, tuple[Any, Pos]]) -> None:
+        """单位名称, else the 主管部门 (moved), else the 实施单位 (copied) — filled ones first."""
+        if "单位名称" in found and found["单位名称"][0] is not None:
+            return
+        department = found.get("主管部门")
+        if department is not None and department[0] is not None:
+            found["单位名称"] = found.pop("主管部门")
+        elif "实施单位" in found and found["实施单位"][0] is not None:
+            found["单位名称"] = found["实施单位"]
+        elif "单位名称" not in found and department is not None:
+            found["单位名称"] = found.pop("主管部门")
 
     def year_from_title(self) -> tuple[int, Pos] | None:
         """The year in the title ("（2024年度）") or in a line of its own above the blocks."""
@@ -592,96 +483,137 @@ class _Reader:
         candidates: list[tuple[int, Pos]] = []
         for r in range(1, top):
             for c, text in self.g.texts(r):
-                compact = _compact(text)
-                m = _YEAR_LINE.fullmatch(compact)
+                text_c = compact(text)
+                m = _YEAR_LINE.fullmatch(text_c)
                 if m:
                     candidates.append((int(m.group(1)), (r, c)))
-                elif any(w in compact for w in _TITLE_WORDS) and (
-                    m := _YEAR_IN_TEXT.search(compact)
-                ):
+                elif any(w in text_c for w in _TITLE_WORDS) and (m := _YEAR_IN_TEXT.search(text_c)):
                     return int(m.group(1)), (r, c)
         return candidates[0] if candidates else None
 
+    def year_from_date(self, found: dict[str, tuple[Any, Pos]]) -> tuple[int, Pos] | None:
+        """A form without a year reports on the year before the one it was filed in."""
+        date = found.get("填报日期")
+        if date is None or date[0] is None:
+            return None
+        m = _DATE.search(compact(str(date[0])))
+        return (int(m.group(1)) - 1, date[1]) if m else None
 
-# ---- block finders -----------------------------------------------------------------------
+    # -- framework
+
+    def framework(self, header: IndicatorHeader | None) -> str | None:
+        """What other evaluation framework the form follows, if any (in Chinese)."""
+        parts = self.framework_parts()
+        if len(parts) >= 2:
+            short = [n.removeprefix("项目") for n, _p in parts]
+            count = _COUNTS.get(len(parts), str(len(parts)))
+            points = "、".join(f"{n}{p:g}分" for n, p in parts)
+            kind = "类指标" if any(n in ("产出", "效益") for n in short) else "部分"
+            return f"{'、'.join(short)}{count}{kind}的评价框架（{points}）"
+        budget = self.budget
+        budget_points = budget.declared_points if budget is not None else None
+        indicator_points = header.title_points if header is not None else None
+        if (budget_points is not None and budget_points != NATIONAL_BUDGET_POINTS) or (
+            indicator_points is not None and indicator_points != NATIONAL_INDICATOR_POINTS
+        ):
+            split = []
+            if budget_points is not None:
+                split.append(f"预算执行 {budget_points:g} 分")
+            if indicator_points is not None:
+                split.append(f"绩效指标 {indicator_points:g} 分")
+            return f"{'、'.join(split)}的评价框架"
+        if header is not None and not {"一级指标", "二级指标"} & header.columns.keys():
+            how = ""
+            if any("得分系数" in label(t) for t in header.headings.values()):
+                how = "（按得分系数×指标权重计分）"
+            return f"指标不分一级、二级的评价框架{how}"
+        scored = header is not None and {"分值", "得分"} & header.columns.keys()
+        if (
+            scored
+            and budget is not None
+            and not budget.scores
+            and "分值" not in budget.data
+            and budget.unmapped >= 2
+        ):
+            # a budget block of another design (资金结构: 历年结余结转 | 年中调整金额 | 结余 …)
+            # that is not scored, over scored indicators
+            return "预算执行不计分、只对绩效指标评分的评价框架"
+        return None
+
+    def framework_parts(self) -> list[tuple[str, float]]:
+        """Headings of the 决策/过程/产出/效益 kind with their points, in sheet order."""
+        out: list[tuple[str, float]] = []
+        for (_r, _c), value in sorted(self.g.values.items()):
+            if not isinstance(value, str):
+                continue
+            name, points = heading_points(value)
+            if name in _FRAMEWORK_PARTS and points is not None and (name, points) not in out:
+                out.append((name, points))
+        return out
 
 
-def find_indicator_header(g: _Grid) -> tuple[int, int, dict[str, int]] | None:
-    """(first row, last row, field -> column) of the indicator header, or None."""
-    for r in range(1, g.max_row + 1):
-        cols = g.row_labels(r, INDICATOR_LABELS)
-        if "三级指标" not in cols or not {"指标值", "实际完成值"} & cols.keys():
+def _field_labels(value: str) -> list[tuple[str, Any]]:
+    """The fields a text cell labels: [(field, inline value or None)].
+
+    "单位名称" → [("单位名称", None)]; "单位名称：某某" → [("单位名称", "某某")];
+    "单位名称:某某 填报日期:2023年3月20日" → both; "自评总分: 95" → [("自评总分", "95")].
+    """
+    name = _match_field(value)
+    if name is not None:
+        return [(name, None)]
+    out: list[tuple[str, Any]] = []
+    for part in re.split(r"[ \t\u3000]+(?=[^ \t\u3000:：]+[:：])", value.strip()):
+        m = re.match(r"([^:：]*)[:：](.*)", part, re.S)
+        if m is None:
             continue
-        first = last = r
-        # Headings anchored in the row above (merged down over this row) fill empty columns.
-        if r > 1:
-            for name, c in g.row_labels(r - 1, INDICATOR_LABELS).items():
-                if name not in cols and c not in cols.values() and (r, c) not in g.values:
-                    cols[name] = c
-                    first = r - 1
-        # Sub-headings in the row below replace a heading merged across their columns
-        # ("年度指标值" over 指标性质 | 指标值 | 度量单位) and fill empty columns.
-        below = g.row_labels(r + 1, INDICATOR_LABELS)
-        spans = {name: g.span.get((r, c), (r, c, r, c)) for name, c in cols.items()}
-        for name, c in below.items():
-            over = [n for n, sp in spans.items() if sp[1] <= c <= sp[3] and sp[3] > sp[1]]
-            if over:
-                for n in over:
-                    if cols.get(n) is not None and n not in below:
-                        del cols[n]
-                cols[name] = c
-                last = r + 1
-            elif name not in cols and (r, c) not in g.values and (r, c) not in g.anchor:
-                cols[name] = c
-                last = r + 1
-        return first, last, dict(sorted(cols.items(), key=lambda kv: kv[1]))
+        found = _match_field(m.group(1))
+        if found is not None:
+            out.append((found, m.group(2).strip() or None))
+    return out
+
+
+def _match_field(text: str) -> str | None:
+    """The header field a label names ("2.项目实施内容及过程概述" too), or 自评总分."""
+    for candidate in (text, _NUMBERING.sub("", text.strip())):
+        name = FIELD_LABELS.match(candidate)
+        if name is not None:
+            return name
+        if TOTAL_LABELS.match(candidate) is not None:
+            return "自评总分"
     return None
 
 
-def find_budget_header(g: _Grid, indicator_header: int) -> tuple[int, dict[str, int]] | None:
-    """(row, field -> column) of the budget header nearest above the indicators."""
-    best: tuple[int, dict[str, int]] | None = None
-    for r in range(1, g.max_row + 1):
-        if r == indicator_header:
-            continue
-        cols = g.row_labels(r, BUDGET_LABELS)
-        if len(set(_AMOUNTS) & cols.keys()) < 2:
-            continue
-        if r < indicator_header:
-            best = (r, cols)  # the last one above wins
-        elif best is None:
-            return r, cols
-    return best
+def _plain_number(value: Any, name: str) -> Any:
+    """A year or a total typed as text in a label's cell ("年度：2024", "自评总分: 95")."""
+    if name in ("年度", "自评总分", "总分") and isinstance(value, str):
+        text = compact(value)
+        if re.fullmatch(r"\d+", text):
+            return int(text)
+        if re.fullmatch(r"\d+\.\d+", text):
+            return float(text)
+    return value
 
 
-_END_WORDS = ("合计", "总计", "等级", "评价等级", "自评等级", "填表人", "填报人", "填报日期")
+# ---- regions ------------------------------------------------------------------------------
 
 
-def _ends_indicators(g: _Grid, row: int) -> bool:
-    for _c, text in g.texts(row):
-        lab = _label(text)
-        head = lab.split(":", 1)[0]
-        if lab.startswith("总分") or head in _END_WORDS or lab in _GOALS_TITLE:
-            return True
-        if lab.startswith(("注:", "说明:", "备注")) or lab in ("注", "说明"):
-            return True
-    return False
-
-
-def _blocks_budget(g: _Grid, row: int) -> bool:
-    """A row that starts another block (goals or indicators) ends the budget rows."""
-    for _c, text in g.texts(row):
-        lab = _label(text)
-        if lab in _GOALS_TITLE or lab in ("绩效指标", "一级指标", "三级指标"):
-            return True
-        if _match(lab, GOAL_LABELS) is not None:
-            return True
-    return False
-
-
-def _source_name(raw: Any) -> str:
-    text = _compact(raw)
-    return _PREFIX.sub("", text).strip(":")
+def profile_hint(ws: SheetGrid | Worksheet) -> tuple[str, str] | None:
+    """The regional profile a sheet's own print says it belongs to, and why (in Chinese):
+    the report number of a region's form ("报表编号:510000_0013zp") or its title."""
+    g = PaperGrid(_as_grid(ws))
+    for r in range(1, min(g.max_row, 12) + 1):
+        for _c, text in g.texts(r):
+            m = _REPORT_NUMBER.search(compact(text))
+            if m and m.group(1)[:2] in _REGION_CODES:
+                profile, region = _REGION_CODES[m.group(1)[:2]]
+                return profile, f"表中有{region}的报表编号 {m.group(1)}"
+    for r in range(1, min(g.max_row, 12) + 1):
+        for _c, text in g.texts(r):
+            title = re.sub(r"\(\d{4}年度?\)$", "", compact(text))
+            if title in _REGION_TITLES:
+                profile, region = _REGION_TITLES[title]
+                return profile, f"表题“{title}”是{region}的表样"
+    return None
 
 
 # ---- public API --------------------------------------------------------------------------
@@ -707,10 +639,12 @@ def read_paper_form(ws: SheetGrid | Worksheet, source: str = "") -> Form:
     found = _Reader(ws, source).read()
     validate(found.data, source)
     form = build_form(found.data, source, layout=found.layout)
+    if isinstance(form, SelfEvalForm):
+        form.framework = found.framework
     # Fields hold values; the rest (blocks, rows, labels) are places findings point at.
     cells = {p: c for p, c in found.cells.items() if _is_field(p)}
     anchors = {p: c for p, c in found.cells.items() if not _is_field(p)}
-    anchors.update(anchors_for(cells, found.layout))
+    anchors.update({k: v for k, v in anchors_for(cells, found.layout).items() if k not in anchors})
     form.cells = cells
     form.sheet_layout = SheetLayout(
         form.form_type, found.layout, ws.title, cells={**found.aliases, **cells}, anchors=anchors
@@ -738,7 +672,7 @@ def find_form_sheets(wb: Workbook | BookGrid) -> list[tuple[str, str]]:
     sheets = wb.sheets if isinstance(wb, BookGrid) else [sheet_grid(ws) for ws in wb.worksheets]
     for ws in sheets:
         reader = _Reader(ws, "")
-        if find_indicator_header(reader.g) is None:
+        if not reader.is_form():
             continue
         try:
             data = reader.read().data

@@ -1,7 +1,9 @@
 """Every form in a workbook: template sheets by their names, other sheets by their headings.
 
-The workbook is read from a file with openpyxl (inside Excel, from a copy of the live
-workbook saved for the purpose). Template sheets also report what their computed cells
+The workbook is read from a file (inside Excel, from a copy of the live workbook saved for
+the purpose): an .xlsx/.xlsm with openpyxl, an .xls with xlrd, or the tables of a Word
+document, each table a sheet "表1", "表2" … — whatever the file is, not what it is called
+(jixiao.formats.files). Template sheets also report what their computed cells
 hold (formula, cached result, error value) for the checks that only a workbook needs.
 """
 
@@ -22,9 +24,10 @@ from jixiao.core.layout import (
     is_computed,
 )
 from jixiao.core.values import EXCEL_ERRORS
+from jixiao.formats.files import FileKind, read_book_grid
 from jixiao.formats.grid import BookGrid, SheetGrid
-from jixiao.formats.xlsx_grid import read_grid
-from jixiao.readers.paper import read_paper_form
+from jixiao.readers.paper import profile_hint, read_paper_form
+from jixiao.readers.paper_basic import looks_like_basic_table, read_paper_basic
 from jixiao.readers.template import read_sheet
 
 SKIPPED_SHEETS = frozenset({SETTINGS_SHEET, CONF_SHEET, RESULTS_SHEET, RESULTS_SHEET_FALLBACK})
@@ -40,6 +43,9 @@ class BookContents:
     skipped: list[tuple[str, str]]  # (sheet, why)
     profile: str | None  # the profile the workbook's 设置 sheet names, if any
     with_formulas: bool = True  # False: read by value only, so Q08 could not run
+    # The regional profile a paper form's own print names, and why ("sichuan", "表中有四川省的
+    # 报表编号 510000_0013zp"): used when neither the run nor the 设置 sheet names one.
+    profile_hint: tuple[str, str] | None = None
 
 
 # The 设置 sheet's cell that names the workbook's profile (templates.builder writes it).
@@ -47,8 +53,19 @@ PROFILE_NAME = "jx_profile"
 
 
 def read_workbook_file(path: Path, source: str | None = None) -> BookContents:
-    """Every form in the workbook file at ``path`` (``source`` names it in messages)."""
-    return read_forms(read_grid(path, source))
+    """Every form in the file at ``path`` (``source`` names it in messages): a workbook
+    (.xlsx/.xlsm/.xls) or a Word document (.docx), told apart by their bytes."""
+    kind, book = read_book_grid(path, source)
+    if kind is FileKind.DOCX and not book.sheets:
+        raise InputError(NO_TABLES, file=book.source)
+    return read_forms(book)
+
+
+# A Word document without tables: the form is a picture, an attachment or plain text.
+NO_TABLES = (
+    "Word 文档中没有表格：jixiao 读取文档中以表格填写的自评表（插入→表格）；自评表若是图片、"
+    "扫描件或附件，请向填报人索取 Excel 工作簿或以表格填写的 Word 文档"
+)
 
 
 def read_forms(book: BookGrid) -> BookContents:
@@ -56,6 +73,7 @@ def read_forms(book: BookGrid) -> BookContents:
     source = book.source
     sheets = [ws for ws in book if ws.title not in SKIPPED_SHEETS and ws.visible]
     found: list[Form | tuple[str, str]] = []
+    hint: tuple[str, str] | None = None
     for ws in sheets:
         try:
             if is_template_sheet(ws):
@@ -66,8 +84,11 @@ def read_forms(book: BookGrid) -> BookContents:
                 form.cells.update(lay.cells)
                 form.cells.update(moved)
                 form.cell_states = _cell_states(ws, form)
+            elif looks_like_basic_table(ws):
+                form = read_paper_basic(ws, source)
             else:
                 form = read_paper_form(ws, source)
+                hint = hint or profile_hint(ws)
         except InputError as e:
             found.append((ws.title, e.detail))
             continue
@@ -84,7 +105,7 @@ def read_forms(book: BookGrid) -> BookContents:
             f"找不到可以校验的自评表：没有 {looked} 等 jixiao 模板的表，也没有按纸质表样排列的表格（{why}）",
             file=source,
         )
-    return BookContents(forms, skipped, settings_profile(book), book.with_formulas)
+    return BookContents(forms, skipped, settings_profile(book), book.with_formulas, hint)
 
 
 def settings_profile(book: BookGrid) -> str | None:

@@ -1,4 +1,14 @@
-"""A check is a small named object: code, severity, message template, and a rule."""
+"""A check is a small named object: code, severity, message template, and a rule.
+
+Besides its rule a check declares what it assumes, so the engine can leave it out where
+that does not hold and settle overlapping findings:
+
+- ``scores``: it compares 分值/得分/总分 — not for forms without scores (绩效目标自评表);
+- ``national``: it assumes the national framework (产出/效益/满意度 blocks, 10/50/30/10
+  weights, the standard names) — not for forms of another framework (决策/过程/产出/效益 …);
+- ``supersedes``: codes whose finding on the same cell says less about the same cause (S05
+  names the right total; Q08 only says a formula was overwritten) and is dropped.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +16,10 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from jixiao.core.assess import BudgetReading, IndicatorReading, readings
+from jixiao.core.assess import BudgetReading, IndicatorReading, readings, shown
 from jixiao.core.findings import Finding, Severity
 from jixiao.core.form import MISSING, BasicDataForm, Form, Indicator, SelfEvalForm, is_blank
+from jixiao.core.layout import Cell
 from jixiao.core.profile import Profile
 
 
@@ -50,7 +61,48 @@ def basic(ctx: Context) -> BasicDataForm:
 
 def named(ind: Indicator) -> str:
     """“（三级指标名）” for messages, or nothing when the row has no name."""
-    return f"（{ind.name}）" if not is_blank(ind.name) else ""
+    return f"（{shown(ind.name)}）" if not is_blank(ind.name) else ""
+
+
+def scored(form: Form) -> bool:
+    """Whether the form scores (a basic data table has no scores to skip)."""
+    return not isinstance(form, SelfEvalForm) or form.scored
+
+
+def framework(form: Form) -> str | None:
+    """The other evaluation framework a form follows, if a reader recognised one."""
+    return form.framework if isinstance(form, SelfEvalForm) else None
+
+
+def left_empty(form: Form, path: str) -> bool:
+    """The form shows an empty cell at ``path`` that the clerk was to fill: a cell of the
+    sheet (not a JSON form, where an absent computed field is left to the template's
+    formula), and not a template cell that its formula computes."""
+    if path not in form.cells:
+        return False
+    state = form.cell_states.get(path)
+    return not (state is not None and state.template_formula)
+
+
+def locate(form: Form, path: str) -> Cell | None:
+    """The cell a finding about ``path`` points at: the field's own cell, else the nearest
+    enclosing item or block (绩效指标[3] → 绩效指标), else the form's first cell."""
+    cell = form.locate(path)
+    while cell is None and ("." in path or "[" in path):
+        path = path.rsplit(".", 1)[0] if "." in path else path.split("[", 1)[0]
+        cell = form.locate(path)
+    return cell or _first_cell(form)
+
+
+def _first_cell(form: Form) -> Cell | None:
+    """The form's top-left cell: its title row on a template, else the topmost cell known."""
+    lay = form.sheet_layout
+    if lay is None:
+        return None
+    if "标题" in lay.rows:
+        return Cell(lay.sheet, lay.rows["标题"], 1)
+    known = [*lay.cells.values(), *lay.anchors.values(), *form.cells.values()]
+    return min(known, key=lambda c: (c.row, c.col)) if known else Cell(lay.sheet, 1, 1)
 
 
 def indicator_readings(ctx: Context) -> list[IndicatorReading]:
@@ -78,14 +130,27 @@ class Check:
     rule: Rule
     applies_to: tuple[str, ...]  # form types
     across: bool = False  # needs the unit's whole set of forms
+    scores: bool = False  # compares scores: not for forms without any
+    national: bool = False  # assumes the national framework: not for other frameworks
+    supersedes: tuple[str, ...] = ()  # codes it replaces on the same cell
 
     @property
     def family(self) -> str:
         return self.code[0]
 
+    def applies(self, ctx: Context) -> bool:
+        """Whether the check runs on this form (its type, its set, its assumptions)."""
+        form = ctx.form
+        return (
+            form.form_type in self.applies_to
+            and not (self.across and ctx.reference is None)
+            and not (self.scores and not scored(form))
+            and not (self.national and framework(form))
+        )
+
     def run(self, ctx: Context) -> Iterator[Finding]:
         for hit in self.rule(ctx):
-            cell = ctx.form.locate(hit.field)
+            cell = locate(ctx.form, hit.field)
             yield Finding(
                 code=self.code,
                 severity=hit.severity or self.severity,
@@ -121,13 +186,20 @@ def check(
     *,
     forms: tuple[str, ...],
     across: bool = False,
+    scores: bool = False,
+    national: bool = False,
+    supersedes: tuple[str, ...] = (),
 ) -> Callable[[Rule], Rule]:
     """Register a rule as a check."""
 
     def register(rule: Rule) -> Rule:
         if any(c.code == code for c in REGISTRY):
             raise ValueError(f"two checks share the code {code}: each rule needs its own")
-        REGISTRY.append(Check(code, severity, title, template, rule, forms, across))
+        REGISTRY.append(
+            Check(
+                code, severity, title, template, rule, forms, across, scores, national, supersedes
+            )
+        )
         return rule
 
     return register

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from jixiao.core import compute
 from jixiao.core.assess import fmt_num, fmt_pct
+from jixiao.core.assess import shown as text
 from jixiao.core.compute import EPS, RATE_PLACES, SCORE_TOLERANCE
 from jixiao.core.fields import describe
 from jixiao.core.findings import Severity
@@ -90,7 +91,7 @@ def overwritten_formulas(ctx: Context) -> Iterator[Hit]:
             label = describe(path)
             yield Hit(
                 path,
-                {"label": label, "typed": state.value, "expected": shown},
+                {"label": label, "typed": text(state.value), "expected": shown},
                 value=state.value,
                 expected=expected,
             )

@@ -4,8 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from jixiao.core.assess import fmt_pct
-from jixiao.core.compute import EPS
+from jixiao.core.assess import (
+    block_of,
+    fmt_num,
+    fmt_pct,
+    has_place,
+    is_part_row,
+    is_placeholder_row,
+    is_unfilled,
+    shown,
+)
+from jixiao.core.compute import EPS, SCORE_TOLERANCE
 from jixiao.core.findings import Severity
 from jixiao.core.form import is_blank, number
 from jixiao.core.layout import BASIC, PROJECT, WHOLE
@@ -21,8 +30,11 @@ from jixiao.rules.base import (
     Hit,
     budget_reading,
     check,
+    framework,
     indicator_readings,
+    locate,
     named,
+    scored,
     self_eval,
 )
 
@@ -38,7 +50,9 @@ def header_fields(ctx: Context) -> Iterator[Hit]:
     if ctx.form.form_type == PROJECT:
         required.append("项目名称")
     for key in required:
-        if is_blank(ctx.form.data.get(key)):
+        # The national project form names the unit as 实施单位: that names it too.
+        names = (key, "实施单位") if key == "单位名称" else (key,)
+        if all(is_blank(ctx.form.data.get(k)) for k in names):
             yield Hit(key, {"label": key})
 
 
@@ -51,13 +65,17 @@ def header_fields(ctx: Context) -> Iterator[Hit]:
 )
 def budget_totals(ctx: Context) -> Iterator[Hit]:
     b = self_eval(ctx).budget
+    reading = budget_reading(ctx)
     for label, raw in (("全年预算数", b.full_year), ("全年执行数", b.executed)):
+        if label == "全年预算数" and reading.on_initial:
+            continue  # the form measures execution on its 年初预算数 (no 全年预算数 column)
         if is_blank(raw):
-            yield Hit(f"预算执行.{label}", {"label": label})
+            if has_place(ctx.form, f"预算执行.{label}"):
+                yield Hit(f"预算执行.{label}", {"label": label})
         elif number(raw) is None:
             yield Hit(
                 f"预算执行.{label}",
-                {"label": label, "raw": raw},
+                {"label": label, "raw": shown(raw)},
                 value=raw,
                 template="年度资金总额的“{label}”填的是“{raw}”，不是数字：请只填数字（单位：万元）。",
             )
@@ -71,7 +89,7 @@ def budget_totals(ctx: Context) -> Iterator[Hit]:
     forms=SELF_EVAL,
 )
 def initial_budget(ctx: Context) -> Iterator[Hit]:
-    if is_blank(self_eval(ctx).budget.initial):
+    if is_blank(self_eval(ctx).budget.initial) and has_place(ctx.form, "预算执行.年初预算数"):
         yield Hit("预算执行.年初预算数")
 
 
@@ -79,8 +97,9 @@ def initial_budget(ctx: Context) -> Iterator[Hit]:
     "W04",
     Severity.ERROR,
     "缺少绩效指标",
-    "缺少“{level1}”：自评表应有产出指标、效益指标、满意度指标三类一级指标，请补充{level1}。",
+    "缺少{missing}：自评表应有产出指标、效益指标、满意度指标三类一级指标，请补充{missing}。",
     forms=SELF_EVAL,
+    national=True,
 )
 def indicator_coverage(ctx: Context) -> Iterator[Hit]:
     filled = self_eval(ctx).filled_indicators
@@ -90,10 +109,11 @@ def indicator_coverage(ctx: Context) -> Iterator[Hit]:
             template="没有填写任何绩效指标：请按年度目标填写产出指标、效益指标和满意度指标及其分值、得分。",
         )
         return
-    present = {standard_level1(str(i.level1)) for i in filled if not is_blank(i.level1)}
-    for level1 in REQUIRED_LEVEL1:
-        if level1 not in present:
-            yield Hit("绩效指标", {"level1": level1})
+    present = {block_of(i) for i in filled}
+    missing = [level1 for level1 in REQUIRED_LEVEL1 if level1 not in present]
+    if missing:
+        # One finding: the blocks are missing from one table.
+        yield Hit("绩效指标", {"missing": "、".join(f"“{m}”" for m in missing)})
 
 
 _ROW_FIELDS = (
@@ -103,29 +123,67 @@ _ROW_FIELDS = (
     ("分值", "points"),
     ("得分", "score"),
 )
+_SCORE_FIELDS = ("points", "score")
 
 
 @check(
     "W05",
     Severity.ERROR,
     "指标行不完整",
-    "第 {n} 个指标{name}缺少“{label}”：请补充。",
+    "第 {n} 个指标{name}{problems}：请补充。",
     forms=SELF_EVAL,
 )
 def indicator_rows(ctx: Context) -> Iterator[Hit]:
-    for ind in self_eval(ctx).filled_indicators:
+    """One finding per row, at its first incomplete cell, naming everything it lacks.
+
+    Only cells the form has are asked for (a form without a 分值 column is not told to fill
+    one in every row), and 分值/得分 only where the form scores at all."""
+    form = self_eval(ctx)
+    with_scores = scored(form)
+    other = framework(form) is not None
+    for ind in form.filled_indicators:
+        if is_placeholder_row(ind):
+            continue  # the template's unused row (指标2：, ……), not an indicator
+        asked = {attr for _, attr in _ROW_FIELDS}
+        if not with_scores or is_part_row(ind):
+            asked -= set(_SCORE_FIELDS)  # a 其中 row is scored with the row above it
+        if other and block_of(ind) is None:
+            asked -= {"target", "actual"}  # a criterion of the framework's own (项目决策 …)
+        missing: list[tuple[str, str]] = []  # (label, field path)
+        not_numbers: list[tuple[str, str, object]] = []
         for label, attr in _ROW_FIELDS:
+            if attr not in asked:
+                continue
+            path = f"绩效指标[{ind.index}].{label}"
             raw = getattr(ind, attr)
-            params = {"n": ind.index, "name": named(ind), "label": label, "raw": raw}
-            if is_blank(raw):
-                yield Hit(f"绩效指标[{ind.index}].{label}", params)
-            elif attr in ("points", "score") and number(raw) is None:
-                yield Hit(
-                    f"绩效指标[{ind.index}].{label}",
-                    params,
-                    value=raw,
-                    template="第 {n} 个指标{name}的“{label}”填的是“{raw}”，不是数字：请只填数字。",
-                )
+            if is_unfilled(raw):
+                if has_place(form, path):
+                    missing.append((label, path))
+            elif attr in _SCORE_FIELDS and number(raw) is None:
+                not_numbers.append((label, path, raw))
+        if not missing and not not_numbers:
+            continue
+        problems = []
+        if missing:
+            problems.append("缺少" + "、".join(f"“{label}”" for label, _ in missing))
+        for label, _, raw in not_numbers:
+            problems.append(f"“{label}”填的是“{shown(raw)}”，不是数字")
+        paths = [p for _, p in missing] + [p for _, p, _ in not_numbers]
+        first = min(paths, key=lambda p: _column_order(ctx, p))
+        template = None
+        if not missing:
+            template = "第 {n} 个指标{name}{problems}：请只填数字。"
+        yield Hit(
+            first,
+            {"n": ind.index, "name": named(ind), "problems": "，".join(problems)},
+            value=not_numbers[0][2] if not_numbers and not missing else None,
+            template=template,
+        )
+
+
+def _column_order(ctx: Context, path: str) -> tuple[int, int]:
+    cell = locate(ctx.form, path)
+    return (cell.row, cell.col) if cell else (0, 0)
 
 
 @check(
@@ -134,9 +192,12 @@ def indicator_rows(ctx: Context) -> Iterator[Hit]:
     "指标层级不对应",
     "第 {n} 个指标{name}的“{label}”为空：请从下拉列表选择。",
     forms=SELF_EVAL,
+    national=True,
 )
 def indicator_levels(ctx: Context) -> Iterator[Hit]:
     for ind in self_eval(ctx).filled_indicators:
+        if is_placeholder_row(ind):
+            continue
         params = {"n": ind.index, "name": named(ind)}
         for label, raw in (("一级指标", ind.level1), ("二级指标", ind.level2)):
             if is_blank(raw):
@@ -150,7 +211,12 @@ def indicator_levels(ctx: Context) -> Iterator[Hit]:
         if l1 not in parents:
             yield Hit(
                 f"绩效指标[{ind.index}].二级指标",
-                {**params, "l1": ind.level1, "l2": ind.level2, "proper": "或".join(parents)},
+                {
+                    **params,
+                    "l1": shown(ind.level1),
+                    "l2": shown(ind.level2),
+                    "proper": "或".join(parents),
+                },
                 value=ind.level2,
                 expected="或".join(parents),
                 template="第 {n} 个指标{name}的二级指标“{l2}”不属于一级指标“{l1}”，"
@@ -166,15 +232,19 @@ def indicator_levels(ctx: Context) -> Iterator[Hit]:
     forms=SELF_EVAL,
 )
 def explanations(ctx: Context) -> Iterator[Hit]:
+    """Only where the form has a place for the reason: a reason column, or the Sichuan
+    form's 原因 cell of the budget row (the national form has none for the budget)."""
     form = self_eval(ctx)
     threshold = ctx.profile.deviation_threshold
     for r in indicator_readings(ctx):
         ind = r.indicator
         if not _unexplained(ind.reason):
             continue
+        if not has_place(form, f"绩效指标[{ind.index}].偏差原因"):
+            continue
         why = []
         if r.points is not None and r.score is not None and r.score < r.points - EPS:
-            why.append(f"得分 {r.score:g} 低于分值 {r.points:g}")
+            why.append(f"得分 {fmt_num(r.score)} 低于分值 {fmt_num(r.points)}")
         if r.deviation is not None and abs(r.deviation) > threshold + EPS:
             why.append(f"偏差率 {fmt_pct(r.deviation)} 超过 {fmt_pct(threshold)}")
         if why:
@@ -184,12 +254,25 @@ def explanations(ctx: Context) -> Iterator[Hit]:
             )
     budget = budget_reading(ctx)
     limit = ctx.profile.reason_required_below
-    if budget.rate is not None and budget.rate < limit - EPS and _unexplained(form.budget.reason):
+    if not _unexplained(form.budget.reason) or not has_place(form, "预算执行.原因"):
+        return
+    why, advice = [], []
+    if budget.rate is not None and budget.rate < limit - EPS:
+        why.append(f"执行率 {fmt_pct(budget.rate)} 低于 {fmt_pct(limit)}")
+        advice.append("预算未执行完毕的原因和改进措施")
+    # Points deducted beyond what the execution rate costs (100% executed, scored 9 of 10).
+    score, earned = number(form.budget.score), budget.score
+    if score is not None and earned is not None and score < earned - SCORE_TOLERANCE - EPS:
+        why.append(
+            f"执行率 {fmt_pct(budget.rate)} 应得 {fmt_num(earned)} 分却只得 {fmt_num(score)} 分"
+        )
+        advice.append("扣分的理由")
+    if why:
         yield Hit(
             "预算执行.原因",
-            {"rate": fmt_pct(budget.rate), "limit": fmt_pct(limit)},
-            value=round(budget.rate, 4),
-            template="执行率 {rate} 低于 {limit}，但未说明原因：请说明预算未执行完毕的原因和改进措施。",
+            {"why": "，".join(why), "advice": "和".join(advice)},
+            value=round(budget.rate, 4) if budget.rate is not None else None,
+            template="{why}，但未说明原因：请说明{advice}。",
         )
 
 
@@ -208,12 +291,14 @@ def goals(ctx: Context) -> Iterator[Hit]:
     g = self_eval(ctx).goals
     for label in ("预期目标", "实际完成情况"):
         raw = g.get(label)
+        path = f"年度总体目标.{label}"
         if is_blank(raw):
-            yield Hit(f"年度总体目标.{label}", {"label": label})
+            if has_place(ctx.form, path):
+                yield Hit(path, {"label": label})
         elif is_instruction_text(str(raw)):
             yield Hit(
-                f"年度总体目标.{label}",
-                {"label": label, "raw": raw},
+                path,
+                {"label": label, "raw": shown(raw)},
                 value=raw,
                 template="年度总体目标的“{label}”仍是表样中的填写说明（“{raw}”）：请改为本单位的实际内容。",
             )

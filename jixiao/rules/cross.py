@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from jixiao.core.assess import fmt_num
+from jixiao.core.assess import fmt_num, shown
 from jixiao.core.compute import AMOUNT_TOLERANCE
 from jixiao.core.findings import Severity
 from jixiao.core.form import BasicDataForm, SelfEvalForm, is_blank, number
@@ -28,52 +28,49 @@ def _nature(form: SelfEvalForm, name: str) -> float | None:
     "X01",
     Severity.ERROR,
     "表间数据不一致",
-    "{a_label} {a} 万元与{b_label} {b} 万元不一致（相差 {diff} 万元）：同一数字在两张表中应相同，请核对。",
+    "{a_label} {a} 万元与{b_label} {b} 万元不一致（相差 {diff} 万元）{also}："
+    "同一数字在两张表中应相同，请核对。",
     forms=(WHOLE,),
 )
 def whole_form_figures(ctx: Context) -> Iterator[Hit]:
-    """Within the whole-department form, and against the unit's other forms."""
+    """Within the whole-department form, and against the unit's other forms. Disagreements
+    about one figure are one finding at its cell, naming every table it disagrees with."""
     form = ctx.form
     assert isinstance(form, SelfEvalForm)
+    found: dict[str, list[tuple[str, float, str, float]]] = {}
     executed = number(form.budget.executed)
     basic_exec, project_exec = _nature(form, "基本支出"), _nature(form, "项目支出")
     if executed is not None and basic_exec is not None and project_exec is not None:
         both = basic_exec + project_exec
         if abs(both - executed) > AMOUNT_TOLERANCE:
-            yield _hit(
-                "预算执行.按支出性质[基本支出].全年执行数",
-                "基本支出与项目支出执行数之和",
-                both,
-                "年度资金总额的全年执行数",
-                executed,
+            found.setdefault("预算执行.按支出性质[基本支出].全年执行数", []).append(
+                ("基本支出与项目支出执行数之和", both, "年度资金总额的全年执行数", executed)
             )
-    if project_exec is None:
-        return
-    projects = [f for f in ctx.others if isinstance(f, SelfEvalForm) and f.form_type == PROJECT]
-    if projects:
-        total = sum(number(p.budget.executed) or 0.0 for p in projects)
-        if abs(total - project_exec) > AMOUNT_TOLERANCE:
-            yield _hit(
-                "预算执行.按支出性质[项目支出].全年执行数",
-                "整体支出表的项目支出执行数",
-                project_exec,
-                f"{len(projects)} 张项目支出表的全年执行数合计",
-                total,
-            )
-    for basic in (f for f in ctx.others if isinstance(f, BasicDataForm)):
-        row = basic.row("项目支出")
-        final = number(row.get("本年决算数")) if row else None
-        if final is not None and abs(final - project_exec) > AMOUNT_TOLERANCE:
-            yield _hit(
-                "预算执行.按支出性质[项目支出].全年执行数",
-                "整体支出表的项目支出执行数",
-                project_exec,
-                f"{SHEET_NAMES[BASIC]}的项目支出本年决算数",
-                final,
-            )
+    if project_exec is not None:
+        at = "预算执行.按支出性质[项目支出].全年执行数"
+        label = "整体支出表的项目支出执行数"
+        projects = [f for f in ctx.others if isinstance(f, SelfEvalForm) and f.form_type == PROJECT]
+        if projects:
+            total = sum(number(p.budget.executed) or 0.0 for p in projects)
+            if abs(total - project_exec) > AMOUNT_TOLERANCE:
+                other = f"{len(projects)} 张项目支出表的全年执行数合计"
+                found.setdefault(at, []).append((label, project_exec, other, total))
+        for basic in (f for f in ctx.others if isinstance(f, BasicDataForm)):
+            row = basic.row("项目支出")
+            final = number(row.get("本年决算数")) if row else None
+            if final is not None and abs(final - project_exec) > AMOUNT_TOLERANCE:
+                other = f"{SHEET_NAMES[BASIC]}的项目支出本年决算数"
+                found.setdefault(at, []).append((label, project_exec, other, final))
+    for field, pairs in found.items():
+        yield _hit(field, pairs)
 
 
-def _hit(field: str, a_label: str, a: float, b_label: str, b: float) -> Hit:
+def _hit(field: str, pairs: list[tuple[str, float, str, float]]) -> Hit:
+    a_label, a, b_label, b = pairs[0]
+    also = "".join(
+        f"；也与{other} {fmt_num(value)} 万元不一致（相差 {fmt_num(abs(a - value))} 万元）"
+        for _, _, other, value in pairs[1:]
+    )
     return Hit(
         field,
         {
@@ -82,6 +79,7 @@ def _hit(field: str, a_label: str, a: float, b_label: str, b: float) -> Hit:
             "b_label": b_label,
             "b": fmt_num(b),
             "diff": fmt_num(abs(a - b)),
+            "also": also,
         },
         value=round(a, 6),
         expected=round(b, 6),
@@ -110,7 +108,7 @@ def same_unit_and_year(ctx: Context) -> Iterator[Hit]:
             other = reference.source or _sheet(reference)
             yield Hit(
                 label,
-                {"label": label, "mine": mine, "theirs": theirs, "other": other},
+                {"label": label, "mine": shown(mine), "theirs": shown(theirs), "other": other},
                 value=mine,
                 expected=theirs,
             )

@@ -132,6 +132,11 @@ def execution_level(ctx: Context) -> Iterator[Hit]:
         yield Hit("预算执行.执行率", params, value=round(b.rate, 4), expected=f"≥{fmt_pct(floor)}")
 
 
+# Rows that record an adjustment or a balance, not spending measured against its budget:
+# their 决算 differing from their 预算 is what they report, not a deviation to explain.
+NOT_SPENDING = ("预算调整", "结转结余", "结余结转")
+
+
 @check(
     "D04",
     Severity.WARNING,
@@ -143,6 +148,8 @@ def basic_row_deviation(ctx: Context) -> Iterator[Hit]:
     threshold = ctx.profile.deviation_threshold
     for row in basic(ctx).rows:
         name = str(row.get("名称", ""))
+        if any(word in name for word in NOT_SPENDING):
+            continue
         budget, final = number(row.get("本年预算数")), number(row.get("本年决算数"))
         if budget is None or final is None:
             continue

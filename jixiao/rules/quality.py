@@ -5,25 +5,36 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from jixiao.core.assess import IndicatorReading, fmt_num, fmt_pct
+from jixiao.core.assess import (
+    IndicatorReading,
+    block_of,
+    fmt_num,
+    fmt_pct,
+    heading_lost,
+    shown,
+)
 from jixiao.core.compute import AMOUNT_TOLERANCE, EPS
 from jixiao.core.findings import Severity
-from jixiao.core.form import is_blank
+from jixiao.core.form import is_blank, number
 from jixiao.core.layout import PROJECT, SICHUAN, WHOLE
 from jixiao.core.standards import (
     COST_LEVEL2,
+    COUNTING_LEVEL2,
     LEVEL2_OF,
     MONEY_UNITS,
     UNIT_FITS,
+    split_points,
     standard_level1,
     standard_level2,
 )
 from jixiao.core.values import Kind, parse_operator, parse_value, same_unit
 from jixiao.rules.base import (
+    REGISTRY,
     Context,
     Hit,
     budget_reading,
     check,
+    framework,
     indicator_readings,
     named,
     self_eval,
@@ -40,28 +51,61 @@ SELF_EVAL = (WHOLE, PROJECT)
     forms=SELF_EVAL,
 )
 def standard_names(ctx: Context) -> Iterator[Hit]:
+    """One finding per name cell: a 一级 heading merged over twelve rows is one cell.
+
+    Names are compared as a reviewer reads them: line breaks, spaces and the heading's
+    points ("产出\n指标(50分)") are layout, not a different name; a heading that kept only
+    its points ("(50分)") lost its label, and its rows are read by their 二级 names. On a
+    form of another framework the 一级 names are its own; the 二级 names under a standard
+    一级 block are still compared."""
+    form = self_eval(ctx)
+    other = framework(form) is not None
     all_level2 = tuple(n for names in LEVEL2_OF.values() for n in names)
-    for ind in self_eval(ctx).filled_indicators:
-        level1 = standard_level1(str(ind.level1)) if not is_blank(ind.level1) else None
+    found: dict[tuple[str, str], tuple[str, dict[str, object], list[int]]] = {}
+    for ind in form.filled_indicators:
+        level1 = block_of(ind)
         for label, raw, standard, options in (
             ("一级指标", ind.level1, standard_level1, tuple(LEVEL2_OF)),
             ("二级指标", ind.level2, standard_level2, LEVEL2_OF.get(level1 or "", all_level2)),
         ):
             if is_blank(raw):
                 continue  # W06 reports the blank
-            given = str(raw).strip()
+            if label == "一级指标" and (other or heading_lost(ind)):
+                continue
+            if label == "二级指标" and other and level1 is None:
+                continue  # a level of the other framework's own blocks
+            given = split_points(str(raw))[0]
             std = standard(given)
-            params = {"n": ind.index, "label": label, "given": given, "standard": std}
+            if std == given:
+                continue
             field = f"绩效指标[{ind.index}].{label}"
-            if std is None:
-                yield Hit(
-                    field,
-                    {**params, "options": "、".join(options)},
-                    value=given,
-                    template="第 {n} 个指标的{label}“{given}”不是标准名称：请从 {options} 中选择。",
-                )
-            elif std != given:
-                yield Hit(field, params, value=given, expected=std)
+            cell = ctx.form.locate(field)
+            key = (label, f"{cell.sheet}!{cell.address}" if cell else field)
+            params = {
+                "label": label,
+                "given": given,
+                "standard": std,
+                "options": "、".join(options),
+            }
+            found.setdefault(key, (field, params, []))[2].append(ind.index)
+    for field, params, rows in found.values():
+        params = {**params, "n": _rows_text(rows)}
+        if params["standard"] is None:
+            yield Hit(
+                field,
+                params,
+                value=params["given"],
+                template="第 {n} 个指标的{label}“{given}”不是标准名称：请从 {options} 中选择。",
+            )
+        else:
+            yield Hit(field, params, value=params["given"], expected=params["standard"])
+
+
+def _rows_text(rows: list[int]) -> str:
+    """ "3", "1–12" (a heading over consecutive rows), or "2、5"."""
+    if len(rows) > 1 and rows == list(range(rows[0], rows[-1] + 1)):
+        return f"{rows[0]}–{rows[-1]}"
+    return "、".join(str(k) for k in rows)
 
 
 def _shifted(r: IndicatorReading) -> bool:
@@ -83,7 +127,7 @@ def measurable_targets(ctx: Context) -> Iterator[Hit]:
             ind = r.indicator
             yield Hit(
                 f"绩效指标[{ind.index}].指标值",
-                {"n": ind.index, "name": named(ind), "target": ind.target},
+                {"n": ind.index, "name": named(ind), "target": shown(ind.target)},
                 value=ind.target,
             )
 
@@ -100,7 +144,7 @@ def shifted_columns(ctx: Context) -> Iterator[Hit]:
     form = self_eval(ctx)
     for r in indicator_readings(ctx):
         ind = r.indicator
-        params = {"n": ind.index, "name": named(ind), "actual": ind.actual}
+        params = {"n": ind.index, "name": named(ind), "actual": shown(ind.actual)}
         if _shifted(r):
             yield Hit(f"绩效指标[{ind.index}].实际完成值", params, value=ind.actual)
             continue
@@ -112,7 +156,7 @@ def shifted_columns(ctx: Context) -> Iterator[Hit]:
             if op_value.kind is Kind.NUMBER:
                 yield Hit(
                     f"绩效指标[{ind.index}].指标性质",
-                    {**params, "op": ind.op},
+                    {**params, "op": shown(ind.op)},
                     value=ind.op,
                     template="第 {n} 个指标{name}的“指标性质”栏填的是“{op}”：应为 ≥、≤、＝ 或 定性，"
                     "列可能错位，请把数值填在“指标值”栏。",
@@ -152,10 +196,13 @@ def units(ctx: Context) -> Iterator[Hit]:
         unit = _unit_of(r)
         if t.kind is not Kind.NUMBER or not unit:
             continue
-        name = "" if is_blank(ind.name) else str(ind.name)
-        satisfaction = standard_level2(str(ind.level2)) == "服务对象满意度指标"
+        name = "" if is_blank(ind.name) else shown(ind.name)
+        level2 = standard_level2(str(ind.level2)) if not is_blank(ind.level2) else None
+        satisfaction = level2 == "服务对象满意度指标"
         for pattern, fitting, hint in UNIT_FITS:
             applies = bool(pattern.search(name)) or (satisfaction and "%" in fitting)
+            if applies and "%" in fitting and level2 in COUNTING_LEVEL2:
+                break  # a 数量指标 row counts things, whatever its name ends with
             if applies:
                 if not any(same_unit(unit, u) for u in fitting):
                     yield Hit(
@@ -209,6 +256,7 @@ def percent_range(ctx: Context) -> Iterator[Hit]:
     "执行不足却全部满分",
     "执行率 {rate} 低于 {limit}，所有 {count} 个指标却都是满分：请核实评分是否客观。",
     forms=SELF_EVAL,
+    scores=True,
 )
 def full_marks(ctx: Context) -> Iterator[Hit]:
     rate = budget_reading(ctx).rate
@@ -240,9 +288,10 @@ def _is_money(unit: str) -> bool:
 )
 def cost_vs_budget(ctx: Context) -> Iterator[Hit]:
     b = budget_reading(ctx)
-    if b.executed is None:
+    executed, full_year = _spent(ctx, "executed"), _spent(ctx, "full_year")
+    if executed is None:
         return
-    budget_figures = [x for x in (b.initial, b.full_year) if x is not None]
+    budget_figures = [x for x in (b.initial, full_year) if x is not None]
     for r in indicator_readings(ctx):
         ind = r.indicator
         l1 = standard_level1(str(ind.level1)) if not is_blank(ind.level1) else None
@@ -260,28 +309,65 @@ def cost_vs_budget(ctx: Context) -> Iterator[Hit]:
             "n": ind.index,
             "name": named(ind),
             "actual": fmt_num(actual),
-            "budget": fmt_num(b.full_year),
-            "executed": fmt_num(b.executed),
+            "budget": fmt_num(full_year),
+            "executed": fmt_num(executed),
         }
-        if actual > b.executed + AMOUNT_TOLERANCE:
+        if actual > executed + AMOUNT_TOLERANCE:
             yield Hit(
                 f"绩效指标[{ind.index}].实际完成值",
                 {**params, "advice": "成本不可能超过全年执行数，请按实际支出填写。"},
                 value=actual,
-                expected=f"≤{fmt_num(b.executed)}",
+                expected=f"≤{fmt_num(executed)}",
             )
         elif (
             target is not None
             and any(abs(target - x) < AMOUNT_TOLERANCE for x in budget_figures)
-            and abs(actual - b.executed) > AMOUNT_TOLERANCE
+            and abs(actual - executed) > AMOUNT_TOLERANCE
         ):
             yield Hit(
                 f"绩效指标[{ind.index}].实际完成值",
                 {
                     **params,
                     "advice": f"指标值 {fmt_num(target)} 万元即预算总额，完成值应为实际支出 "
-                    f"{fmt_num(b.executed)} 万元；请按实际支出填写，超出目标的请说明原因。",
+                    f"{fmt_num(executed)} 万元；请按实际支出填写，超出目标的请说明原因。",
                 },
                 value=actual,
-                expected=b.executed,
+                expected=executed,
             )
+
+
+def _spent(ctx: Context, attr: str) -> float | None:
+    """The budget's figure as the form's money shows it: the total row's, unless that row
+    was left at 0 (or empty) while its fund sources carry the money — S07 reports the row,
+    and the cost indicator is compared with what the sources say."""
+    b = self_eval(ctx).budget
+    total = number(getattr(b, attr))
+    parts = [number(getattr(s, attr)) for s in b.sources]
+    carried = sum(p for p in parts if p is not None)
+    if (total is None or abs(total) <= AMOUNT_TOLERANCE) and carried > AMOUNT_TOLERANCE:
+        return carried
+    return total
+
+
+@check(
+    "Q10",
+    Severity.INFO,
+    "其他评价框架",
+    "本表是{framework}，不是按财政部统一格式（{weights}）编制的自评表："
+    "未做按统一格式设计的检查（{skipped}）；执行率与得分计算、指标偏差、偏差原因等照常检查。",
+    forms=SELF_EVAL,
+)
+def other_framework(ctx: Context) -> Iterator[Hit]:
+    """Once per form of another framework: what it is and which checks were left out."""
+    name = framework(ctx.form)
+    if not name:
+        return
+    skipped = [
+        f"{c.code} {c.title}" for c in REGISTRY if c.national and ctx.form.form_type in c.applies_to
+    ]
+    skipped += ["S08 与规定权重的比较", "Q01 一级指标名称"]
+    weights = "、".join(f"{k} {fmt_num(v)} 分" for k, v in ctx.profile.weights.items())
+    yield Hit(
+        "表类型",
+        {"framework": shown(name), "weights": weights, "skipped": "、".join(sorted(skipped))},
+    )
