@@ -40,7 +40,7 @@ def test_exit_0_when_only_warnings(capsys):
 def test_json_output_shape(capsys):
     assert main(["check", P1, "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert set(out) == {"file", "findings", "summary"}
+    assert set(out) == {"file", "findings", "summary", "forms"}
     assert out["summary"] == {"错误": 0, "警告": 4, "提示": 0}
     for f in out["findings"]:
         assert {"code", "severity", "sheet", "cell", "field", "message"} <= set(f)

@@ -27,6 +27,8 @@ class BookReport:
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (sheet, why)
     profile: ProfileChoice = field(default_factory=lambda: choose_profile(None))
     not_checked: list[str] = field(default_factory=list)  # checks that could not run, and why
+    # The findings of each form, in the order of ``forms`` (``findings`` is their concatenation).
+    by_form: list[list[Finding]] = field(default_factory=list)
 
 
 def validate_workbook(
@@ -70,4 +72,4 @@ def check_book(
     findings = [f for found in results for f in found]
     not_checked = [] if book.with_formulas else [WITHOUT_FORMULAS]
     not_checked += [note for form in forms for note in not_applied(form)]
-    return BookReport(source, forms, findings, book.skipped, choice, not_checked)
+    return BookReport(source, forms, findings, book.skipped, choice, not_checked, results)

@@ -1,28 +1,24 @@
 """Forms in files — workbooks (.xlsx/.xlsm/.xls) and Word documents (.docx) — as the
 commands show them: ``check`` and ``validate`` list their findings, ``import`` picks one.
 
-Every location is the one the user sees in the file: 工作表!单元格 in a workbook, and in a
-Word document the table's number and the cell's row and column (``表3 第5行第4列``). The
-findings keep their machine-readable ``sheet`` ("表3") and ``cell`` (the grid's A1, "D5");
-``location`` carries the text.
+Every location is the one the user sees in the file (jixiao.app.report): 工作表!单元格 in
+a workbook, in a Word document the table's number and the cell's row and column.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from jixiao.app.validate import WITHOUT_FORMULAS, BookReport, check_book
-from jixiao.cli.common import report_object
+from jixiao.app import report as reported
+from jixiao.app.report import in_words, located, notes
+from jixiao.app.validate import BookReport, check_book
 from jixiao.cli.textui import findings_table
 from jixiao.core.errors import InputError
-from jixiao.core.findings import Finding, summary_line
+from jixiao.core.findings import summary_line
 from jixiao.core.form import Form
-from jixiao.core.layout import split_address
 from jixiao.core.profile import Profile
-from jixiao.formats.docx_grid import word_address
 from jixiao.formats.files import FileKind, file_kind
 from jixiao.readers.workbook import BookContents, read_workbook_file
 
@@ -47,34 +43,9 @@ def check_contents(
     return report
 
 
-def located(findings: list[Finding], kind: FileKind) -> list[Finding]:
-    """The findings with the location a user of this kind of file looks for."""
-    if kind is not FileKind.DOCX:
-        return list(findings)
-    return [replace(f, location=word_location(f.sheet, f.cell)) for f in findings]
-
-
-def word_location(table: str, cell: str) -> str:
-    """ "表3", "D5" → "表3 第5行第4列"; the table alone for a finding about the whole form."""
-    if not cell:
-        return table
-    try:
-        row, col = split_address(cell)
-    except ValueError:
-        return f"{table} {cell}"
-    return f"{table} {word_address(row, col)}"
-
-
 def sheet_label(kind: FileKind, sheet: str) -> str:
     """How a message names a sheet: 工作表“项目支出表”, or a Word table as 表3."""
     return sheet if kind is FileKind.DOCX else f"工作表“{sheet}”"
-
-
-def in_words(kind: FileKind, text: str) -> str:
-    """A reader's or a rule's note as a Word user reads it: 工作表“表3” is 表3."""
-    if kind is not FileKind.DOCX:
-        return text
-    return re.sub(r"工作表“(表\d+)”", r"\1", text)
 
 
 def form_place(form: Form) -> str:
@@ -101,26 +72,10 @@ def print_book(path: Path, kind: FileKind, report: BookReport) -> None:
     print(summary_line(report.findings))
 
 
-def notes(kind: FileKind, report: BookReport) -> list[str]:
-    """What could not be checked. Read by value (an .xls, a Word table), Q08 matters only
-    where a template sheet was read: a paper-layout table has no template formulas."""
-    if kind is FileKind.XLSX or any(f.cell_states for f in report.forms):
-        return list(report.not_checked)
-    return [n for n in report.not_checked if n != WITHOUT_FORMULAS]
-
-
 def book_object(path: Path, kind: FileKind, report: BookReport) -> dict[str, Any]:
-    """The ``--json`` object of one file: the findings (with ``location`` in a Word
-    document), its format, the sheets skipped, the profile used and what was not checked."""
-    obj = report_object(str(path), report.findings)
-    obj["format"] = kind.value
-    obj["skipped"] = [
-        {"sheet": sheet, "reason": in_words(kind, why)} for sheet, why in report.skipped
-    ]
-    obj["profile"] = {"name": report.profile.profile.key, "source": report.profile.source}
-    if said := [in_words(kind, note) for note in notes(kind, report)]:
-        obj["not_checked"] = said
-    return obj
+    """The ``--json`` object of one file (jixiao.app.report.book_object), as
+    ``jixiao review`` lists the file too."""
+    return reported.book_object(str(path), kind, report)
 
 
 def no_copy_lines(

@@ -17,7 +17,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from jixiao.cli.common import EXIT_INPUT, EXIT_OK, exit_code, report_object
+from jixiao.app.summary import form_object
+from jixiao.cli.common import EXIT_INPUT, EXIT_OK, exit_code
 from jixiao.cli.textui import findings_table
 from jixiao.core.errors import InputError
 from jixiao.core.findings import Finding, summary_line
@@ -58,11 +59,13 @@ def check(args: argparse.Namespace) -> int:
             print(f"错误：{e}", file=sys.stderr)
             unreadable = True
     if args.set:
-        results = _check_set(items, args.profile)
+        results, profile = _check_set(items, args.profile)
     else:
         results = _check_each(items, profile, args.profile)
     if args.json:
-        objects = [_json_object(item, found) for item, found in zip(items, results, strict=True)]
+        objects = [
+            _json_object(item, found, profile) for item, found in zip(items, results, strict=True)
+        ]
         payload: Any = objects[0] if len(args.forms) == 1 and objects else objects
         print(json.dumps(payload, ensure_ascii=False, indent=1))
     else:
@@ -97,9 +100,11 @@ def _check_each(
     return results
 
 
-def _check_set(items: list[Form | _Book], explicit: str | None) -> list[list[Finding]]:
+def _check_set(
+    items: list[Form | _Book], explicit: str | None
+) -> tuple[list[list[Finding]], Profile]:
     """All the files' forms as one unit's set, with one profile: --profile, else the one
-    the workbooks' 设置 sheets name when they agree, else the default."""
+    the workbooks' 设置 sheets name when they agree, else the default (returned too)."""
     named = {item.contents.profile for item in items if isinstance(item, _Book)} - {None}
     if len(named) > 1 and explicit is None:
         print(
@@ -117,22 +122,22 @@ def _check_set(items: list[Form | _Book], explicit: str | None) -> list[list[Fin
         if not isinstance(item, _Book):
             results.append(next(found))
             continue
-        mine = [f for _form in item.contents.forms for f in next(found)]
+        by_form = [next(found) for _form in item.contents.forms]
         item.report = _books().check_contents(
             item.path, item.kind, item.contents, choice.profile, profile_source=choice.source
         )
-        item.report.findings = _books().located(mine, item.kind)
+        item.report.by_form = by_form
+        item.report.findings = _books().located([f for g in by_form for f in g], item.kind)
         results.append(item.report.findings)
-    return results
+    return results, choice.profile
 
 
-def _json_object(item: Form | _Book, found: list[Finding]) -> Any:
+def _json_object(item: Form | _Book, found: list[Finding], profile: Profile) -> Any:
+    """A file's ``--json`` object; ``forms`` holds each form's summary line (as the
+    reviewer's summary of ``jixiao review`` lists it)."""
     if isinstance(item, _Book):
         return _books().book_object(item.path, item.kind, item.report)
-    obj = report_object(item.source, found)
-    if notes := not_applied(item):
-        obj["not_checked"] = notes
-    return obj
+    return form_object(item, found, profile)
 
 
 def list_checks(args: argparse.Namespace) -> int:

@@ -30,6 +30,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "validate": ("jixiao.cli.marks", "validate"),
     "clear": ("jixiao.cli.marks", "clear"),
     "recalc": ("jixiao.cli.recalc", "recalc"),
+    "review": ("jixiao.cli.review", "review"),
 }
 
 # The files check, validate and import read.
@@ -163,7 +164,51 @@ def build_parser() -> argparse.ArgumentParser:
         "在 LibreOffice 中重算工作簿",
         "用 LibreOffice 重算全部公式（含 jixiao 函数），把结果存为文件中的缓存值。",
     )
+    _review_command(sub)
     return parser
+
+
+def _review_command(sub: Any) -> None:
+    rev = sub.add_parser(
+        "review",
+        help="财政局批量审核：文件夹、压缩包中的全部自评表，写出汇总工作簿",
+        description="检查文件夹（含子文件夹）、.zip 压缩包和文件中的全部自评表（工作簿、Word 文档、"
+        "JSON 表单），多进程并行，写出汇总工作簿（汇总、问题明细、规则统计、未能读取、图表），"
+        "可另存 CSV 和 JSON。读不了的文件列出原因，不会中断；结果存入缓存，再次运行只检查新的或改过的文件。",
+    )
+    rev.add_argument(
+        "paths", nargs="+", metavar="PATH", help="文件夹、.zip 压缩包或文件（可以给多个）"
+    )
+    rev.add_argument(
+        "-o", "--output", type=Path, metavar="汇总.xlsx", help="写出的汇总工作簿（.xlsx）"
+    )
+    rev.add_argument(
+        "--csv", type=Path, metavar="DIR", help="另把各表写成 CSV 文件（UTF-8 带 BOM）放入此文件夹"
+    )
+    rev.add_argument(
+        "--json", dest="json_out", type=Path, metavar="FILE", help="另把全部结果写成一个 JSON 文件"
+    )
+    rev.add_argument(
+        "-j",
+        "--jobs",
+        type=int,
+        metavar="N",
+        help=f"同时运行的进程数，默认为 CPU 核数（本机 {os.cpu_count() or 1}）",
+    )
+    rev.add_argument(
+        "--profile",
+        metavar="P",
+        help="地区配置，同 check；不给出时每个工作簿用其「设置」表中的配置，其余用 national",
+    )
+    rev.add_argument(
+        "--cache-dir",
+        type=Path,
+        metavar="DIR",
+        help="缓存文件夹，默认 $XDG_CACHE_HOME/jixiao/review 或 ~/.cache/jixiao/review",
+    )
+    rev.add_argument(
+        "--no-cache", action="store_true", help="不使用缓存：全部重新检查，也不存入缓存"
+    )
 
 
 def _workbook_command(

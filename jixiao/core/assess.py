@@ -8,12 +8,22 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from functools import cached_property
 from typing import Any
 
 from jixiao.core import compute
 from jixiao.core.compute import EPS
-from jixiao.core.form import MISSING, Form, Indicator, SelfEvalForm, is_blank, number
+from jixiao.core.form import (
+    MISSING,
+    Form,
+    Indicator,
+    SelfEvalForm,
+    is_blank,
+    number,
+    read_actual,
+    read_target,
+)
+from jixiao.core.layout import SheetLayout, is_shared, shared_layout
+from jixiao.core.memo import cached, memo
 from jixiao.core.profile import Profile
 from jixiao.core.standards import parent_of, split_points, standard_level1, standard_level2
 from jixiao.core.values import (
@@ -21,107 +31,313 @@ from jixiao.core.values import (
     ParsedValue,
     magnitude,
     normalize_text,
+    parse_operator,
+    parse_value,
     rank_on,
     same_unit,
     top_rank,
 )
 
 
-@dataclass(frozen=True)
 class IndicatorReading:
-    """One indicator row as the rules see it."""
+    """One indicator row as the rules see it: its values read and compared, its labels read.
 
-    indicator: Indicator
-    profile: Profile
+    Everything but the reference score is read on construction, from what the row holds:
+    a batch repeats the same values and labels thousands of times, and each distinct
+    combination is read once (``ValueReading``, ``LabelReading``)."""
+
+    __slots__ = (
+        "_reference",
+        "actual",
+        "band",
+        "completion",
+        "deviation",
+        "direction",
+        "indicator",
+        "labels",
+        "met",
+        "points",
+        "profile",
+        "quantitative",
+        "score",
+        "target",
+        "values",
+    )
+
+    def __init__(self, indicator: Indicator, profile: Profile) -> None:
+        self.indicator = indicator
+        self.profile = profile
+        v = self.values = value_reading(indicator)
+        self.labels = label_reading(indicator)
+        self.target = v.target
+        self.actual = v.actual
+        self.quantitative = v.quantitative
+        self.direction = v.direction  # the comparison the target asks for ("=" if none)
+        self.completion = v.completion
+        self.deviation = v.deviation
+        self.met = v.met  # did the result reach the target? None when that cannot be judged
+        self.band = v.band  # qualitative band: 达成, 部分达成 or 未达成
+        self.points = number(indicator.points)
+        self.score = number(indicator.score)
+        self._reference: tuple[float | None] | None = None
 
     @property
-    def target(self) -> ParsedValue:
-        return self.indicator.target_value
-
-    @property
-    def actual(self) -> ParsedValue:
-        return self.indicator.actual_value
-
-    @property
-    def points(self) -> float | None:
-        return number(self.indicator.points)
-
-    @property
-    def score(self) -> float | None:
-        return number(self.indicator.score)
-
-    @cached_property
-    def quantitative(self) -> bool:
-        t, a = self.target, self.actual
-        return (
-            t.kind is Kind.NUMBER
-            and a.kind is Kind.NUMBER
-            and t.number is not None
-            and a.number is not None
-            and same_unit(t.unit, a.unit)
-        )
-
-    @property
-    def direction(self) -> str:
-        """The comparison the target asks for; a bare number means "reach it"."""
-        return self.target.op or "="
-
-    @cached_property
-    def completion(self) -> float | None:
-        if not self.quantitative:
-            return None
-        return compute.completion_rate(self.direction, self.target.number, self.actual.number)
-
-    @cached_property
-    def deviation(self) -> float | None:
-        if not self.quantitative:
-            return None
-        return compute.deviation_rate(self.target.number, self.actual.number)
-
-    @cached_property
-    def met(self) -> bool | None:
-        """Did the result reach the target? None when that cannot be judged."""
-        t, a = self.target, self.actual
-        if t.kind in (Kind.EMPTY, Kind.ERROR, Kind.TEXT) or a.kind in (Kind.EMPTY, Kind.ERROR):
-            return None
-        if self.quantitative:
-            c = self.completion
-            return None if c is None else c >= 1 - EPS
-        if normalize_text(str(t.raw)) == normalize_text(str(a.raw)):
-            return True
-        if t.kind is Kind.DATE:
-            if a.kind is Kind.DATE:
-                mt, ma = magnitude(t), magnitude(a)
-                return None if mt is None or ma is None else ma <= mt
-            return _positive(a)
-        if t.kind is Kind.LEVEL:
-            rank = _rank_against(t, a)
-            if rank is not None and t.rank is not None:
-                return rank >= t.rank
-            return _positive(a)
-        return None
-
-    @cached_property
-    def band(self) -> str | None:
-        """Qualitative band: 达成, 部分达成 or 未达成."""
-        if self.met is None:
-            return None
-        if self.met:
-            return "达成"
-        t, a = self.target, self.actual
-        rank = _rank_against(t, a) if t.kind is Kind.LEVEL else None
-        if rank is not None and t.rank is not None and t.rank - rank == 1:
-            return "部分达成"
-        return "未达成"
-
-    @cached_property
     def reference_score(self) -> float | None:
         """参考得分: 分值 × min(完成率, 1), or the top of the qualitative band."""
-        if self.quantitative:
-            return compute.reference_score(self.points, self.completion)
-        if self.band is None:
-            return None
-        return compute.qualitative_reference_score(self.points, self.band, self.profile.bands)
+        if self._reference is None:
+            if self.quantitative:
+                ref = compute.reference_score(self.points, self.completion)
+            elif self.band is None:
+                ref = None
+            else:
+                ref = compute.qualitative_reference_score(
+                    self.points, self.band, self.profile.bands
+                )
+            self._reference = (ref,)
+        return self._reference[0]
+
+    def __repr__(self) -> str:
+        return f"IndicatorReading({self.indicator!r})"
+
+
+@dataclass(frozen=True, slots=True)
+class CellReading:
+    """One value cell read: its value, and the cell as a message quotes it."""
+
+    value: ParsedValue
+    shown: str  # as the clerk wrote it, with the Sichuan columns put back together
+    unfilled: bool  # is_unfilled(): nothing entered
+    op_number: bool = False  # the target's 指标性质 cell holds a number, not an operator
+
+
+@dataclass(frozen=True, slots=True)
+class ValueReading:
+    """What a row's 指标值 and 实际完成值 (with the Sichuan 指标性质 and 度量单位 columns)
+    say, and how they compare: a pure function of those four cells."""
+
+    target_cell: CellReading
+    actual_cell: CellReading
+    target: ParsedValue
+    actual: ParsedValue
+    quantitative: bool
+    direction: str
+    completion: float | None
+    deviation: float | None
+    met: bool | None
+    band: str | None
+
+
+def _read_values(target_cell: CellReading, actual_cell: CellReading) -> ValueReading:
+    target, actual = target_cell.value, actual_cell.value
+    quantitative = (
+        target.kind is Kind.NUMBER
+        and actual.kind is Kind.NUMBER
+        and target.number is not None
+        and actual.number is not None
+        and same_unit(target.unit, actual.unit)
+    )
+    direction = target.op or "="
+    completion = deviation = None
+    if quantitative:
+        completion = compute.completion_rate(direction, target.number, actual.number)
+        deviation = compute.deviation_rate(target.number, actual.number)
+    met = _met(target, actual, quantitative, completion)
+    return ValueReading(
+        target_cell,
+        actual_cell,
+        target,
+        actual,
+        quantitative,
+        direction,
+        completion,
+        deviation,
+        met,
+        _band(target, actual, met),
+    )
+
+
+def _met(
+    t: ParsedValue, a: ParsedValue, quantitative: bool, completion: float | None
+) -> bool | None:
+    if t.kind in (Kind.EMPTY, Kind.ERROR, Kind.TEXT) or a.kind in (Kind.EMPTY, Kind.ERROR):
+        return None
+    if quantitative:
+        return None if completion is None else completion >= 1 - EPS
+    if normalize_text(str(t.raw)) == normalize_text(str(a.raw)):
+        return True
+    if t.kind is Kind.DATE:
+        if a.kind is Kind.DATE:
+            mt, ma = magnitude(t), magnitude(a)
+            return None if mt is None or ma is None else ma <= mt
+        return _positive(a)
+    if t.kind is Kind.LEVEL:
+        rank = _rank_against(t, a)
+        if rank is not None and t.rank is not None:
+            return rank >= t.rank
+        return _positive(a)
+    return None
+
+
+def _band(t: ParsedValue, a: ParsedValue, met: bool | None) -> str | None:
+    if met is None:
+        return None
+    if met:
+        return "达成"
+    rank = _rank_against(t, a) if t.kind is Kind.LEVEL else None
+    if rank is not None and t.rank is not None and t.rank - rank == 1:
+        return "部分达成"
+    return "未达成"
+
+
+def value_reading(ind: Indicator) -> ValueReading:
+    """The row's values read. Each distinct target (with its columns) and each distinct
+    result is read once, and each distinct combination of the four cells compared once."""
+    target, op, unit, actual = ind.target, ind.op, ind.unit, ind.actual
+    # Types are part of the keys (1, 1.0, True and "1" read differently); a zero is not
+    # remembered, since -0.0 == 0 and the value keeps the sign it was given. An absent
+    # field reads as an empty cell: None in the key.
+    if target is MISSING:
+        target = None
+    if op is MISSING:
+        op = None
+    if unit is MISSING:
+        unit = None
+    if actual is MISSING:
+        actual = None
+    if 0 in (target, op, unit, actual):
+        return _value_reading(ind)
+    try:
+        return _PAIRS[(type(target), target, type(op), op, type(unit), unit, type(actual), actual)]
+    except TypeError:  # a value that cannot be a key (a list): read it each time
+        return _value_reading(ind)
+
+
+def _read_pair(key: tuple[Any, ...]) -> ValueReading:
+    # (type, target, type, op, type, unit, type, actual): the target's key is the first six
+    return _read_values(_TARGETS[key[:6]], _ACTUALS[(key[6], key[7], key[4], key[5])])
+
+
+def _value_reading(ind: Indicator) -> ValueReading:
+    return _read_values(_target_cell(ind), _actual_cell(ind))
+
+
+def _target_cell(ind: Indicator) -> CellReading:
+    return _read_target(ind.target, ind.op, ind.unit)
+
+
+def _actual_cell(ind: Indicator) -> CellReading:
+    return _read_actual(ind.actual, ind.unit)
+
+
+def _read_target(target: Any, op: Any, unit: Any) -> CellReading:
+    return CellReading(
+        read_target(target, op, unit),
+        shown_with_columns(target, op, unit),
+        is_unfilled(target),
+        # Sichuan columns slid: a number under 指标性质 (Q03)
+        not is_blank(op) and parse_operator(op) is None and parse_value(op).kind is Kind.NUMBER,
+    )
+
+
+def _read_actual(actual: Any, unit: Any) -> CellReading:
+    return CellReading(
+        read_actual(actual, unit), shown_with_columns(actual, None, unit), is_unfilled(actual)
+    )
+
+
+def _target_of(key: tuple[Any, ...]) -> CellReading:
+    return _read_target(key[1], key[3], key[5])
+
+
+def _actual_of(key: tuple[Any, ...]) -> CellReading:
+    return _read_actual(key[1], key[3])
+
+
+_TARGETS = memo(_target_of)
+_ACTUALS = memo(_actual_of)
+_PAIRS = memo(_read_pair)
+
+
+def shown_with_columns(value: object, op: object, unit: object) -> str:
+    """A value as the clerk wrote it, with the Sichuan columns put back together ("100%"
+    with the unit column "%" stays "100%")."""
+    out = ""
+    for x in (op, value, unit):
+        if is_blank(x) or str(x).strip() in ("定性", "定量"):
+            continue
+        part = shown(x)
+        if x is unit and out.endswith(part):
+            continue
+        out += part
+    return out or shown(None)
+
+
+@dataclass(frozen=True, slots=True)
+class LabelReading:
+    """What a row's 一级/二级/三级指标 cells say: a pure function of those three cells."""
+
+    level1_blank: bool
+    level2_blank: bool
+    name_blank: bool
+    block: str | None  # block_of(): the standard 一级 block the row belongs to
+    heading_lost: bool  # heading_lost(): the 一级 cell holds only a heading's points
+    declared: float | None  # the points the 一级 heading declares ("产出指标(50分)")
+    level1_name: str | None  # the 一级 label without its points, None when blank
+    level2_name: str | None  # the 二级 label without its points, None when blank
+    level1_standard: str | None  # standard_level1() of the 一级 label, None when blank
+    level2_standard: str | None  # standard_level2() of the 二级 label, None when blank
+    name: str  # the 三级 name as a message shows it; "" when blank
+    named: str  # “（三级指标名）” for messages, or "" when blank
+    part: bool  # is_part_row(): a 其中 row, scored with the row above
+    placeholder_name: bool  # placeholder_name(): the template's “指标1：” (or empty)
+    name_unfilled: bool  # is_unfilled() of the 三级 name
+
+
+def label_reading(ind: Indicator) -> LabelReading:
+    """The row's labels read (remembered for each distinct combination of the three cells)."""
+    level1, level2, name = ind.level1, ind.level2, ind.name
+    if level1 is MISSING:  # an absent field reads as an empty cell
+        level1 = None
+    if level2 is MISSING:
+        level2 = None
+    if name is MISSING:
+        name = None
+    if 0 in (level1, level2, name):  # -0.0 == 0 but shows otherwise: not remembered
+        return _label_reading(ind)
+    try:
+        return _LABELS[(type(level1), level1, type(level2), level2, type(name), name)]
+    except TypeError:  # a label that cannot be a key: read it each time
+        return _label_reading(ind)
+
+
+def _label_reading(ind: Indicator) -> LabelReading:
+    level1_blank, level2_blank = is_blank(ind.level1), is_blank(ind.level2)
+    name_blank = is_blank(ind.name)
+    name = "" if name_blank else shown(ind.name)
+    return LabelReading(
+        level1_blank,
+        level2_blank,
+        name_blank,
+        block_of(ind),
+        heading_lost(ind),
+        ind.declared_points,
+        None if level1_blank else split_points(str(ind.level1))[0],
+        None if level2_blank else split_points(str(ind.level2))[0],
+        None if level1_blank else standard_level1(str(ind.level1)),
+        None if level2_blank else standard_level2(str(ind.level2)),
+        name,
+        f"（{name}）" if not name_blank else "",
+        is_part_row(ind),
+        placeholder_name(ind),
+        is_unfilled(ind.name),
+    )
+
+
+def _label_reading_of(key: tuple[Any, ...]) -> LabelReading:
+    return _label_reading(Indicator(0, level1=key[1], level2=key[3], name=key[5]))
+
+
+_LABELS = memo(_label_reading_of)
 
 
 def _rank_against(target: ParsedValue, actual: ParsedValue) -> int | None:
@@ -152,7 +368,21 @@ def has_place(form: Form, path: str) -> bool:
     lay = form.sheet_layout
     if lay is None:
         return True  # no layout to ask: assume the standard form
+    if is_shared(lay):
+        return _SHARED_FIELDS[(id(lay), path)]
+    return _on_layout(lay, path)
+
+
+def _on_layout(lay: SheetLayout, path: str) -> bool:
     return path in lay.cells or _ITEM_INDEX.sub("[1]", path) in lay.cells
+
+
+def _shared_field(key: tuple[int, str]) -> bool:
+    return _on_layout(shared_layout(key[0]), key[1])
+
+
+# The template layouts never change: whether they have a field is remembered.
+_SHARED_FIELDS = memo(_shared_field)
 
 
 @dataclass(frozen=True)
@@ -160,11 +390,11 @@ class BudgetReading:
     form: SelfEvalForm
     profile: Profile
 
-    @property
+    @cached
     def initial(self) -> float | None:
         return number(self.form.budget.initial)
 
-    @property
+    @cached
     def on_initial(self) -> bool:
         """The form has no 全年预算数 column and states its 执行率 on 年初预算数 (the older
         Beijing layout: 年初预算数(A) | 全年执行数(B) | 执行率(B/A))."""
@@ -175,7 +405,7 @@ class BudgetReading:
             and number(b.initial) is not None
         )
 
-    @property
+    @cached
     def full_year(self) -> float | None:
         """The budget the execution is measured against: 全年预算数, or on a form without
         that column its 年初预算数."""
@@ -183,29 +413,29 @@ class BudgetReading:
             return number(self.form.budget.initial)
         return number(self.form.budget.full_year)
 
-    @property
+    @cached
     def basis(self) -> str:
         """How messages name that budget."""
         return "年初预算数" if self.on_initial else "全年预算数"
 
-    @property
+    @cached
     def executed(self) -> float | None:
         return number(self.form.budget.executed)
 
-    @property
+    @cached
     def points(self) -> float | None:
         p = number(self.form.budget.points)
         return p if p is not None else self.profile.budget_points
 
-    @cached_property
+    @cached
     def rate(self) -> float | None:
         return compute.execution_rate(self.executed, self.full_year)
 
-    @cached_property
+    @cached
     def score(self) -> float | None:
         return compute.execution_score(self.points, self.rate)
 
-    @cached_property
+    @cached
     def adjustment(self) -> float | None:
         return compute.budget_adjustment_rate(self.initial, self.full_year)
 
@@ -237,9 +467,18 @@ _UNFILLED = re.compile(r"[.。…·\s]*")
 def is_unfilled(raw: Any) -> bool:
     """Empty, or only the template's “……”: nothing was entered. (A “/” or “—” is entered:
     it marks the cell as not applicable.)"""
+    if type(raw) is str:
+        return _UNFILLED_TEXT[raw]
     if isinstance(raw, float) and math.isnan(raw):
         return True
     return is_blank(raw) or (isinstance(raw, str) and bool(_UNFILLED.fullmatch(raw)))
+
+
+def _is_unfilled_text(raw: str) -> bool:
+    return not raw.strip() or bool(_UNFILLED.fullmatch(raw))
+
+
+_UNFILLED_TEXT = memo(_is_unfilled_text)
 
 
 # The national template's unused rows: “指标1：”, “指标2”, “……” with nothing after them.
@@ -251,12 +490,16 @@ _NOT_APPLICABLE = re.compile(r"\s*[/／\-—–]+\s*")
 def is_placeholder_row(ind: Indicator) -> bool:
     """A row with nothing entered but its printed 一级/二级 labels and the template's
     placeholder name (or “/” throughout): an unused row of the form, not an indicator."""
-    name = "" if is_blank(ind.name) else str(ind.name)
-    placeholder = is_unfilled(ind.name) or bool(_PLACEHOLDER_NAME.fullmatch(name))
     rest = (ind.target, ind.actual, ind.points, ind.score, ind.reason)
-    return placeholder and all(
+    return placeholder_name(ind) and all(
         is_unfilled(v) or (isinstance(v, str) and _NOT_APPLICABLE.fullmatch(v)) for v in rest
     )
+
+
+def placeholder_name(ind: Indicator) -> bool:
+    """The row's 三级 name is the template's placeholder (“指标1：”, “……”, “/”) or empty."""
+    name = "" if is_blank(ind.name) else str(ind.name)
+    return is_unfilled(ind.name) or bool(_PLACEHOLDER_NAME.fullmatch(name))
 
 
 def is_part_row(ind: Indicator) -> bool:
@@ -269,14 +512,26 @@ def readings(form: SelfEvalForm, profile: Profile) -> list[IndicatorReading]:
 
 
 def fmt_pct(x: float | None) -> str:
-    return "—" if x is None else f"{compute.round_half_up(x * 100, 2):.2f}%"
+    return "—" if x is None else _PERCENTS[x]
+
+
+def _fmt_pct(x: float) -> str:
+    return f"{compute.round_half_up(x * 100, 2):.2f}%"
 
 
 def fmt_num(x: float | None) -> str:
-    if x is None:
-        return "—"
+    return "—" if x is None else _NUMBERS[x]
+
+
+def _fmt_num(x: float) -> str:
     r = compute.round_half_up(x, 2)
     return f"{r:.2f}".rstrip("0").rstrip(".") if r != int(r) else str(int(r))
+
+
+# Messages show the same figures over and over (30.00%, 10, 100). Equal numbers show alike
+# (5 and 5.0 are "5"; -0.0 and 0.0 are "0"), so any of them may stand for the others.
+_PERCENTS = memo(_fmt_pct)
+_NUMBERS = memo(_fmt_num)
 
 
 EMPTY_SHOWN = "（空）"
@@ -300,6 +555,19 @@ def shown(raw: Any) -> str:
         return "、".join(shown(x) for x in raw) or EMPTY_SHOWN
     if isinstance(raw, dict):
         return "、".join(shown(x) for x in raw.values()) or EMPTY_SHOWN
-    text = re.sub(r"[ \t\u3000]*[\r\n]+[ \t\u3000]*", "", str(raw))
-    text = re.sub(r"\s+", " ", text).strip()
+    if type(raw) is str:
+        return _SHOWN_TEXT[raw]
+    return _shown_text(str(raw))
+
+
+_LINE_BREAK = re.compile(r"[ \t\u3000]*[\r\n]+[ \t\u3000]*")
+_SPACES = re.compile(r"\s+")
+
+
+def _shown_text(raw: str) -> str:
+    text = _LINE_BREAK.sub("", raw)
+    text = _SPACES.sub(" ", text).strip()
     return text or EMPTY_SHOWN
+
+
+_SHOWN_TEXT = memo(_shown_text)

@@ -18,10 +18,15 @@ EPS = 1e-9  # binary noise when a value is compared with a bound
 
 
 def _num(x: object) -> float | None:
-    if isinstance(x, bool) or x is None or not isinstance(x, int | float):
+    if type(x) is float:  # the common case first
+        return x if math.isfinite(x) else None
+    if isinstance(x, bool) or x is None or not isinstance(x, _REAL):
         return None
-    value = float(x)
+    value = float(x)  # type: ignore[arg-type]
     return value if math.isfinite(value) else None  # NaN and infinities are not figures
+
+
+_REAL = (int, float)
 
 
 def ratio(numerator: object, denominator: object) -> float | None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any
 
 from jixiao.core.layout import (
@@ -22,6 +21,7 @@ from jixiao.core.layout import (
     SheetLayout,
     sheet_layout,
 )
+from jixiao.core.memo import cached, memo
 from jixiao.core.standards import split_points
 from jixiao.core.values import Kind, ParsedValue, normalize_text, parse_operator, parse_value
 
@@ -41,20 +41,36 @@ MISSING: Any = _Missing()
 
 _PLAIN_NUMBER = re.compile(r"[-+]?\d+(\.\d+)?")
 MAX_AMOUNT = 1e15
+_REAL = (int, float)  # for isinstance: `int | float` would be built anew on every call
 
 
 def number(raw: Any) -> float | None:
     """A number cell's value: numbers, and text that is only a number (Excel text-numbers)."""
+    kind = type(raw)
+    if kind is float:
+        # NaN, infinities and amounts beyond any budget are not figures a form can hold.
+        return raw if -MAX_AMOUNT < raw < MAX_AMOUNT else None
+    if kind is str:
+        return _TEXT_NUMBERS[raw]
+    if kind is int:
+        value = float(raw)
+        return value if -MAX_AMOUNT < value < MAX_AMOUNT else None
+    return _number(raw)
+
+
+def _number(raw: Any) -> float | None:
     if isinstance(raw, bool) or raw is None or raw is MISSING:
         return None
-    if isinstance(raw, int | float):
+    if isinstance(raw, _REAL):
         value = float(raw)
     elif isinstance(raw, str) and _PLAIN_NUMBER.fullmatch(text := normalize_text(raw)):
         value = float(text)
     else:
         return None
-    # NaN, infinities and amounts beyond any budget are not figures a form can hold.
     return value if math.isfinite(value) and abs(value) < MAX_AMOUNT else None
+
+
+_TEXT_NUMBERS = memo(_number)
 
 
 _AMOUNT_TEXT = re.compile(r"([-+]?\d+(?:\.\d+)?)(亿元|万元|千元|元)")
@@ -79,6 +95,17 @@ def amount_value(raw: Any, unit: str = "万元") -> float | None:
 def _present(raw: Any) -> Any:
     """A field's value as a cell shows it: an absent field is an empty cell."""
     return None if raw is MISSING else raw
+
+
+def read_target(target: Any, op: Any, unit: Any) -> ParsedValue:
+    """An indicator's 指标值 read with the Sichuan 指标性质 and 度量单位 columns."""
+    column_op = parse_operator(op) if not is_blank(op) else None
+    return parse_value(_present(target), op=column_op, unit=None if is_blank(unit) else str(unit))
+
+
+def read_actual(actual: Any, unit: Any) -> ParsedValue:
+    """An indicator's 实际完成值 read with the Sichuan 度量单位 column."""
+    return parse_value(_present(actual), unit=None if is_blank(unit) else str(unit))
 
 
 def is_blank(raw: Any) -> bool:
@@ -149,15 +176,13 @@ class Indicator:
     def column_op(self) -> str | None:
         return parse_operator(self.op) if not is_blank(self.op) else None
 
-    @cached_property
+    @cached
     def target_value(self) -> ParsedValue:
-        unit = None if is_blank(self.unit) else str(self.unit)
-        return parse_value(_present(self.target), op=self.column_op, unit=unit)
+        return read_target(self.target, self.op, self.unit)
 
-    @cached_property
+    @cached
     def actual_value(self) -> ParsedValue:
-        unit = None if is_blank(self.unit) else str(self.unit)
-        return parse_value(_present(self.actual), unit=unit)
+        return read_actual(self.actual, self.unit)
 
     @property
     def declared_points(self) -> float | None:
@@ -166,8 +191,12 @@ class Indicator:
 
     @property
     def is_empty(self) -> bool:
-        cells = (self.level1, self.level2, self.name, self.target, self.actual, self.points)
-        return all(is_blank(v) for v in (*cells, self.score, self.reason, self.op, self.unit))
+        cells = (self.level1, self.level2, self.name, self.op, self.target, self.unit)
+        for v in (*cells, self.actual, self.points, self.score, self.reason):
+            # is_blank(v), inlined: every form asks this of every row
+            if v is not MISSING and v is not None and not (isinstance(v, str) and not v.strip()):
+                return False
+        return True
 
 
 @dataclass
@@ -198,6 +227,36 @@ class Form:
 
     def _positional(self, path: str) -> str:
         return path
+
+
+_MONTH = re.compile(r"(\d{1,2})月?")
+_NAMED_SOURCE = re.compile(r"预算执行\.资金来源\[([^\]]+)\](.*)")
+_NAMED_BLOCK = re.compile(r"绩效指标\[([^\]\d][^\]]*)\](.*)")
+_NAMED_BUILDING = re.compile(r"楼堂馆所\[([^\]]+)\](.*)")
+
+
+def named_item(path: str) -> tuple[str, str, str] | None:
+    """(list, name, rest of the path) for a path that names a list item rather than
+    numbering it ("预算执行.资金来源[财政资金].全年执行数", "绩效指标[产出指标].一级指标",
+    "楼堂馆所[办公楼].规模控制率"): only such paths are placed by the form's own data
+    (``Form._positional``); any other path sits where the form's layout puts it."""
+    return _NAMED_ITEMS[path]
+
+
+def _named_item(path: str) -> tuple[str, str, str] | None:
+    m = _NAMED_SOURCE.match(path)
+    if m and not m.group(1).isdigit():
+        return "资金来源", m.group(1), m.group(2)
+    m = _NAMED_BLOCK.match(path)
+    if m:
+        return "绩效指标", m.group(1), m.group(2)
+    m = _NAMED_BUILDING.match(path)
+    if m and not m.group(1).isdigit():
+        return "楼堂馆所", m.group(1), m.group(2)
+    return None
+
+
+_NAMED_ITEMS = memo(_named_item)
 
 
 @dataclass
@@ -250,12 +309,12 @@ class SelfEvalForm(Form):
         raw = self.data.get("执行进度", {})
         out: dict[int, Any] = {}
         for k, v in raw.items() if isinstance(raw, dict) else ():
-            m = re.fullmatch(r"(\d{1,2})月?", normalize_text(str(k)))
+            m = _MONTH.fullmatch(normalize_text(str(k)))
             if m:
                 out[int(m.group(1))] = v
         return out
 
-    @cached_property
+    @cached
     def filled_indicators(self) -> tuple[Indicator, ...]:
         return tuple(i for i in self.indicators if not i.is_empty)
 
@@ -265,16 +324,18 @@ class SelfEvalForm(Form):
 
     def _positional(self, path: str) -> str:
         # Named items (资金来源[财政资金], 绩效指标[产出指标]) -> their row on the sheet.
-        m = re.match(r"预算执行\.资金来源\[([^\]]+)\](.*)", path)
-        if m and not m.group(1).isdigit():
+        item = named_item(path)
+        if item is None:
+            return path
+        kind, name, rest = item
+        if kind == "资金来源":
             for s in self.budget.sources:
-                if s.name == m.group(1):
-                    return f"预算执行.资金来源[{s.position}]{m.group(2)}"
-        m = re.match(r"绩效指标\[([^\]\d][^\]]*)\](.*)", path)
-        if m:
+                if s.name == name:
+                    return f"预算执行.资金来源[{s.position}]{rest}"
+        elif kind == "绩效指标":
             for i in self.indicators:
-                if i.level1 == m.group(1):
-                    return f"绩效指标[{i.index}]{m.group(2)}"
+                if i.level1 == name:
+                    return f"绩效指标[{i.index}]{rest}"
         return path
 
 
@@ -300,11 +361,11 @@ class BasicDataForm(Form):
         return [r for r in self.data.get("楼堂馆所", []) if isinstance(r, dict)]
 
     def _positional(self, path: str) -> str:
-        m = re.match(r"楼堂馆所\[([^\]]+)\](.*)", path)
-        if m and not m.group(1).isdigit():
+        item = named_item(path)
+        if item is not None and item[0] == "楼堂馆所":
             for k, b in enumerate(self.buildings, 1):
-                if b.get("名称") == m.group(1):
-                    return f"楼堂馆所[{k}]{m.group(2)}"
+                if b.get("名称") == item[1]:
+                    return f"楼堂馆所[{k}]{item[2]}"
         return path
 
 

@@ -153,6 +153,9 @@ class Cell:
 # ---- the layout of one template sheet -------------------------------------------------------
 
 
+_ITEM_PATH = re.compile(r"(.*)\[[^\]]+\](\..*)?")
+
+
 @dataclass
 class SheetLayout:
     """Field path -> cell, anchors for findings, and the first row of each block."""
@@ -174,7 +177,7 @@ class SheetLayout:
         if found is not None:
             return found
         # 资金来源[财政资金].x is addressed by position on the sheet; callers resolve names.
-        m = re.fullmatch(r"(.*)\[[^\]]+\](\..*)?", path)
+        m = _ITEM_PATH.fullmatch(path)
         if m:
             return self.cells.get(m.group(1)) or self.anchors.get(m.group(1))
         head = path.rsplit(".", 1)[0]
@@ -276,7 +279,25 @@ def anchors_for(cells: dict[str, Cell], layout: str) -> dict[str, Cell]:
 
 @cache
 def sheet_layout(form_type: str, layout: str = NATIONAL) -> SheetLayout:
-    return _build(form_type, NATIONAL if form_type == BASIC else layout)
+    lay = _build(form_type, NATIONAL if form_type == BASIC else layout)
+    _SHARED[id(lay)] = lay
+    return lay
+
+
+# The template layouts sheet_layout() hands out, by id (kept alive here, so an id is never
+# reused). Every JSON form shares one of them, and nothing changes them after they are
+# built: where a field of such a form sits can be remembered across forms.
+_SHARED: dict[int, SheetLayout] = {}
+
+
+def is_shared(lay: SheetLayout) -> bool:
+    """Whether ``lay`` is one of the template layouts of ``sheet_layout()``."""
+    return _SHARED.get(id(lay)) is lay
+
+
+def shared_layout(key: int) -> SheetLayout:
+    """The template layout whose id is ``key`` (see ``is_shared``)."""
+    return _SHARED[key]
 
 
 def _abs(cell: Cell) -> str:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from jixiao.core.memo import memo
+
 OUTPUT, BENEFIT, SATISFACTION, COST = "产出指标", "效益指标", "满意度指标", "成本指标"
 
 LEVEL2_OF: dict[str, tuple[str, ...]] = {
@@ -41,36 +43,74 @@ COST_LEVEL2 = frozenset({"成本指标", "经济成本指标", "社会成本指�
 
 # A block's declared points inside its heading: "产出指标(50分)", "满意度指标\n（10分）".
 _POINTS = re.compile(r"[(（]\s*(\d+(?:\.\d+)?)\s*分\s*[)）]")
+_SPACES = re.compile(r"\s+")
+
+# Labels recur on every form: each distinct text is read once (jixiao.core.memo).
 
 
 def normalize_label(text: str) -> str:
     """A label as a reader compares it: half-width, without spaces or line breaks, without
     a trailing colon ("经济效益\n指标" is "经济效益指标")."""
+    return _LABELS[text]
+
+
+def _normalize_label(text: str) -> str:
     folded = unicodedata.normalize("NFKC", text)
-    return re.sub(r"\s+", "", folded).rstrip(":：")
+    return _SPACES.sub("", folded).rstrip(":：")
+
+
+_LABELS = memo(_normalize_label)
 
 
 def split_points(text: str) -> tuple[str, float | None]:
     """A heading's name and the points it declares: "产出指标(50分)" -> ("产出指标", 50.0);
     "(50分)" -> ("", 50.0); "数量指标" -> ("数量指标", None)."""
+    return _SPLIT[text]
+
+
+def _split_points(text: str) -> tuple[str, float | None]:
     m = _POINTS.search(text)
     if m is None:
         return normalize_label(text), None
     return normalize_label(text[: m.start()] + text[m.end() :]), float(m.group(1))
 
 
+_SPLIT = memo(_split_points)
+
+
 def standard_level1(name: str) -> str | None:
+    return _LEVEL1[name]
+
+
+def _standard_level1(name: str) -> str | None:
     name = split_points(name)[0]
     return name if name in LEVEL2_OF else LEVEL1_SYNONYMS.get(name)
 
 
+_LEVEL1 = memo(_standard_level1)
+
+
 def standard_level2(name: str) -> str | None:
+    return _LEVEL2[name]
+
+
+def _standard_level2(name: str) -> str | None:
     name = split_points(name)[0]
     return name if name in ALL_LEVEL2 else LEVEL2_SYNONYMS.get(name)
 
 
+_LEVEL2 = memo(_standard_level2)
+
+
 def parent_of(level2: str) -> tuple[str, ...]:
+    return _PARENTS[level2]
+
+
+def _parent_of(level2: str) -> tuple[str, ...]:
     return tuple(l1 for l1, names in LEVEL2_OF.items() if level2 in names)
+
+
+_PARENTS = memo(_parent_of)
 
 
 # Text left over from the blank form's guidance ("对照年度目标，说明…（100字以内）").
@@ -81,7 +121,14 @@ _INSTRUCTION = re.compile(
 
 
 def is_instruction_text(text: str) -> bool:
+    return _INSTRUCTIONS[text]
+
+
+def _is_instruction_text(text: str) -> bool:
     return bool(_INSTRUCTION.search(text.strip()))
+
+
+_INSTRUCTIONS = memo(_is_instruction_text)
 
 
 # Units an indicator's name calls for (Q04): (name pattern, fitting units, what it measures).

@@ -25,6 +25,8 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from enum import StrEnum
 
+from jixiao.core.memo import memo
+
 
 class Kind(StrEnum):
     EMPTY = "空"  # blank or placeholder (—, /, *, 无)
@@ -35,7 +37,7 @@ class Kind(StrEnum):
     ERROR = "错误值"  # an Excel error value (#DIV/0!, #N/A ...)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ParsedValue:
     raw: object
     kind: Kind
@@ -406,9 +408,16 @@ def normalize_text(s: str) -> str:
     ``"１，２３４．５　万元"`` → ``"1234.5万元"``. Only a comma followed by exactly three
     digits counts as a thousands separator, so ``"1,2"`` keeps its comma.
     """
+    return _NORMALIZED[s]
+
+
+def _normalize_text(s: str) -> str:
     text = unicodedata.normalize("NFKC", s)
     text = WHITESPACE_RE.sub("", text)
     return THOUSANDS_RE.sub("", text)
+
+
+_NORMALIZED = memo(_normalize_text)
 
 
 def _shown(raw: object) -> str:
@@ -435,12 +444,21 @@ def parse_operator(raw: object) -> str | None:
     Returns one of "≥" "≤" "=" ">" "<", or "定性"/"定量" (not operators: they say whether a
     qualitative or quantitative value is expected), or None for anything else.
     """
+    if type(raw) is str:
+        return _OPERATORS[raw]
+    return _parse_operator(raw)
+
+
+def _parse_operator(raw: object) -> str | None:
     info = _operator_info(raw)
     if info is not None:
         return info[0]
     if isinstance(raw, str) and normalize_text(raw) in (QUALITATIVE, QUANTITATIVE):
         return normalize_text(raw)
     return None
+
+
+_OPERATORS = memo(_parse_operator)
 
 
 def _unit_parts(unit: str) -> list[str]:
@@ -451,13 +469,27 @@ def normalize_unit(unit: object) -> str:
     """Normalised unit text: NFKC, percent words → "%", area → "平方米" (per "/" part)."""
     if not isinstance(unit, str):
         return ""
+    return _UNITS[unit]
+
+
+def _normalize_unit(unit: str) -> str:
     text = normalize_text(unit)
     return "/".join(UNIT_CANONICAL.get(part, part) for part in _unit_parts(text))
 
 
+_UNITS = memo(_normalize_unit)
+
+
 def _unit_key(unit: str) -> str:
+    return _UNIT_KEYS[unit]
+
+
+def _compute_unit_key(unit: str) -> str:
     parts = _unit_parts(normalize_unit(unit))
     return "/".join(UNIT_SYNONYMS.get(p, UNIT_SYNONYMS.get(p.lower(), p.lower())) for p in parts)
+
+
+_UNIT_KEYS = memo(_compute_unit_key)
 
 
 def same_unit(a: str, b: str) -> bool:
@@ -468,8 +500,15 @@ def same_unit(a: str, b: str) -> bool:
     An empty unit matches any unit: a value written without a unit (a Sichuan 完成值 cell
     holding a bare number) takes the unit of its column, so it cannot contradict it.
     """
-    key_a, key_b = _unit_key(a or ""), _unit_key(b or "")
+    return _SAME_UNIT[(a or "", b or "")]
+
+
+def _same_unit(pair: tuple[str, str]) -> bool:
+    key_a, key_b = _unit_key(pair[0]), _unit_key(pair[1])
     return not key_a or not key_b or key_a == key_b
+
+
+_SAME_UNIT = memo(_same_unit)
 
 
 def _is_unit(unit: str) -> bool:
@@ -518,6 +557,7 @@ def _cn_to_number(text: str) -> float | None:
 # Longest first, so ">=" wins over ">"; sorted once, not on every call.
 _SIGNS_LONGEST_FIRST = tuple(sorted(SIGN_OPERATORS, key=len, reverse=True))
 _WORDS_BEFORE_LONGEST_FIRST = tuple(sorted(WORD_OPERATORS_BEFORE, key=len, reverse=True))
+_WORDS_AFTER_LONGEST_FIRST = tuple(sorted(WORD_OPERATORS_AFTER, key=len, reverse=True))
 
 
 def _take_prefix_operator(text: str) -> tuple[str | None, bool, str]:
@@ -535,14 +575,24 @@ def _take_prefix_operator(text: str) -> tuple[str | None, bool, str]:
 
 def _take_suffix_operator(text: str, table: dict[str, str]) -> tuple[str | None, str]:
     """Split a trailing operator word off: (op, rest)."""
-    for word in sorted(table, key=len, reverse=True):
+    words = (
+        _WORDS_AFTER_LONGEST_FIRST
+        if table is WORD_OPERATORS_AFTER
+        else sorted(table, key=len, reverse=True)
+    )
+    if not text.endswith(tuple(words)):
+        return None, text  # the common case, in one call
+    for word in words:
         if text.endswith(word):
             return table[word], text[: -len(word)]
     return None, text
 
 
+_DIRECTIONS = {"≥": 1, ">": 1, "≤": -1, "<": -1}
+
+
 def _direction(op: str | None) -> int:
-    return {"≥": 1, ">": 1, "≤": -1, "<": -1}.get(op or "", 0)
+    return _DIRECTIONS.get(op or "", 0)
 
 
 def _merge_operators(
@@ -571,6 +621,8 @@ def _take_number(text: str) -> tuple[float, bool, str] | None:
 
 def _strip_prefix(text: str, words: tuple[str, ...]) -> tuple[bool, str]:
     """Remove the first of ``words`` (list longer words first) that starts ``text``."""
+    if not text.startswith(words):
+        return False, text  # the common case, in one call
     for word in words:
         if text.startswith(word):
             return True, text[len(word) :]
@@ -806,6 +858,8 @@ def _parse_number(raw: object) -> ParsedValue:
 
 def _parse_any(raw: object, column_unit: str = "") -> ParsedValue:
     """Dispatch on the cell's Python type (what openpyxl/pandas hand over)."""
+    if type(raw) is float or type(raw) is int:
+        return _parse_number(raw)  # the common case, before the costlier checks below
     if raw is None:
         return ParsedValue(raw=raw, kind=Kind.EMPTY)
     if isinstance(raw, bool):
@@ -838,10 +892,48 @@ def parse_value(raw: object, *, op: str | None = None, unit: str | None = None) 
     when the cell itself carries no operator or unit. ``op`` may be "定性"/"定量", which are
     not operators and are ignored here.
     """
+    kind = type(raw)
+    if (
+        (kind is str or kind is int or (kind is float and raw != 0) or raw is None)
+        and (op is None or type(op) is str)
+        and (unit is None or type(unit) is str)
+    ):
+        # The type is part of the key: 1, 1.0 and "1" read differently. A float 0 is not
+        # remembered: -0.0 == 0.0, and the value keeps the sign it was given.
+        return _PARSED[(kind, raw, op, unit)]
+    return _parse_value(raw, op, unit)
+
+
+def _parse_value(raw: object, op: object, unit: object) -> ParsedValue:
+    kind = type(raw)
+    if (kind is float and math.isfinite(raw)) or kind is int:  # type: ignore[arg-type]
+        try:
+            number = float(raw)  # type: ignore[arg-type]
+        except OverflowError:
+            pass  # read below, where the problem is said
+        else:
+            # A number with the Sichuan columns: what _apply_columns(_parse_number(raw), …)
+            # gives, made in one step (the commonest cell of all).
+            info = _operator_info(op)
+            return ParsedValue(
+                raw=raw,
+                kind=Kind.NUMBER,
+                op=info[0] if info is not None else None,
+                op_symbolic=info[1] if info is not None else False,
+                number=number,
+                unit=normalize_unit(unit),
+            )
     try:
         return _apply_columns(_parse_any(raw, normalize_unit(unit)), op, unit)
     except Exception as exc:  # the contract: report, never raise
         return _text(raw, f"解析出错（{type(exc).__name__}）")
+
+
+def _parse_key(key: tuple[type, object, str | None, str | None]) -> ParsedValue:
+    return _parse_value(key[1], key[2], key[3])
+
+
+_PARSED = memo(_parse_key)
 
 
 # ---------------------------------------------------------------------------

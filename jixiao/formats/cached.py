@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
-from jixiao.formats.cells import ErrorValue, cache_values, read_cells
+from jixiao.formats.cells import ErrorValue, cache_values, package_strings, read_cells
 from jixiao.formats.formula import Error, Workbook, evaluate_all
-from jixiao.formats.package import Package, shared_strings, sheet_parts
+from jixiao.formats.package import Package, sheet_parts
 from jixiao.formats.xml import parse, q
 
 # An unknown function (#NAME?) means the evaluator cannot compute the cell: whatever the
@@ -34,7 +34,7 @@ def read_formula_book(pkg: Package) -> tuple[Workbook, dict[str, str]]:
     """The package's cells, formulas and defined names for the evaluator, and the sheet
     parts by sheet name."""
     parts = sheet_parts(pkg)
-    strings = shared_strings(pkg)
+    strings = package_strings(pkg)
     cells: dict[tuple[str, int, int], Any] = {}
     formulas: dict[tuple[str, int, int], str] = {}
     for sheet, part in parts.items():
@@ -66,15 +66,24 @@ def _defined_names(
     return names, local
 
 
+# A formula cell whose <v> is empty or absent (group 1: the cell's attributes, 2: its <v>).
+_NO_VALUE = re.compile(
+    rb"<c\b([^>]*)>\s*(?:<f\b[^>]*/>|<f\b[^>]*>[^<]*</f>)\s*(<v>\s*</v>|<v/>)?\s*</c>"
+)
+
+
 def stale(pkg: Package) -> bool:
     """Whether the file's cached values cannot be trusted: it asks to be recalculated on
-    load, or a formula cell has no cached value."""
+    load, or a formula cell has no cached value. An empty ``<v>`` in a text cell
+    (``t="str"``) is a value: the empty text that Excel, LibreOffice and jixiao write for
+    a formula giving ""; openpyxl leaves an empty ``<v>`` without a type."""
     if re.search(rb'<calcPr\b[^>]*fullCalcOnLoad="(1|true)"', pkg.data["xl/workbook.xml"]):
         return True
-    empty = re.compile(rb"</f>\s*(<v>\s*</v>|<v/>)?\s*</c>|<f\b[^>]*/>\s*</c>")
-    return any(
-        empty.search(pkg.data[part]) for part in sheet_parts(pkg).values() if part in pkg.data
-    )
+    for part in sheet_parts(pkg).values():
+        for m in _NO_VALUE.finditer(pkg.data.get(part, b"")):
+            if m.group(2) is None or not re.search(rb'\bt="str"', m.group(1)):
+                return True
+    return False
 
 
 def write_cached_values(pkg: Package, functions: ModuleType) -> CachedReport:

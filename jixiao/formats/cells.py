@@ -1,7 +1,9 @@
 """The cells of a worksheet part: what they hold (values, formulas) and their cached results.
 
-Read namespace-aware with lxml (any prefix, shared or inline strings); cached results are
-written into the part as text, so every byte outside the formula cells stays as it was.
+Read with the fast scanner (jixiao.formats.sheet_xml: any prefix, shared or inline
+strings, every row); cached results are written into the part as text, so every byte
+outside the formula cells stays as it was. A block of cells sharing one formula
+(``t="shared"``) gives each cell its own formula, moved as Excel moves it.
 """
 
 from __future__ import annotations
@@ -11,11 +13,24 @@ from dataclasses import dataclass
 from typing import Any
 from xml.sax.saxutils import escape
 
-from jixiao.formats.package import Package, shared_strings
-from jixiao.formats.xml import parse, q
+from jixiao.formats.formula_text import translate
+from jixiao.formats.package import Package
+from jixiao.formats.sheet_xml import (
+    COLUMNS,
+    attribute,
+    attributes,
+    column_number,
+    decode_part,
+    inline_text,
+    odd_parts,
+    scan_cells,
+    shared_string_table,
+    unescape,
+)
 
 Pos = tuple[int, int]
 _REF = re.compile(r"([A-Z]{1,3})(\d+)")
+_ALL_ROWS = 1_048_576
 
 
 class ErrorValue(str):
@@ -33,49 +48,77 @@ def position(ref: str) -> Pos | None:
     m = _REF.fullmatch(ref)
     if m is None:
         return None
-    col = 0
-    for ch in m.group(1):
-        col = col * 26 + ord(ch) - 64
-    return int(m.group(2)), col
+    return int(m.group(2)), column_number(m.group(1))
+
+
+def package_strings(pkg: Package) -> list[str]:
+    """The workbook's shared strings, by index."""
+    if "xl/sharedStrings.xml" not in pkg.data:
+        return []
+    return shared_string_table(decode_part(pkg.data["xl/sharedStrings.xml"]))
 
 
 def read_cells(pkg: Package, part: str, strings: list[str] | None = None) -> dict[Pos, CellContent]:
     """Every cell of a worksheet part with a value or a formula."""
-    strings = shared_strings(pkg) if strings is None else strings
+    strings = package_strings(pkg) if strings is None else strings
     out: dict[Pos, CellContent] = {}
-    for c in parse(pkg.data[part]).iter(q("c")):
-        pos = position(c.get("r", ""))
-        if pos is None:
-            continue
-        f = c.find(q("f"))
+    shared: dict[str, tuple[str, int, int]] = {}  # si -> ("=formula", row, col) of the master
+    columns = COLUMNS
+    scan = scan_cells(decode_part(pkg.data[part]), _ALL_ROWS)
+    for letters, digits, _s, t, extra, fm, fa, ft, v, im, ib, rest in scan.cells:
+        if rest and not rest.isspace():
+            fm2, fa2, ft2, v2, im2, ib2 = odd_parts(rest)
+            if not fm:
+                fm, fa, ft = fm2, fa2, ft2
+            v = v or v2
+            if not im:
+                im, ib = im2, ib2
+        if extra and not extra.isspace():
+            t = attributes(extra).get("t", t)
+        row, col = int(digits), columns.get(letters) or column_number(letters)
         formula = array = None
-        if f is not None and (f.text or "").strip():
-            formula, array = f.text, f.get("t") == "array"
-        value = _value(c, strings)
+        if fm:
+            formula, array = _formula(fa, ft, row, col, shared)
+        value = _value(t or "n", v, im, ib, strings)
         if value is None and formula is None:
             continue
-        out[pos] = CellContent(value, formula, bool(array))
+        out[(row, col)] = CellContent(value, formula, bool(array))
     return out
 
 
-def _value(c: Any, strings: list[str]) -> Any:
-    kind = c.get("t", "n")
+def _formula(
+    attrs: str, raw: str, row: int, col: int, shared: dict[str, tuple[str, int, int]]
+) -> tuple[str | None, bool]:
+    text = unescape(raw) if raw else ""
+    kind = attribute(attrs, "t") if attrs else None
+    if kind == "shared":
+        si = attribute(attrs, "si") or ""
+        if si in shared:
+            formula, r0, c0 = shared[si]
+            moved = translate(formula, row - r0, col - c0)
+            return (moved[1:] or None), False
+        if text.strip():
+            shared[si] = ("=" + text, row, col)
+    if not text.strip():
+        return None, False
+    return text, kind == "array"
+
+
+def _value(kind: str, v: str, im: str, ib: str, strings: list[str]) -> Any:
     if kind == "inlineStr":
-        return "".join(t.text or "" for t in c.iter(q("t")))
-    v = c.find(q("v"))
-    if v is None:
+        return inline_text(ib) if im else None
+    if not v:
         return None
-    text = v.text or ""
     if kind == "s":
-        return strings[int(text)] if text.isdigit() and int(text) < len(strings) else None
+        return strings[int(v)] if v.isdigit() and int(v) < len(strings) else None
     if kind == "str":
-        return text
+        return unescape(v)
     if kind == "b":
-        return text == "1"
+        return v == "1"
     if kind == "e":
-        return ErrorValue(text)
+        return ErrorValue(unescape(v))
     try:
-        number = float(text)
+        number = float(v)
     except ValueError:
         return None
     return int(number) if number.is_integer() and abs(number) < 1e15 else number

@@ -40,9 +40,8 @@ from docx.package import Package
 from lxml import etree
 
 from jixiao.core.errors import InputError
-from jixiao.formats.grid import BookGrid, SheetGrid
+from jixiao.formats.grid import MAX_COLS, BookGrid, SheetGrid, row_limit
 from jixiao.formats.xlsx_file import MAX_MEMBERS, MAX_UNPACKED_BYTES, PICTURE_HINT, picture_kind
-from jixiao.formats.xlsx_grid import MAX_COLS, MAX_ROWS
 from jixiao.formats.xml import parse
 
 __all__ = ["MAX_DOCX_BYTES", "read_docx_grid", "word_address"]
@@ -156,17 +155,18 @@ def _book_grid(body: Any, shown: str) -> BookGrid:
     ns = _Ns(etree.QName(body).namespace or "")
     book = BookGrid(shown, with_formulas=False)
     tables = (t for t in body.iter(ns.tbl) if not any(a.tag == ns.txbx for a in t.iterancestors()))
+    limit = row_limit()
     for number, tbl in enumerate(tables, 1):
-        book.sheets.append(_table_grid(tbl, f"表{number}", ns))
+        book.sheets.append(_table_grid(tbl, f"表{number}", ns, limit))
     return book
 
 
-def _table_grid(tbl: Any, title: str, ns: _Ns) -> SheetGrid:
+def _table_grid(tbl: Any, title: str, ns: _Ns, limit: int) -> SheetGrid:
     grid = SheetGrid(title, formulas=None, number_formats={})
     spans: list[_Span] = []
     above: dict[int, _Span] = {}  # grid column where a cell starts -> that cell, previous row
     for row, tr in enumerate(_children(tbl, ns.tr, ns), 1):
-        if row > MAX_ROWS:
+        if row > limit:
             break
         col = 1 + _count(ns.attr(tr, "w:trPr/w:gridBefore"), 0, least=0)
         here: dict[int, _Span] = {}

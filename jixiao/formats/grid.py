@@ -1,21 +1,56 @@
 """A workbook as the readers see it: each sheet's cells, names and merges, whatever the source.
 
-Sources: a file read with openpyxl (jixiao.formats.xlsx_grid), or a live workbook read
-through xlwings (jixiao.hosts.xlwings), where only values and defined names are known.
-The readers (jixiao.readers) work on this and never on a library's objects, so a form
-reads the same from a file, from Excel and from xlwings Lite.
+Sources: an .xlsx/.xlsm file read from its XML (jixiao.formats.xlsx_grid), an .xls
+(xls_grid), the tables of a Word document (docx_grid), or a live workbook read through
+xlwings (jixiao.hosts.xlwings), where only values and defined names are known. The
+readers (jixiao.readers) work on this and never on a library's objects, so a form reads
+the same from a file, from Excel and from xlwings Lite.
+
+How much of a sheet is read is bounded (:func:`row_limit`, :data:`MAX_COLS`): a sheet
+formatted or filled down to row 1048576 must not cost a million reads.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from jixiao.core.errors import InputError
+
 # (min_col, min_row, max_col, max_row), 1-based, as openpyxl's range_boundaries gives them.
 Bounds = tuple[int, int, int, int]
 Pos = tuple[int, int]  # (row, col), 1-based
+
+# Rows and columns of a sheet that are read; cells beyond them are not. A form fits in a few
+# hundred rows. The row limit is a setting: the environment variable JIXIAO_MAX_ROWS.
+MAX_ROWS = 2000
+MAX_COLS = 80
+ROWS_SETTING = "JIXIAO_MAX_ROWS"
+
+
+def row_limit() -> int:
+    """How many rows of each sheet are read: JIXIAO_MAX_ROWS when set, else MAX_ROWS."""
+    text = os.environ.get(ROWS_SETTING, "").strip()
+    if not text:
+        return MAX_ROWS
+    if not text.isdigit() or int(text) < 1:
+        raise InputError(
+            f"环境变量 {ROWS_SETTING} 的值“{text}”无效：应为正整数（每张工作表最多读取的行数，"
+            f"默认 {MAX_ROWS}）"
+        )
+    return int(text)
+
+
+def truncated_note(title: str, rows: int, limit: int) -> str:
+    """What the user is told about a sheet read only in part."""
+    return (
+        f"工作表“{title}”有 {rows} 行，只读取了前 {limit} 行"
+        f"（每张表最多读取的行数可用环境变量 {ROWS_SETTING} 设置）"
+    )
+
 
 _RANGE = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d+)(?::\$?([A-Za-z]{1,3})\$?(\d+))?$")
 
@@ -85,6 +120,9 @@ class BookGrid:
     names: dict[str, tuple[str, Bounds] | None] = field(default_factory=dict)
     properties: dict[str, str] = field(default_factory=dict)  # custom document properties
     with_formulas: bool = True  # whether formulas are known (Q08 needs them)
+    # What the user should know about how the file was read ("工作表“数据”有 200000 行，
+    # 只读取了前 2000 行"): shown with the findings.
+    notes: list[str] = field(default_factory=list)
 
     def __iter__(self) -> Iterator[SheetGrid]:
         return iter(self.sheets)

@@ -138,8 +138,12 @@ def unescape(text: str) -> str:
 
 
 def insert_before_first(xml: str, tags: Iterable[str], snippet: str, root_close: str) -> str:
-    positions = [m.start() for t in tags if (m := re.search(rf"<{t}[\s/>]", xml))]
-    at = min(positions) if positions else xml.rindex(root_close)
+    """``snippet`` inserted before the first of ``tags`` (else before ``root_close``); in a
+    worksheet, looked for after the cells (an ``extLst`` may sit inside a cell)."""
+    start = xml.find("</sheetData>")
+    pattern = "|".join(re.escape(t) for t in tags)
+    m = re.compile(rf"<(?:{pattern})[\s/>]").search(xml, max(start, 0)) if pattern else None
+    at = m.start() if m else xml.rindex(root_close)
     return xml[:at] + snippet + xml[at:]
 
 

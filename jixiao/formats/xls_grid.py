@@ -10,8 +10,9 @@ Values come out as :func:`jixiao.formats.xlsx_grid.read_grid` gives them: number
 alone as ``time``, an elapsed-time format such as ``[h]:mm`` as ``timedelta``, with
 openpyxl's own conversion so both sources agree); error values as their Excel text
 ("#DIV/0!") with the position in ``errors``. Empty and blank (formatted only) cells are
-absent. At most :data:`~jixiao.formats.xlsx_grid.MAX_ROWS` rows and
-:data:`~jixiao.formats.xlsx_grid.MAX_COLS` columns of each sheet are read.
+absent. At most :func:`~jixiao.formats.grid.row_limit` rows and
+:data:`~jixiao.formats.grid.MAX_COLS` columns of each sheet are read (a note says when
+rows holding values were left out).
 
 Nothing but :class:`jixiao.core.errors.InputError` leaves :func:`read_xls_grid`: a file
 that is not an .xls (text, a web page, an .xlsx or a Word file renamed .xls), a damaged
@@ -32,9 +33,8 @@ from xlrd.compdoc import CompDoc, CompDocError
 from xlrd.formula import oREF
 
 from jixiao.core.errors import InputError
-from jixiao.formats.grid import BookGrid, Bounds, SheetGrid
+from jixiao.formats.grid import MAX_COLS, BookGrid, Bounds, SheetGrid, row_limit, truncated_note
 from jixiao.formats.xlsx_file import MAX_FILE_BYTES, check_package
-from jixiao.formats.xlsx_grid import MAX_COLS, MAX_ROWS
 
 __all__ = ["read_xls_grid"]
 
@@ -114,10 +114,13 @@ def _book_grid(book: Any, shown: str, current: list[str]) -> BookGrid:
     grid = BookGrid(shown, with_formulas=False)
     epoch = MAC_EPOCH if book.datemode == 1 else WINDOWS_EPOCH
     formats = {key: fmt.format_str for key, fmt in book.format_map.items()}
+    limit = row_limit()
     for index, title in enumerate(book.sheet_names()):
         current.append(title)
         sheet = book.sheet_by_index(index)
-        grid.sheets.append(_sheet_grid(sheet, book, formats, epoch))
+        grid.sheets.append(_sheet_grid(sheet, book, formats, epoch, limit))
+        if (rows := _last_row(sheet)) > limit:
+            grid.notes.append(truncated_note(title, rows, limit))
         book.unload_sheet(index)
     current.clear()
     titles = [s.title for s in grid.sheets]
@@ -138,9 +141,20 @@ def _book_grid(book: Any, shown: str, current: list[str]) -> BookGrid:
     return grid
 
 
-def _sheet_grid(sheet: Any, book: Any, formats: dict[int, str], epoch: Any) -> SheetGrid:
+def _last_row(sheet: Any) -> int:
+    """The last row holding a value (1-based; 0 for none)."""
+    empty = (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK)
+    for r in range(sheet.nrows - 1, -1, -1):
+        if any(t not in empty for t in sheet.row_types(r)):
+            return r + 1
+    return 0
+
+
+def _sheet_grid(
+    sheet: Any, book: Any, formats: dict[int, str], epoch: Any, limit: int
+) -> SheetGrid:
     grid = SheetGrid(sheet.name, formulas=None, visible=sheet.visibility == 0)
-    for r in range(min(sheet.nrows, MAX_ROWS)):
+    for r in range(min(sheet.nrows, limit)):
         for c in range(min(sheet.row_len(r), MAX_COLS)):
             ctype = sheet.cell_type(r, c)
             if ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):

@@ -36,14 +36,13 @@ import zipfile
 import zlib
 from pathlib import Path, PurePosixPath
 from types import ModuleType
+from typing import TYPE_CHECKING
 from xml.etree import ElementTree
 
-from openpyxl.reader.excel import ExcelReader
-from openpyxl.workbook.workbook import Workbook
-
 from jixiao.core.errors import InputError
-from jixiao.formats.cached import write_cached_values
-from jixiao.formats.package import Package
+
+if TYPE_CHECKING:  # openpyxl is loaded when a workbook is opened with it, not before
+    from openpyxl.workbook.workbook import Workbook
 
 __all__ = [
     "MAX_FILE_BYTES",
@@ -51,6 +50,8 @@ __all__ = [
     "MAX_UNPACKED_BYTES",
     "PICTURE_HINT",
     "check_package",
+    "load_error",
+    "open_package",
     "open_workbook",
     "picture_kind",
     "save_workbook",
@@ -135,19 +136,40 @@ def open_workbook(
 
 def check_package(path: Path) -> None:
     """The file-level checks of open_workbook, without parsing any sheet: fast."""
+    open_package(path)
+
+
+def open_package(path: Path, shown: str | None = None) -> zipfile.ZipFile:
+    """The workbook's zip, in memory, after the file-level checks of open_workbook (1–4
+    above); ``shown`` names the file in messages (default: the path). What goes wrong
+    reading its parts afterwards is said by :func:`load_error`."""
     path = Path(path)
-    shown = str(path)
+    shown = str(path) if shown is None else shown
     data = _read(path, shown)
     kind = _sniff(data)
     if kind == "ole":
         raise _fail(shown, _ole_message(data, path.suffix.lower()))
     if kind != "zip":
         raise _fail(shown, _other_message(data, path))
-    _check_package(_open_zip(data, shown), shown, path.suffix.lower())
+    zf = _open_zip(data, shown)
+    _check_package(zf, shown, path.suffix.lower())
+    return zf
+
+
+def load_error(e: BaseException, zf: zipfile.ZipFile, shown: str) -> InputError:
+    """The Chinese message for an error met while reading the parts of ``zf``: a damaged
+    or missing part is named (and the sheet it holds), malformed XML traced to its part."""
+    if isinstance(e, InputError):
+        return e
+    if isinstance(e, MemoryError):
+        return _fail(shown, f"工作簿内容过多，内存不足以读取：{_TRIM_HINT}")
+    return _explain_load_error(e if isinstance(e, Exception) else Exception(e), zf, shown)
 
 
 def _load(data: bytes, *, read_only: bool, keep_vba: bool, data_only: bool) -> Workbook:
     """openpyxl's load_workbook, closing the VBA copy it made when the load fails."""
+    from openpyxl.reader.excel import ExcelReader  # noqa: PLC0415  (see the imports)
+
     reader = ExcelReader(io.BytesIO(data), read_only, keep_vba, data_only)
     try:
         reader.read()
@@ -656,6 +678,9 @@ def save_workbook(
         if source is not None:
             _restore_dropped_parts(source, Path(tmp))
         if functions is not None:
+            from jixiao.formats.cached import write_cached_values  # noqa: PLC0415
+            from jixiao.formats.package import Package  # noqa: PLC0415
+
             pkg = Package.read(Path(tmp))
             write_cached_values(pkg, functions)
             pkg.write(Path(tmp))

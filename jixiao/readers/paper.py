@@ -57,10 +57,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
-
-from openpyxl.workbook.workbook import Workbook
-from openpyxl.worksheet.worksheet import Worksheet
+from typing import TYPE_CHECKING, Any
 
 from jixiao.core.errors import InputError
 from jixiao.core.fields import BY_PATH, SELF_EVAL_OBJECT, field_of, labels
@@ -87,6 +84,10 @@ from jixiao.readers.paper_indicators import (
     read_criteria,
     read_indicators,
 )
+
+if TYPE_CHECKING:  # a workbook read from a file never loads openpyxl
+    from openpyxl.workbook.workbook import Workbook
+    from openpyxl.worksheet.worksheet import Worksheet
 
 __all__ = [
     "find_form_sheets",

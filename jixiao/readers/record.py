@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from openpyxl.packaging.custom import StringProperty
-from openpyxl.workbook.workbook import Workbook
+if TYPE_CHECKING:  # reading a record needs no openpyxl; storing one edits an openpyxl workbook
+    from openpyxl.workbook.workbook import Workbook
 
 META_PREFIX = "jixiao"
 RECORD_VERSION = 1
@@ -42,6 +42,8 @@ def load_record(properties: Mapping[str, str], sheet: str) -> dict[str, Any]:
 
 
 def store_record(wb: Workbook, sheet: str, meta: dict[str, Any]) -> None:
+    from openpyxl.packaging.custom import StringProperty  # noqa: PLC0415
+
     for name in record_chunks(wb.custom_doc_props.names, sheet):
         del wb.custom_doc_props[name]
     # Spaces occur only inside strings here: escape them so no chunk starts or ends with

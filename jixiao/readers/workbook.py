@@ -1,7 +1,7 @@
 """Every form in a workbook: template sheets by their names, other sheets by their headings.
 
 The workbook is read from a file (inside Excel, from a copy of the live workbook saved for
-the purpose): an .xlsx/.xlsm with openpyxl, an .xls with xlrd, or the tables of a Word
+the purpose): an .xlsx/.xlsm from its XML, an .xls with xlrd, or the tables of a Word
 document, each table a sheet "表1", "表2" … — whatever the file is, not what it is called
 (jixiao.formats.files). Template sheets also report what their computed cells
 hold (formula, cached result, error value) for the checks that only a workbook needs.
@@ -9,7 +9,7 @@ hold (formula, cached result, error value) for the checks that only a workbook n
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from jixiao.core.errors import InputError
@@ -46,6 +46,8 @@ class BookContents:
     # The regional profile a paper form's own print names, and why ("sichuan", "表中有四川省的
     # 报表编号 510000_0013zp"): used when neither the run nor the 设置 sheet names one.
     profile_hint: tuple[str, str] | None = None
+    # How the file was read, for the user ("工作表“数据”有 200000 行，只读取了前 2000 行").
+    notes: list[str] = field(default_factory=list)
 
 
 # The 设置 sheet's cell that names the workbook's profile (templates.builder writes it).
@@ -101,11 +103,14 @@ def read_forms(book: BookGrid) -> BookContents:
             "；".join(f"“{s}”：{w}" for s, w in skipped)
             or f"工作簿中的工作表：{'、'.join(book.sheet_names)}"
         )
+        why = "；".join([why, *book.notes])  # a form past the rows read is not found
         raise InputError(
             f"找不到可以校验的自评表：没有 {looked} 等 jixiao 模板的表，也没有按纸质表样排列的表格（{why}）",
             file=source,
         )
-    return BookContents(forms, skipped, settings_profile(book), book.with_formulas, hint)
+    return BookContents(
+        forms, skipped, settings_profile(book), book.with_formulas, hint, list(book.notes)
+    )
 
 
 def settings_profile(book: BookGrid) -> str | None:

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from jixiao.core import compute
-from jixiao.core.assess import block_of, fmt_num, fmt_pct, has_place, shown
+from jixiao.core.assess import IndicatorReading, fmt_num, fmt_pct, has_place, shown
 from jixiao.core.compute import (
     AMOUNT_TOLERANCE,
     EPS,
@@ -15,9 +15,9 @@ from jixiao.core.compute import (
     SCORE_TOLERANCE,
 )
 from jixiao.core.findings import Severity
-from jixiao.core.form import Indicator, SelfEvalForm, is_blank, number, rate_value
+from jixiao.core.form import is_blank, number, rate_value
 from jixiao.core.layout import PROJECT, WHOLE
-from jixiao.core.standards import COST, OUTPUT, WEIGHT_GROUP, split_points
+from jixiao.core.standards import COST, OUTPUT, WEIGHT_GROUP
 from jixiao.rules.base import (
     Context,
     Hit,
@@ -26,7 +26,6 @@ from jixiao.rules.base import (
     framework,
     indicator_readings,
     left_empty,
-    named,
     self_eval,
 )
 
@@ -84,6 +83,8 @@ def execution_score(ctx: Context) -> Iterator[Hit]:
         return
     if framework(form) and number(form.budget.points) is None:
         return  # the profile's budget points are the national framework's: not this form's
+    if score is not None and abs(score - b.score) <= SCORE_TOLERANCE + EPS:
+        return
     params = {"points": fmt_num(b.points), "rate": fmt_pct(b.rate), "expected": fmt_num(b.score)}
     if score is None:
         if is_blank(raw) and left_empty(ctx.form, "预算执行.得分"):
@@ -139,34 +140,47 @@ def execution_score(ctx: Context) -> Iterator[Hit]:
 )
 def score_range(ctx: Context) -> Iterator[Hit]:
     form = self_eval(ctx)
-    rows = [("预算执行", "预算执行", form.budget.points, form.budget.score)]
-    rows += [
-        (f"第 {i.index} 个指标", f"绩效指标[{i.index}]", i.points, i.score)
-        for i in form.filled_indicators
-    ]
-    for what, path, raw_points, raw_score in rows:
-        points, score = number(raw_points), number(raw_score)
-        params = {"what": what, "points": fmt_num(points), "score": fmt_num(score)}
-        if points is not None and points <= 0:
-            yield Hit(
-                f"{path}.分值",
-                params,
-                value=points,
-                template="{what}的分值为 {points}：分值应大于 0，请改正或删去该行。",
-            )
-        if score is not None and score < 0:
-            yield Hit(
-                f"{path}.得分",
-                params,
-                value=score,
-                template="{what}的得分 {score} 为负数：请改正。",
-            )
-        elif score is not None and points is not None and score > points + EPS:
-            yield Hit(f"{path}.得分", params, value=score, expected=points)
+    budget = form.budget
+    yield from _out_of_range("预算执行", "预算执行", number(budget.points), number(budget.score))
+    for r in indicator_readings(ctx):
+        if _in_range(r.points, r.score):
+            continue
+        k = r.indicator.index
+        yield from _out_of_range(f"第 {k} 个指标", f"绩效指标[{k}]", r.points, r.score)
 
 
-def _indicator_points(form: SelfEvalForm) -> float:
-    return sum(number(i.points) or 0.0 for i in form.filled_indicators)
+def _in_range(points: float | None, score: float | None) -> bool:
+    if points is not None and points <= 0:
+        return False
+    if score is None:
+        return True
+    return score >= 0 and (points is None or score <= points + EPS)
+
+
+def _out_of_range(what: str, path: str, points: float | None, score: float | None) -> Iterator[Hit]:
+    if _in_range(points, score):
+        return
+    params = {"what": what, "points": fmt_num(points), "score": fmt_num(score)}
+    if points is not None and points <= 0:
+        yield Hit(
+            f"{path}.分值",
+            params,
+            value=points,
+            template="{what}的分值为 {points}：分值应大于 0，请改正或删去该行。",
+        )
+    if score is not None and score < 0:
+        yield Hit(
+            f"{path}.得分",
+            params,
+            value=score,
+            template="{what}的得分 {score} 为负数：请改正。",
+        )
+    elif score is not None and points is not None and score > points + EPS:
+        yield Hit(f"{path}.得分", params, value=score, expected=points)
+
+
+def _indicator_points(ctx: Context) -> float:
+    return sum(r.points or 0.0 for r in indicator_readings(ctx))
 
 
 def budget_scored(ctx: Context) -> bool:
@@ -191,7 +205,8 @@ def points_total(ctx: Context) -> Iterator[Hit]:
     if not form.filled_indicators:
         return  # W04 reports the missing indicators; the sum means nothing yet
     budget_points = (budget_reading(ctx).points or 0.0) if budget_scored(ctx) else 0.0
-    total = budget_points + _indicator_points(form)
+    indicator_points = _indicator_points(ctx)
+    total = budget_points + indicator_points
     typed = number(form.total_points)
     off_100 = abs(total - 100) > POINTS_TOLERANCE
     off_shown = typed is not None and abs(typed - total) > POINTS_TOLERANCE
@@ -205,7 +220,7 @@ def points_total(ctx: Context) -> Iterator[Hit]:
         "总分.分值",
         {
             "budget": fmt_num(budget_points),
-            "indicators": fmt_num(_indicator_points(form)),
+            "indicators": fmt_num(indicator_points),
             "sum": fmt_num(total),
             "extra": extra,
             "shown": fmt_num(typed),
@@ -227,11 +242,14 @@ def execution_part(ctx: Context) -> float | None:
 
 
 def recomputed_total(ctx: Context) -> float | None:
-    form = self_eval(ctx)
-    # A score typed as text ("10", every cell of a Word table) counts as the reviewer reads it.
-    return compute.total_score(
-        execution_part(ctx), (number(i.score) for i in form.filled_indicators)
-    )
+    """执行率得分 + Σ 指标得分, computed once per form (S05, S06 and Q08 compare with it)."""
+    if "total" not in ctx.cache:
+        # A score typed as text ("10", every cell of a Word table) counts as the reviewer
+        # reads it.
+        ctx.cache["total"] = compute.total_score(
+            execution_part(ctx), (r.score for r in indicator_readings(ctx))
+        )
+    return ctx.cache["total"]
 
 
 @check(
@@ -357,7 +375,7 @@ def weights(ctx: Context) -> Iterator[Hit]:
     national = framework(form) is None
     issues: dict[int, _Weights] = {}  # by the block's first row
 
-    blocks = _blocks(form.filled_indicators)
+    blocks = _blocks(indicator_readings(ctx))
     for name, rows in blocks.items():
         declared = _declared(rows)
         if declared is None or not _complete(ctx, blocks, name):
@@ -366,29 +384,34 @@ def weights(ctx: Context) -> Iterator[Hit]:
         if name == OUTPUT and COST in blocks and _declared(blocks[COST]) is None:
             # 成本指标 as its own block without a heading: 产出's heading covers it (the
             # weight 产出 50 includes 成本)
-            rows = sorted([*rows, *blocks[COST]], key=lambda i: i.index)
+            rows = sorted([*rows, *blocks[COST]], key=_row_index)
             label = f"{OUTPUT}（含成本指标）"
         actual = _points_of(rows)
         if actual is not None and abs(actual - declared) > POINTS_TOLERANCE:
-            issues[rows[0].index] = _Weights(label, actual, declared=declared)
+            issues[rows[0].indicator.index] = _Weights(label, actual, declared=declared)
 
     if national:
-        groups: dict[str, list[Indicator]] = {}
+        groups: dict[str, list[IndicatorReading]] = {}
         for name, rows in blocks.items():
             group = WEIGHT_GROUP.get(name)
-            if group:
-                groups.setdefault(group, []).extend(rows)
+            if group in groups:  # 成本 with 产出: rows of two blocks, in form order
+                groups[group] = sorted([*groups[group], *rows], key=_row_index)
+            elif group:
+                groups[group] = rows  # one block's rows are in form order
         for group, expected in ctx.profile.weights.items():
-            rows = sorted(groups.get(group, ()), key=lambda i: i.index)
-            actual = _points_of(rows)
-            if group == "预算执行" or not rows or actual is None:
+            rows = groups.get(group, [])
+            if group == "预算执行" or not rows:
                 continue  # a missing block is W04's to report
+            actual = _points_of(rows)
+            if actual is None:
+                continue
             if abs(actual - expected) <= POINTS_TOLERANCE:
                 continue
             label = f"{group}（含成本指标）" if group == OUTPUT and COST in blocks else group
-            heading = issues.get(rows[0].index)
+            first = rows[0].indicator.index
+            heading = issues.get(first)
             declared = heading.declared if heading else None
-            issues[rows[0].index] = _Weights(label, actual, declared, expected)
+            issues[first] = _Weights(label, actual, declared, expected)
 
     for k, issue in sorted(issues.items()):
         yield issue.hit(f"绩效指标[{k}].一级指标", f"{ctx.profile.name}配置")
@@ -426,34 +449,39 @@ class _Weights:
         return Hit(field, params, value=self.actual, expected=self.expected, template=template)
 
 
-def _blocks(rows: tuple[Indicator, ...]) -> dict[str, list[Indicator]]:
+def _row_index(r: IndicatorReading) -> int:
+    return r.indicator.index
+
+
+def _blocks(rows: list[IndicatorReading]) -> dict[str, list[IndicatorReading]]:
     """The rows of each 一级 block, in form order: the standard block, or on a form of
     another framework its own 一级 label."""
-    out: dict[str, list[Indicator]] = {}
-    for ind in rows:
-        name = block_of(ind)
-        if name is None and not is_blank(ind.level1):
-            name = split_points(str(ind.level1))[0] or None
+    out: dict[str, list[IndicatorReading]] = {}
+    for r in rows:
+        labels = r.labels
+        name = labels.block
+        if name is None and not labels.level1_blank:
+            name = labels.level1_name or None
         if name:
-            out.setdefault(name, []).append(ind)
+            out.setdefault(name, []).append(r)
     return out
 
 
-def _declared(rows: list[Indicator]) -> float | None:
+def _declared(rows: list[IndicatorReading]) -> float | None:
     """The points the block's heading declares (on its first row, as the reader puts it)."""
-    return next((r.declared_points for r in rows if r.declared_points is not None), None)
+    return next((r.labels.declared for r in rows if r.labels.declared is not None), None)
 
 
-def _points_of(rows: list[Indicator]) -> float | None:
+def _points_of(rows: list[IndicatorReading]) -> float | None:
     """The block's points, or None when a row's 分值 is missing or not a number (W05's)."""
-    points = [p for i in rows if (p := number(i.points)) is not None]
+    points = [r.points for r in rows if r.points is not None]
     return sum(points) if rows and len(points) == len(rows) else None
 
 
-def _complete(ctx: Context, blocks: dict[str, list[Indicator]], name: str) -> bool:
+def _complete(ctx: Context, blocks: dict[str, list[IndicatorReading]], name: str) -> bool:
     """A block is known to be whole when another block follows it or the form has its 总分
     row: the last block of a page cut off short is not compared with its heading."""
-    last = max(blocks, key=lambda n: blocks[n][-1].index)
+    last = max(blocks, key=lambda n: blocks[n][-1].indicator.index)
     return name != last or has_place(ctx.form, "总分.分值") or has_place(ctx.form, "总分.得分")
 
 
@@ -468,7 +496,7 @@ def _complete(ctx: Context, blocks: dict[str, list[Indicator]], name: str) -> bo
 )
 def generous_scores(ctx: Context) -> Iterator[Hit]:
     for r in indicator_readings(ctx):
-        if not r.quantitative or r.reference_score is None or r.score is None:
+        if r.score is None or not r.quantitative or r.reference_score is None:
             continue
         if r.score > r.reference_score + SCORE_TOLERANCE + EPS:
             ind = r.indicator
@@ -476,10 +504,10 @@ def generous_scores(ctx: Context) -> Iterator[Hit]:
                 f"绩效指标[{ind.index}].得分",
                 {
                     "n": ind.index,
-                    "name": named(ind),
+                    "name": r.labels.named,
                     "completion": fmt_pct(r.completion),
-                    "target": _shown(ind.target, ind.op, ind.unit),
-                    "actual": _shown(ind.actual, None, ind.unit),
+                    "target": r.values.target_cell.shown,
+                    "actual": r.values.actual_cell.shown,
                     "reference": fmt_num(r.reference_score),
                     "score": fmt_num(r.score),
                 },
@@ -505,25 +533,11 @@ def deducted_though_met(ctx: Context) -> Iterator[Hit]:
                 f"绩效指标[{ind.index}].得分",
                 {
                     "n": ind.index,
-                    "name": named(ind),
-                    "target": _shown(ind.target, ind.op, ind.unit),
-                    "actual": _shown(ind.actual, None, ind.unit),
+                    "name": r.labels.named,
+                    "target": r.values.target_cell.shown,
+                    "actual": r.values.actual_cell.shown,
                     "lost": fmt_num(r.points - r.score),
                 },
                 value=r.score,
                 expected=r.points,
             )
-
-
-def _shown(value: object, op: object, unit: object) -> str:
-    """A value as the clerk wrote it, with the Sichuan columns put back together ("100%"
-    with the unit column "%" stays "100%")."""
-    out = ""
-    for x in (op, value, unit):
-        if is_blank(x) or str(x).strip() in ("定性", "定量"):
-            continue
-        part = shown(x)
-        if x is unit and out.endswith(part):
-            continue
-        out += part
-    return out or shown(None)

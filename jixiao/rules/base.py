@@ -13,17 +13,26 @@ that does not hold and settle overlapping findings:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from jixiao.core.assess import BudgetReading, IndicatorReading, readings, shown
 from jixiao.core.findings import Finding, Severity
-from jixiao.core.form import MISSING, BasicDataForm, Form, Indicator, SelfEvalForm, is_blank
-from jixiao.core.layout import Cell
+from jixiao.core.form import (
+    MISSING,
+    BasicDataForm,
+    Form,
+    Indicator,
+    SelfEvalForm,
+    is_blank,
+    named_item,
+)
+from jixiao.core.layout import Cell, is_shared, shared_layout
+from jixiao.core.memo import memo
 from jixiao.core.profile import Profile
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Hit:
     """One place where a rule fails; the check turns it into a Finding."""
 
@@ -33,6 +42,34 @@ class Hit:
     expected: Any = None
     severity: Severity | None = None  # for checks whose severity depends on the case
     template: str | None = None  # a variant wording of the same check
+
+    def __init__(
+        self,
+        field: str,
+        params: dict[str, Any] | None = None,
+        value: Any = None,
+        expected: Any = None,
+        severity: Severity | None = None,
+        template: str | None = None,
+    ) -> None:
+        # The slots' own setters: rules make hits by the hundred thousand in a batch, and
+        # the frozen dataclass's object.__setattr__ per field costs twice as much.
+        s = _HIT_SETTERS
+        s[0](self, field)
+        s[1](self, {} if params is None else params)
+        s[2](self, value)
+        s[3](self, expected)
+        s[4](self, severity)
+        s[5](self, template)
+
+
+_HIT_SETTERS = tuple(Hit.__dict__[f.name].__set__ for f in fields(Hit))
+
+
+# Where a finding points: (sheet, A1 address or "" without a cell, row, column); row and
+# column order findings in sheet order, a finding without a cell last.
+Place = tuple[str, str, int, int]
+NOWHERE_ROW = 10**6
 
 
 @dataclass
@@ -44,6 +81,31 @@ class Context:
     others: tuple[Form, ...] = ()  # the unit's other forms, when checked as one set
     reference: Form | None = None  # the set's first form: unit name and year to agree with
     cache: dict[str, Any] = field(default_factory=dict)
+    places: dict[str, Place] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        # A form on one of the template layouts, with no cells of its own, puts every
+        # field where every such form puts it: those places are remembered across forms.
+        lay = self.form.sheet_layout
+        shared = lay is not None and not self.form.cells and is_shared(lay)
+        self._layout_key = id(lay) if shared else None
+
+    def place(self, path: str) -> Place:
+        """Where a finding about ``path`` points (see ``locate``)."""
+        if self._layout_key is not None:
+            shared = _SHARED_PLACES[(self._layout_key, path)]
+            if shared is not None:
+                return shared
+        found = self.places.get(path)
+        if found is None:
+            found = self.places[path] = place_of(self.form, path)
+        return found
+
+    def cell(self, path: str) -> Cell | None:
+        """The form's own cell for the field at ``path`` (``Form.locate``), if it has one."""
+        if self._layout_key is not None and named_item(path) is None:
+            return _SHARED_CELLS[(self._layout_key, path)]
+        return self.form.locate(path)
 
 
 Rule = Callable[[Context], Iterable[Hit]]
@@ -92,6 +154,33 @@ def locate(form: Form, path: str) -> Cell | None:
         path = path.rsplit(".", 1)[0] if "." in path else path.split("[", 1)[0]
         cell = form.locate(path)
     return cell or _first_cell(form)
+
+
+def place_of(form: Form, path: str) -> Place:
+    """``locate`` as a Place."""
+    cell = locate(form, path)
+    if cell is None:
+        return (_sheet_of(form), "", NOWHERE_ROW, 0)
+    return (cell.sheet, cell.address, cell.row, cell.col)
+
+
+def _shared_place(key: tuple[int, str]) -> Place | None:
+    # A form without cells of its own puts a field where its layout alone says; but an item
+    # named rather than numbered (资金来源[财政资金]) sits where the form's data puts it: None.
+    if named_item(key[1]) is not None:
+        return None
+    lay = shared_layout(key[0])
+    return place_of(Form(lay.form_type, {}, "", lay), key[1])
+
+
+_SHARED_PLACES = memo(_shared_place)
+
+
+def _shared_cell(key: tuple[int, str]) -> Cell | None:
+    return shared_layout(key[0]).locate(key[1])
+
+
+_SHARED_CELLS = memo(_shared_cell)
 
 
 def _first_cell(form: Form) -> Cell | None:
@@ -150,24 +239,31 @@ class Check:
 
     def run(self, ctx: Context) -> Iterator[Finding]:
         for hit in self.rule(ctx):
-            cell = locate(ctx.form, hit.field)
-            yield Finding(
-                code=self.code,
-                severity=hit.severity or self.severity,
-                sheet=cell.sheet if cell else _sheet_of(ctx.form),
-                cell=cell.address if cell else "",
-                field=hit.field,
-                message=(hit.template or self.template).format(**hit.params),
-                value=_plain(hit.value),
-                expected=_plain(hit.expected),
-            )
+            yield to_finding(self, hit, ctx.place(hit.field))
+
+
+def to_finding(chk: Check, hit: Hit, place: Place) -> Finding:
+    """A hit of ``chk`` as the Finding users read: located, with its message written."""
+    return Finding(
+        chk.code,
+        hit.severity or chk.severity,
+        place[0],
+        place[1],
+        hit.field,
+        (hit.template or chk.template).format_map(hit.params),
+        plain(hit.value),
+        plain(hit.expected),
+    )
 
 
 def _sheet_of(form: Form) -> str:
     return form.sheet_layout.sheet if form.sheet_layout else ""
 
 
-def _plain(x: Any) -> Any:
+def plain(x: Any) -> Any:
+    """A value as a finding reports it: an absent field as None, a float to six places."""
+    if x is None:
+        return None
     if x is MISSING:
         return None  # an absent field has no value to report
     if isinstance(x, float):

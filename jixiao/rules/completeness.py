@@ -5,11 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from jixiao.core.assess import (
-    block_of,
     fmt_num,
     fmt_pct,
     has_place,
-    is_part_row,
     is_placeholder_row,
     is_unfilled,
     shown,
@@ -18,12 +16,11 @@ from jixiao.core.compute import EPS, SCORE_TOLERANCE
 from jixiao.core.findings import Severity
 from jixiao.core.form import is_blank, number
 from jixiao.core.layout import BASIC, PROJECT, WHOLE
+from jixiao.core.memo import memo
 from jixiao.core.standards import (
     REQUIRED_LEVEL1,
     is_instruction_text,
     parent_of,
-    standard_level1,
-    standard_level2,
 )
 from jixiao.rules.base import (
     Context,
@@ -32,8 +29,6 @@ from jixiao.rules.base import (
     check,
     framework,
     indicator_readings,
-    locate,
-    named,
     scored,
     self_eval,
 )
@@ -109,7 +104,7 @@ def indicator_coverage(ctx: Context) -> Iterator[Hit]:
             template="没有填写任何绩效指标：请按年度目标填写产出指标、效益指标和满意度指标及其分值、得分。",
         )
         return
-    present = {block_of(i) for i in filled}
+    present = {r.labels.block for r in indicator_readings(ctx)}
     missing = [level1 for level1 in REQUIRED_LEVEL1 if level1 not in present]
     if missing:
         # One finding: the blocks are missing from one table.
@@ -124,6 +119,17 @@ _ROW_FIELDS = (
     ("得分", "score"),
 )
 _SCORE_FIELDS = ("points", "score")
+# The cells W05 asks for: (without scores?, without target/actual?) -> (label, attribute).
+_ASKED = {
+    (no_scores, no_values): tuple(
+        (label, attr)
+        for label, attr in _ROW_FIELDS
+        if not (no_scores and attr in _SCORE_FIELDS)
+        and not (no_values and attr in ("target", "actual"))
+    )
+    for no_scores in (False, True)
+    for no_values in (False, True)
+}
 
 
 @check(
@@ -141,26 +147,34 @@ def indicator_rows(ctx: Context) -> Iterator[Hit]:
     form = self_eval(ctx)
     with_scores = scored(form)
     other = framework(form) is not None
-    for ind in form.filled_indicators:
-        if is_placeholder_row(ind):
+    for r in indicator_readings(ctx):
+        ind, labels, values = r.indicator, r.labels, r.values
+        if (
+            r.points is not None
+            and r.score is not None
+            and not labels.name_unfilled
+            and not values.target_cell.unfilled
+            and not values.actual_cell.unfilled
+        ):
+            continue  # every cell filled, the scores numbers: nothing to ask for
+        if labels.placeholder_name and is_placeholder_row(ind):
             continue  # the template's unused row (指标2：, ……), not an indicator
-        asked = {attr for _, attr in _ROW_FIELDS}
-        if not with_scores or is_part_row(ind):
-            asked -= set(_SCORE_FIELDS)  # a 其中 row is scored with the row above it
-        if other and block_of(ind) is None:
-            asked -= {"target", "actual"}  # a criterion of the framework's own (项目决策 …)
+        asked = _ASKED[
+            not with_scores or labels.part,  # a 其中 row is scored with the row above it
+            other and labels.block is None,  # a criterion of the framework's own (项目决策 …)
+        ]
         missing: list[tuple[str, str]] = []  # (label, field path)
         not_numbers: list[tuple[str, str, object]] = []
-        for label, attr in _ROW_FIELDS:
-            if attr not in asked:
-                continue
-            path = f"绩效指标[{ind.index}].{label}"
+        for label, attr in asked:
+            if attr in _SCORE_FIELDS and getattr(r, attr) is not None:
+                continue  # a number: filled
             raw = getattr(ind, attr)
             if is_unfilled(raw):
+                path = f"绩效指标[{ind.index}].{label}"
                 if has_place(form, path):
                     missing.append((label, path))
-            elif attr in _SCORE_FIELDS and number(raw) is None:
-                not_numbers.append((label, path, raw))
+            elif attr in _SCORE_FIELDS:  # not a number (checked above)
+                not_numbers.append((label, f"绩效指标[{ind.index}].{label}", raw))
         if not missing and not not_numbers:
             continue
         problems = []
@@ -175,15 +189,15 @@ def indicator_rows(ctx: Context) -> Iterator[Hit]:
             template = "第 {n} 个指标{name}{problems}：请只填数字。"
         yield Hit(
             first,
-            {"n": ind.index, "name": named(ind), "problems": "，".join(problems)},
+            {"n": ind.index, "name": labels.named, "problems": "，".join(problems)},
             value=not_numbers[0][2] if not_numbers and not missing else None,
             template=template,
         )
 
 
 def _column_order(ctx: Context, path: str) -> tuple[int, int]:
-    cell = locate(ctx.form, path)
-    return (cell.row, cell.col) if cell else (0, 0)
+    _sheet, address, row, col = ctx.place(path)
+    return (row, col) if address else (0, 0)  # a field without a cell first
 
 
 @check(
@@ -195,16 +209,20 @@ def _column_order(ctx: Context, path: str) -> tuple[int, int]:
     national=True,
 )
 def indicator_levels(ctx: Context) -> Iterator[Hit]:
-    for ind in self_eval(ctx).filled_indicators:
-        if is_placeholder_row(ind):
+    for r in indicator_readings(ctx):
+        ind, labels = r.indicator, r.labels
+        if labels.placeholder_name and is_placeholder_row(ind):
             continue
-        params = {"n": ind.index, "name": named(ind)}
-        for label, raw in (("一级指标", ind.level1), ("二级指标", ind.level2)):
-            if is_blank(raw):
-                yield Hit(f"绩效指标[{ind.index}].{label}", {**params, "label": label})
-        if is_blank(ind.level1) or is_blank(ind.level2):
+        if labels.level1_blank or labels.level2_blank:
+            params = {"n": ind.index, "name": labels.named}
+            for label, blank in (
+                ("一级指标", labels.level1_blank),
+                ("二级指标", labels.level2_blank),
+            ):
+                if blank:
+                    yield Hit(f"绩效指标[{ind.index}].{label}", {**params, "label": label})
             continue
-        l1, l2 = standard_level1(str(ind.level1)), standard_level2(str(ind.level2))
+        l1, l2 = labels.level1_standard, labels.level2_standard
         if l1 is None or l2 is None:
             continue  # a non-standard name is Q01's to report
         parents = parent_of(l2)
@@ -212,7 +230,8 @@ def indicator_levels(ctx: Context) -> Iterator[Hit]:
             yield Hit(
                 f"绩效指标[{ind.index}].二级指标",
                 {
-                    **params,
+                    "n": ind.index,
+                    "name": labels.named,
                     "l1": shown(ind.level1),
                     "l2": shown(ind.level2),
                     "proper": "或".join(parents),
@@ -238,19 +257,19 @@ def explanations(ctx: Context) -> Iterator[Hit]:
     threshold = ctx.profile.deviation_threshold
     for r in indicator_readings(ctx):
         ind = r.indicator
-        if not _unexplained(ind.reason):
+        deducted = r.points is not None and r.score is not None and r.score < r.points - EPS
+        deviated = r.deviation is not None and abs(r.deviation) > threshold + EPS
+        if not (deducted or deviated) or not _unexplained(ind.reason):
             continue
-        if not has_place(form, f"绩效指标[{ind.index}].偏差原因"):
-            continue
-        why = []
-        if r.points is not None and r.score is not None and r.score < r.points - EPS:
-            why.append(f"得分 {fmt_num(r.score)} 低于分值 {fmt_num(r.points)}")
-        if r.deviation is not None and abs(r.deviation) > threshold + EPS:
-            why.append(f"偏差率 {fmt_pct(r.deviation)} 超过 {fmt_pct(threshold)}")
-        if why:
+        if has_place(form, f"绩效指标[{ind.index}].偏差原因"):
+            why = []
+            if deducted:
+                why.append(f"得分 {fmt_num(r.score)} 低于分值 {fmt_num(r.points)}")
+            if deviated:
+                why.append(f"偏差率 {fmt_pct(r.deviation)} 超过 {fmt_pct(threshold)}")
             yield Hit(
                 f"绩效指标[{ind.index}].偏差原因",
-                {"n": ind.index, "name": named(ind), "why": "，".join(why)},
+                {"n": ind.index, "name": r.labels.named, "why": "，".join(why)},
             )
     budget = budget_reading(ctx)
     limit = ctx.profile.reason_required_below
@@ -277,7 +296,16 @@ def explanations(ctx: Context) -> Iterator[Hit]:
 
 
 def _unexplained(reason: object) -> bool:
+    if type(reason) is str:
+        return _UNEXPLAINED[reason]
+    return _no_reason(reason)
+
+
+def _no_reason(reason: object) -> bool:
     return is_blank(reason) or str(reason).strip() in ("无", "—", "/", "-", "没有")
+
+
+_UNEXPLAINED = memo(_no_reason)
 
 
 @check(

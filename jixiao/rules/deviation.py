@@ -10,7 +10,6 @@ from jixiao.core.compute import EPS
 from jixiao.core.findings import Severity
 from jixiao.core.form import number, rate_value
 from jixiao.core.layout import BASIC, PROJECT, WHOLE
-from jixiao.rules.arithmetic import _shown
 from jixiao.rules.base import (
     Context,
     Hit,
@@ -18,7 +17,6 @@ from jixiao.rules.base import (
     budget_reading,
     check,
     indicator_readings,
-    named,
     self_eval,
 )
 
@@ -34,9 +32,10 @@ SELF_EVAL = (WHOLE, PROJECT)
 )
 def indicator_deviation(ctx: Context) -> Iterator[Hit]:
     threshold = ctx.profile.deviation_threshold
+    bound = threshold + EPS
     for r in indicator_readings(ctx):
         dev = r.deviation
-        if dev is None or abs(dev) <= threshold + EPS:
+        if dev is None or -bound <= dev <= bound:
             continue
         ind = r.indicator
         lower_is_better = r.direction in ("≤", "<")
@@ -50,9 +49,9 @@ def indicator_deviation(ctx: Context) -> Iterator[Hit]:
             f"绩效指标[{ind.index}].实际完成值",
             {
                 "n": ind.index,
-                "name": named(ind),
-                "actual": _shown(ind.actual, None, ind.unit),
-                "target": _shown(ind.target, ind.op, ind.unit),
+                "name": r.labels.named,
+                "actual": r.values.actual_cell.shown,
+                "target": r.values.target_cell.shown,
                 "deviation": fmt_pct(dev),
                 "threshold": fmt_pct(threshold),
                 "advice": advice,
@@ -74,6 +73,8 @@ def budget_adjustment(ctx: Context) -> Iterator[Hit]:
     threshold = ctx.profile.deviation_threshold
     if b.initial is None or b.full_year is None:
         return  # W02/W03 report the blank
+    if b.initial != 0 and (b.adjustment is None or abs(b.adjustment) <= threshold + EPS):
+        return
     params = {
         "initial": fmt_num(b.initial),
         "full": fmt_num(b.full_year),
@@ -109,9 +110,9 @@ def budget_adjustment(ctx: Context) -> Iterator[Hit]:
 )
 def execution_level(ctx: Context) -> Iterator[Hit]:
     b = budget_reading(ctx)
-    if b.rate is None:
-        return
     floor = 1 - ctx.profile.deviation_threshold
+    if b.rate is None or floor - EPS <= b.rate <= 1 + EPS:
+        return
     params = {
         "rate": fmt_pct(b.rate),
         "floor": fmt_pct(floor),
@@ -147,11 +148,19 @@ NOT_SPENDING = ("预算调整", "结转结余", "结余结转")
 def basic_row_deviation(ctx: Context) -> Iterator[Hit]:
     threshold = ctx.profile.deviation_threshold
     for row in basic(ctx).rows:
-        name = str(row.get("名称", ""))
-        if any(word in name for word in NOT_SPENDING):
-            continue
         budget, final = number(row.get("本年预算数")), number(row.get("本年决算数"))
         if budget is None or final is None:
+            continue
+        if budget == 0:
+            if final == 0:
+                continue
+            dev = None
+        else:
+            dev = compute.change_rate(final, budget)
+            if dev is None or abs(dev) <= threshold + EPS:
+                continue
+        name = str(row.get("名称", ""))
+        if any(word in name for word in NOT_SPENDING):
             continue
         params = {
             "row": name,
@@ -159,17 +168,14 @@ def basic_row_deviation(ctx: Context) -> Iterator[Hit]:
             "budget": fmt_num(budget),
             "threshold": fmt_pct(threshold),
         }
-        if budget == 0:
-            if final != 0:
-                yield Hit(
-                    f"基础数据.{name}.本年决算数",
-                    params,
-                    value=final,
-                    template="“{row}”本年没有预算，却有决算 {final} 万元：请说明无预算支出的原因。",
-                )
-            continue
-        dev = compute.change_rate(final, budget)
-        if dev is not None and abs(dev) > threshold + EPS:
+        if dev is None:
+            yield Hit(
+                f"基础数据.{name}.本年决算数",
+                params,
+                value=final,
+                template="“{row}”本年没有预算，却有决算 {final} 万元：请说明无预算支出的原因。",
+            )
+        else:
             yield Hit(
                 f"基础数据.{name}.本年决算数",
                 {**params, "deviation": fmt_pct(dev)},

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
+from jixiao.core import memo
 from jixiao.core.findings import Finding
 from jixiao.core.form import Form
 from jixiao.core.profile import Profile, load_profile
 from jixiao.rules import REGISTRY, Check, Context
-from jixiao.rules.base import locate, scored
+from jixiao.rules.base import framework, plain, scored
 
 
 def check_form(
@@ -30,18 +32,90 @@ def check_form(
     """All findings for one form, in sheet order. ``timings`` accumulates seconds per family."""
     profile = profile or load_profile()
     ctx = Context(form, profile, tuple(others), reference)
-    checks = tuple(checks)
+    plan = _plan(ctx, tuple(checks))
+    place = ctx.place
     found: list[Finding] = []
-    for chk in checks:
-        if not chk.applies(ctx):
-            continue
-        if timings is None:
-            found.extend(chk.run(ctx))
-        else:
-            start = time.perf_counter()
-            found.extend(chk.run(ctx))
+    places: list[tuple[str, str]] = []  # where each finding points, as settle() compares
+    order: list[tuple[str, int, int, str]] = []  # sheet, row, column, code
+    for chk in plan.run:
+        start = time.perf_counter() if timings is not None else 0.0
+        code, severity, template = chk.code, chk.severity, chk.template
+        for hit in chk.rule(ctx):
+            # to_finding(), inlined: this loop makes every finding of a batch.
+            field, value, expected = hit.field, hit.value, hit.expected
+            sheet, cell, row, col = place(field)
+            found.append(
+                Finding(
+                    code,
+                    hit.severity or severity,
+                    sheet,
+                    cell,
+                    field,
+                    (hit.template or template).format_map(hit.params),
+                    None if value is None else plain(value),
+                    None if expected is None else plain(expected),
+                )
+            )
+            places.append((sheet, cell or field))
+            order.append((sheet, row, col, code))
+        if timings is not None:
             timings[chk.family] = timings.get(chk.family, 0.0) + time.perf_counter() - start
-    return sorted(settle(found, checks), key=lambda f: _order(form, f))
+    kept = _settled(found, places, plan)
+    kept.sort(key=order.__getitem__)  # stable: equal places keep the order found
+    return [found[k] for k in kept]
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """The checks that run on one kind of form, and how their findings settle."""
+
+    run: tuple[Check, ...]
+    supersedes: dict[str, frozenset[str]]  # code -> the codes it replaces on the same cell
+    superseded: frozenset[str]  # every code some check replaces
+
+
+def _make_plan(ctx: Context, checks: tuple[Check, ...]) -> _Plan:
+    supersedes = {c.code: frozenset(c.supersedes) for c in checks}
+    return _Plan(
+        tuple(c for c in checks if c.applies(ctx)),
+        supersedes,
+        frozenset().union(*supersedes.values()),
+    )
+
+
+# Which checks apply depends only on the kind of form (Check.applies): its type, whether it
+# is checked within a set, whether it scores, whether it follows another framework. The
+# plan for each kind is made once for the registered checks.
+_last_checks: list[tuple[Check, ...]] = [()]
+
+
+def _plan(ctx: Context, checks: tuple[Check, ...]) -> _Plan:
+    if checks != _last_checks[0]:  # compares by identity first: cheap when unchanged
+        if not all(type(c) is Check for c in checks):
+            return _make_plan(ctx, checks)  # a subclass may decide otherwise
+        _PLANS.clear()
+        _last_checks[0] = checks
+    form = ctx.form
+    kind = (form.form_type, ctx.reference is None, scored(form), bool(framework(form)))
+    plan = _PLANS.get(kind)
+    if plan is None:
+        plan = _make_plan(ctx, checks)
+        if len(_PLANS) >= 64:
+            _PLANS.clear()
+        _PLANS[kind] = plan
+    return plan
+
+
+_PLANS: dict[tuple[str, bool, bool, bool], _Plan] = {}
+
+
+def clear_caches() -> None:
+    """Forget every text the engine has read (parsed indicator values, labels, units …)
+    and every place it has located, so the next form is read from scratch. The memos are
+    bounded, so a long run needs no clearing; benchmarks and tests clear them to start
+    cold."""
+    memo.clear_all()
+    _PLANS.clear()
 
 
 def check_set(forms: Sequence[Form], profile: Profile | None = None) -> list[list[Finding]]:
@@ -58,20 +132,31 @@ def settle(found: Sequence[Finding], checks: Iterable[Check] = REGISTRY) -> list
     """One finding per cause: a finding that another check's finding on the same cell
     supersedes (its ``supersedes``) is dropped, and a code is reported once per cell (a
     merged heading over twelve rows is one cell: one finding)."""
-    supersedes = {c.code: set(c.supersedes) for c in checks}
-    by_place: dict[tuple[str, str], set[str]] = {}
-    for f in found:
-        by_place.setdefault(_place(f), set()).add(f.code)
-    kept: list[Finding] = []
+    supersedes = {c.code: frozenset(c.supersedes) for c in checks}
+    plan = _Plan((), supersedes, frozenset().union(*supersedes.values()))
+    return [found[k] for k in _settled(found, [_place(f) for f in found], plan)]
+
+
+def _settled(found: Sequence[Finding], places: list[tuple[str, str]], plan: _Plan) -> list[int]:
+    """The indices of the findings ``settle`` keeps, in order."""
+    kept: list[int] = []
     seen: set[tuple[str, tuple[str, str]]] = set()
-    for f in found:
-        place = _place(f)
-        if any(f.code in supersedes.get(other, ()) for other in by_place[place]):
-            continue
-        if (f.code, place) in seen:
-            continue
-        seen.add((f.code, place))
-        kept.append(f)
+    if any(f.code in plan.superseded for f in found):
+        by_place: dict[tuple[str, str], set[str]] = {}
+        for f, place in zip(found, places, strict=True):
+            by_place.setdefault(place, set()).add(f.code)
+        supersedes = plan.supersedes
+        for k, (f, place) in enumerate(zip(found, places, strict=True)):
+            if any(f.code in supersedes.get(other, ()) for other in by_place[place]):
+                continue
+            if (f.code, place) not in seen:
+                seen.add((f.code, place))
+                kept.append(k)
+        return kept
+    for k, (f, place) in enumerate(zip(found, places, strict=True)):
+        if (f.code, place) not in seen:
+            seen.add((f.code, place))
+            kept.append(k)
     return kept
 
 
@@ -94,8 +179,3 @@ def not_applied(form: Form) -> list[str]:
 def _place(f: Finding) -> tuple[str, str]:
     """Where a finding points: its cell, or its field where it has no cell."""
     return (f.sheet, f.cell) if f.cell else (f.sheet, f.field)
-
-
-def _order(form: Form, f: Finding) -> tuple:
-    cell = locate(form, f.field)
-    return (f.sheet, cell.row if cell else 10**6, cell.col if cell else 0, f.code)

@@ -7,27 +7,25 @@ from collections.abc import Iterator
 
 from jixiao.core.assess import (
     IndicatorReading,
-    block_of,
     fmt_num,
     fmt_pct,
-    heading_lost,
     shown,
 )
 from jixiao.core.compute import AMOUNT_TOLERANCE, EPS
 from jixiao.core.findings import Severity
-from jixiao.core.form import is_blank, number
+from jixiao.core.form import number
 from jixiao.core.layout import PROJECT, SICHUAN, WHOLE
+from jixiao.core.memo import memo
 from jixiao.core.standards import (
     COST_LEVEL2,
     COUNTING_LEVEL2,
     LEVEL2_OF,
     MONEY_UNITS,
     UNIT_FITS,
-    split_points,
     standard_level1,
     standard_level2,
 )
-from jixiao.core.values import Kind, parse_operator, parse_value, same_unit
+from jixiao.core.values import Kind, ParsedValue, same_unit
 from jixiao.rules.base import (
     REGISTRY,
     Context,
@@ -36,7 +34,6 @@ from jixiao.rules.base import (
     check,
     framework,
     indicator_readings,
-    named,
     self_eval,
 )
 
@@ -60,34 +57,21 @@ def standard_names(ctx: Context) -> Iterator[Hit]:
     一级 block are still compared."""
     form = self_eval(ctx)
     other = framework(form) is not None
-    all_level2 = tuple(n for names in LEVEL2_OF.values() for n in names)
     found: dict[tuple[str, str], tuple[str, dict[str, object], list[int]]] = {}
-    for ind in form.filled_indicators:
-        level1 = block_of(ind)
-        for label, raw, standard, options in (
-            ("一级指标", ind.level1, standard_level1, tuple(LEVEL2_OF)),
-            ("二级指标", ind.level2, standard_level2, LEVEL2_OF.get(level1 or "", all_level2)),
-        ):
-            if is_blank(raw):
-                continue  # W06 reports the blank
-            if label == "一级指标" and (other or heading_lost(ind)):
-                continue
-            if label == "二级指标" and other and level1 is None:
-                continue  # a level of the other framework's own blocks
-            given = split_points(str(raw))[0]
-            std = standard(given)
-            if std == given:
-                continue
-            field = f"绩效指标[{ind.index}].{label}"
-            cell = ctx.form.locate(field)
-            key = (label, f"{cell.sheet}!{cell.address}" if cell else field)
-            params = {
-                "label": label,
-                "given": given,
-                "standard": std,
-                "options": "、".join(options),
-            }
-            found.setdefault(key, (field, params, []))[2].append(ind.index)
+    for r in indicator_readings(ctx):
+        labels = r.labels
+        level1 = labels.block
+        given = labels.level1_name  # None: blank, W06 reports it
+        if given is not None and not (other or labels.heading_lost):
+            std = standard_level1(given)
+            if std != given:
+                _note(ctx, found, r, "一级指标", given, std, _LEVEL1_OPTIONS)
+        given = labels.level2_name
+        if given is not None and not (other and level1 is None):  # not the framework's own
+            std = standard_level2(given)
+            if std != given:
+                options = LEVEL2_OF.get(level1 or "", _ALL_LEVEL2)
+                _note(ctx, found, r, "二级指标", given, std, options)
     for field, params, rows in found.values():
         params = {**params, "n": _rows_text(rows)}
         if params["standard"] is None:
@@ -99,6 +83,30 @@ def standard_names(ctx: Context) -> Iterator[Hit]:
             )
         else:
             yield Hit(field, params, value=params["given"], expected=params["standard"])
+
+
+def _note(
+    ctx: Context,
+    found: dict[tuple[str, str], tuple[str, dict[str, object], list[int]]],
+    r: IndicatorReading,
+    label: str,
+    given: str,
+    std: str | None,
+    options: tuple[str, ...],
+) -> None:
+    """Count a non-standard name against its cell (a merged heading: one cell, many rows)."""
+    field = f"绩效指标[{r.indicator.index}].{label}"
+    cell = ctx.cell(field)
+    key = (label, f"{cell.sheet}!{cell.address}" if cell else field)
+    entry = found.get(key)
+    if entry is None:
+        params = {"label": label, "given": given, "standard": std, "options": "、".join(options)}
+        entry = found[key] = (field, params, [])
+    entry[2].append(r.indicator.index)
+
+
+_LEVEL1_OPTIONS = tuple(LEVEL2_OF)
+_ALL_LEVEL2 = tuple(n for names in LEVEL2_OF.values() for n in names)
 
 
 def _rows_text(rows: list[int]) -> str:
@@ -127,7 +135,7 @@ def measurable_targets(ctx: Context) -> Iterator[Hit]:
             ind = r.indicator
             yield Hit(
                 f"绩效指标[{ind.index}].指标值",
-                {"n": ind.index, "name": named(ind), "target": shown(ind.target)},
+                {"n": ind.index, "name": r.labels.named, "target": shown(ind.target)},
                 value=ind.target,
             )
 
@@ -141,26 +149,26 @@ def measurable_targets(ctx: Context) -> Iterator[Hit]:
     forms=SELF_EVAL,
 )
 def shifted_columns(ctx: Context) -> Iterator[Hit]:
-    form = self_eval(ctx)
+    sichuan = self_eval(ctx).layout == SICHUAN
     for r in indicator_readings(ctx):
         ind = r.indicator
-        params = {"n": ind.index, "name": named(ind), "actual": shown(ind.actual)}
         if _shifted(r):
-            yield Hit(f"绩效指标[{ind.index}].实际完成值", params, value=ind.actual)
-            continue
-        if form.layout != SICHUAN:
+            yield Hit(f"绩效指标[{ind.index}].实际完成值", _shifted_params(r), value=ind.actual)
             continue
         # Sichuan columns: a number under 指标性质 and a unit under 指标值.
-        if not is_blank(ind.op) and parse_operator(ind.op) is None:
-            op_value = parse_value(ind.op)
-            if op_value.kind is Kind.NUMBER:
-                yield Hit(
-                    f"绩效指标[{ind.index}].指标性质",
-                    {**params, "op": shown(ind.op)},
-                    value=ind.op,
-                    template="第 {n} 个指标{name}的“指标性质”栏填的是“{op}”：应为 ≥、≤、＝ 或 定性，"
-                    "列可能错位，请把数值填在“指标值”栏。",
-                )
+        if sichuan and r.values.target_cell.op_number:
+            yield Hit(
+                f"绩效指标[{ind.index}].指标性质",
+                {**_shifted_params(r), "op": shown(ind.op)},
+                value=ind.op,
+                template="第 {n} 个指标{name}的“指标性质”栏填的是“{op}”：应为 ≥、≤、＝ 或 定性，"
+                "列可能错位，请把数值填在“指标值”栏。",
+            )
+
+
+def _shifted_params(r: IndicatorReading) -> dict[str, object]:
+    ind = r.indicator
+    return {"n": ind.index, "name": r.labels.named, "actual": shown(ind.actual)}
 
 
 def _unit_of(r: IndicatorReading) -> str:
@@ -175,49 +183,85 @@ def _unit_of(r: IndicatorReading) -> str:
     forms=SELF_EVAL,
 )
 def units(ctx: Context) -> Iterator[Hit]:
+    column = "度量单位" if self_eval(ctx).layout == SICHUAN else "指标值"
     for r in indicator_readings(ctx):
-        ind = r.indicator
         t, a = r.target, r.actual
-        params = {"n": ind.index, "name": named(ind)}
-        if (
-            t.kind is Kind.NUMBER
-            and a.kind is Kind.NUMBER
-            and t.unit
-            and a.unit
-            and not same_unit(t.unit, a.unit)
-        ):
+        if t.kind is not Kind.NUMBER:
+            continue
+        ind = r.indicator
+        if a.kind is Kind.NUMBER and t.unit and a.unit and not same_unit(t.unit, a.unit):
             yield Hit(
                 f"绩效指标[{ind.index}].实际完成值",
-                {**params, "u1": t.unit, "u2": a.unit},
+                {"n": ind.index, "name": r.labels.named, "u1": t.unit, "u2": a.unit},
                 value=a.unit,
                 expected=t.unit,
             )
             continue
-        unit = _unit_of(r)
-        if t.kind is not Kind.NUMBER or not unit:
+        unit = t.unit or a.unit
+        if not unit:
             continue
-        name = "" if is_blank(ind.name) else shown(ind.name)
-        level2 = standard_level2(str(ind.level2)) if not is_blank(ind.level2) else None
-        satisfaction = level2 == "服务对象满意度指标"
-        for pattern, fitting, hint in UNIT_FITS:
-            applies = bool(pattern.search(name)) or (satisfaction and "%" in fitting)
-            if applies and "%" in fitting and level2 in COUNTING_LEVEL2:
-                break  # a 数量指标 row counts things, whatever its name ends with
-            if applies:
-                if not any(same_unit(unit, u) for u in fitting):
-                    yield Hit(
-                        f"绩效指标[{ind.index}].{'度量单位' if self_eval(ctx).layout == SICHUAN else '指标值'}",
-                        {**params, "unit": unit, "hint": hint},
-                        value=unit,
-                        expected="、".join(sorted(fitting)),
-                        template="第 {n} 个指标{name}以“{unit}”计量不合适：{hint}，请改正度量单位。",
-                    )
-                break
+        fit = _UNIT_FIT[(r.labels.name, r.labels.level2_standard)]
+        if fit is not None and not _FITS[(unit, fit[0])]:
+            fitting, hint = fit
+            yield Hit(
+                f"绩效指标[{ind.index}].{column}",
+                {"n": ind.index, "name": r.labels.named, "unit": unit, "hint": hint},
+                value=unit,
+                expected="、".join(sorted(fitting)),
+                template="第 {n} 个指标{name}以“{unit}”计量不合适：{hint}，请改正度量单位。",
+            )
+
+
+def _unit_fit(key: tuple[str, str | None]) -> tuple[frozenset[str], str] | None:
+    """The units an indicator's name (and standard 二级 name) calls for, and what it
+    measures; None when nothing in particular (UNIT_FITS)."""
+    name, level2 = key
+    satisfaction = level2 == "服务对象满意度指标"
+    for pattern, fitting, hint in UNIT_FITS:
+        applies = bool(pattern.search(name)) or (satisfaction and "%" in fitting)
+        if applies and "%" in fitting and level2 in COUNTING_LEVEL2:
+            return None  # a 数量指标 row counts things, whatever its name ends with
+        if applies:
+            return fitting, hint
+    return None
+
+
+def _fits(key: tuple[str, frozenset[str]]) -> bool:
+    unit, fitting = key
+    return any(same_unit(unit, u) for u in fitting)
+
+
+_UNIT_FIT = memo(_unit_fit)
+_FITS = memo(_fits)
 
 
 _BOUNDED_PERCENT = re.compile(
     r"满意|合格率|覆盖率|知晓率|达标率|准确率|正确率|及格率|普及率|参保率|到位率|入学率"
 )
+
+
+def _beyond_100(v: ParsedValue) -> bool:
+    """A percentage below 0 or above 100."""
+    return (
+        v.kind is Kind.NUMBER
+        and v.unit == "%"
+        and v.number is not None
+        and not 0 <= v.number <= 100
+    )
+
+
+def _bounded_name(name: object) -> bool:
+    """The 三级 name is of a share that cannot pass 100% (满意度, 合格率 …)."""
+    if type(name) is str:
+        return _BOUNDED_NAMES[name]
+    return _is_bounded(str(name))
+
+
+def _is_bounded(name: str) -> bool:
+    return bool(_BOUNDED_PERCENT.search(name))
+
+
+_BOUNDED_NAMES = memo(_is_bounded)
 
 
 @check(
@@ -229,22 +273,24 @@ _BOUNDED_PERCENT = re.compile(
 )
 def percent_range(ctx: Context) -> Iterator[Hit]:
     for r in indicator_readings(ctx):
+        if not (_beyond_100(r.target) or _beyond_100(r.actual)):
+            continue
         ind = r.indicator
-        bounded = _BOUNDED_PERCENT.search("" if is_blank(ind.name) else str(ind.name)) or (
-            standard_level2(str(ind.level2)) == "服务对象满意度指标"
+        bounded = _bounded_name("" if r.labels.name_blank else ind.name) or (
+            r.labels.level2_standard == "服务对象满意度指标"
         )
         if not bounded:
             continue
         for label, v in (("指标值", r.target), ("实际完成值", r.actual)):
-            if (
-                v.kind is Kind.NUMBER
-                and v.unit == "%"
-                and v.number is not None
-                and not 0 <= v.number <= 100
-            ):
+            if _beyond_100(v):
                 yield Hit(
                     f"绩效指标[{ind.index}].{label}",
-                    {"n": ind.index, "name": named(ind), "label": label, "value": f"{v.number:g}%"},
+                    {
+                        "n": ind.index,
+                        "name": r.labels.named,
+                        "label": label,
+                        "value": f"{v.number:g}%",
+                    },
                     value=v.number,
                     expected="0–100%",
                 )
@@ -287,27 +333,25 @@ def _is_money(unit: str) -> bool:
     forms=SELF_EVAL,
 )
 def cost_vs_budget(ctx: Context) -> Iterator[Hit]:
+    rows = [r for r in indicator_readings(ctx) if _money_cost(r)]
+    if not rows:
+        return
     b = budget_reading(ctx)
     executed, full_year = _spent(ctx, "executed"), _spent(ctx, "full_year")
     if executed is None:
         return
     budget_figures = [x for x in (b.initial, full_year) if x is not None]
-    for r in indicator_readings(ctx):
+    for r in rows:
         ind = r.indicator
-        l1 = standard_level1(str(ind.level1)) if not is_blank(ind.level1) else None
-        l2 = standard_level2(str(ind.level2)) if not is_blank(ind.level2) else None
-        is_cost = l1 == "成本指标" or l2 in COST_LEVEL2
+        labels = r.labels
         t, a = r.target, r.actual
-        if not is_cost or a.kind is not Kind.NUMBER or a.number is None:
-            continue
-        if not _is_money(_unit_of(r)):
-            continue  # per-unit costs (万元/个) are not the budget total
+        assert a.number is not None
         scale = 1e-4 if _unit_of(r) == "元" else (1e4 if _unit_of(r) == "亿元" else 1.0)
         actual = a.number * scale
         target = t.number * scale if t.kind is Kind.NUMBER and t.number is not None else None
         params = {
             "n": ind.index,
-            "name": named(ind),
+            "name": labels.named,
             "actual": fmt_num(actual),
             "budget": fmt_num(full_year),
             "executed": fmt_num(executed),
@@ -334,6 +378,13 @@ def cost_vs_budget(ctx: Context) -> Iterator[Hit]:
                 value=actual,
                 expected=executed,
             )
+
+
+def _money_cost(r: IndicatorReading) -> bool:
+    """A cost indicator whose result is an amount of money (not a per-unit cost: 万元/个)."""
+    labels, a = r.labels, r.actual
+    is_cost = labels.level1_standard == "成本指标" or labels.level2_standard in COST_LEVEL2
+    return is_cost and a.kind is Kind.NUMBER and a.number is not None and _is_money(_unit_of(r))
 
 
 def _spent(ctx: Context, attr: str) -> float | None:

@@ -1,0 +1,217 @@
+"""One file of a batch, as ``jixiao review`` checks it: a pure function of the file.
+
+:func:`review_file` (a file on disk) and :func:`review_bytes` (a file's bytes, e.g. a member
+of a zip) take the file and a profile and return a JSON-able dict; nothing else goes in,
+nothing is written but a temporary copy that is removed again. A Dask or Ray user can map
+them over files just as ``jixiao review`` maps them over its worker processes:
+
+    from jixiao.app.review import review_file
+    results = [review_file(p) for p in paths]
+
+The dict is the file's ``jixiao validate --json`` / ``jixiao check --json`` object (the
+findings, ``summary``, ``forms`` …) with ``status`` ``"ok"``; a file that cannot be read is
+``{"file", "status": "unreadable", "message", "reason"}`` with the Chinese message
+``validate`` gives (``message`` names the file, ``reason`` does not); a failure of jixiao
+itself is ``status`` ``"internal"`` with a short Chinese reason, never a traceback.
+
+Only the readers and the rule engine are loaded here: no pandas, no XlsxWriter.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import re
+import tempfile
+import zipfile
+import zlib
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from jixiao.app.report import book_object
+from jixiao.app.summary import form_object
+from jixiao.app.validate import check_book
+from jixiao.core.errors import InputError
+from jixiao.core.interchange import read_form
+from jixiao.core.profile import Profile, load_profile
+from jixiao.formats.files import file_kind
+from jixiao.formats.magic import is_book_file
+from jixiao.readers.workbook import read_workbook_file
+from jixiao.rules.engine import check_form
+
+__all__ = [
+    "MAX_MEMBER_BYTES",
+    "Item",
+    "read_item",
+    "review_bytes",
+    "review_file",
+    "review_item",
+    "sha256_of",
+]
+
+OK, UNREADABLE, INTERNAL = "ok", "unreadable", "internal"
+
+# The largest file any reader accepts (a Word report with photographs, 50 MB): a larger
+# member of a zip is refused without unpacking it.
+MAX_MEMBER_BYTES = 50 * 1024 * 1024
+_MB = 1024 * 1024
+
+
+@dataclass(frozen=True, order=True)
+class Item:
+    """A file of the batch: ``name`` shows it (and names it in messages), ``path`` is the
+    file on disk or the zip it is in, ``members`` the member names inside that zip (more
+    than one for a zip inside a zip), raw as the zip stores them."""
+
+    name: str
+    path: str
+    members: tuple[str, ...] = ()
+
+    @property
+    def suffix(self) -> str:
+        return PurePosixPath(self.name).suffix.lower()
+
+
+def review_file(
+    path: str | Path, name: str | None = None, profile: str | Path | Profile | None = None
+) -> dict[str, Any]:
+    """Check the file at ``path`` as ``jixiao validate --json`` does (``name`` shows it;
+    default: the path). ``profile``: as ``--profile`` (None: each workbook's 设置 sheet,
+    else the default)."""
+    path = Path(path)
+    name = str(path) if name is None else name
+    try:
+        # As JSON has it: what a worker returns, the cache keeps and --json writes are alike.
+        return json.loads(json.dumps(_reviewed(path, name, profile), default=str))
+    except InputError as e:
+        return unreadable(name, e)
+    except Exception as e:  # one file must not stop a batch, nor show a traceback
+        return internal(name, e)
+
+
+def review_bytes(
+    data: bytes, name: str, profile: str | Path | Profile | None = None
+) -> dict[str, Any]:
+    """Check a file given as its bytes (``name``: how it is shown; its extension counts as
+    a file's does). The readers read files: the bytes go to a temporary copy with the same
+    name, removed afterwards."""
+    try:
+        with tempfile.TemporaryDirectory(prefix="jixiao-review-") as tmp:
+            copy = Path(tmp) / _safe_name(name)
+            copy.write_bytes(data)
+            return review_file(copy, name, profile)
+    except OSError as e:
+        return internal(name, e)
+
+
+def review_item(item: Item, profile: str | Path | Profile | None = None) -> dict[str, Any]:
+    """A worker's job: read the item (a file, or a member of a zip) and review it."""
+    if not item.members:
+        return review_file(item.path, item.name, profile)
+    try:
+        data = read_item(item)
+    except InputError as e:
+        return unreadable(item.name, e)
+    except Exception as e:
+        return internal(item.name, e)
+    return review_bytes(data, item.name, profile)
+
+
+def read_item(item: Item) -> bytes:
+    """The item's bytes: the file, or its member of the zip (of the zip …)."""
+    if not item.members:
+        try:
+            return Path(item.path).read_bytes()
+        except OSError as e:
+            raise InputError(f"无法读取（{e.strerror or e}）", file=item.name) from None
+    try:
+        outer: Any = item.path
+        for k, member in enumerate(item.members):
+            with zipfile.ZipFile(outer) as zf:
+                info = zf.getinfo(member)
+                if info.file_size > MAX_MEMBER_BYTES:
+                    raise InputError(
+                        f"压缩包中的这个文件解压后有 {info.file_size / _MB:.1f} MB，超过 jixiao 能读取的"
+                        f"上限（{MAX_MEMBER_BYTES // _MB} MB）：请确认是不是自评表，或解压后单独检查",
+                        file=item.name,
+                    )
+                data = zf.read(info)
+            if k + 1 < len(item.members):
+                outer = io.BytesIO(data)
+        return data
+    except RuntimeError as e:  # zipfile: an encrypted member
+        if "encrypted" in str(e) or "password" in str(e):
+            raise InputError(
+                "压缩包中的这个文件设了密码，无法解压：请向报送单位索取不加密的压缩包或文件",
+                file=item.name,
+            ) from None
+        raise
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError, KeyError):
+        raise InputError(
+            "压缩包已损坏或不完整，这个文件无法解压：请重新下载，或请报送单位重新打包发送",
+            file=item.name,
+        ) from None
+
+
+def sha256_of(item: Item) -> tuple[str, bytes | None]:
+    """The item's content hash, and for a zip member its bytes (unpacked once, for the
+    worker too). Raises InputError when it cannot be read."""
+    if item.members:
+        data = read_item(item)
+        return hashlib.sha256(data).hexdigest(), data
+    digest = hashlib.sha256()
+    try:
+        with open(item.path, "rb") as f:
+            while chunk := f.read(1 << 20):
+                digest.update(chunk)
+    except OSError as e:
+        raise InputError(f"无法读取（{e.strerror or e}）", file=item.name) from None
+    return digest.hexdigest(), None
+
+
+def unreadable(name: str, e: InputError) -> dict[str, Any]:
+    """A file that cannot be read: the message ``validate`` gives (``message``, naming the
+    file) and the same without the file's name (``reason``, for a list of files)."""
+    reason = "：".join(p for p in (e.where, e.detail) if p)
+    return {"file": name, "status": UNREADABLE, "message": str(e), "reason": reason}
+
+
+def internal(name: str, e: BaseException) -> dict[str, Any]:
+    """jixiao itself failed on this file: said in one line, the batch goes on."""
+    what = f"{type(e).__name__}: {e}".strip().rstrip(":")
+    reason = f"jixiao 内部错误（{what}）：请把这个文件和这条信息发给开发者"
+    return {"file": name, "status": INTERNAL, "message": f"文件 {name}：{reason}", "reason": reason}
+
+
+def _reviewed(path: Path, name: str, profile: str | Path | Profile | None) -> dict[str, Any]:
+    if is_book_file(path):
+        kind = file_kind(path)
+        contents = read_workbook_file(path, name)
+        report = check_book(contents, profile, name, profile_source="命令行 --profile")
+        obj = book_object(name, kind, report)
+    else:
+        try:
+            form = read_form(path)
+        except InputError as e:  # named as the batch shows it, not by a temporary copy
+            raise InputError(e.detail, file=name, where=e.where) from None
+        chosen = profile if isinstance(profile, Profile) else load_profile(profile)
+        obj = form_object(form, check_form(form, chosen), chosen)
+        obj["file"] = name
+        obj["format"] = "json"
+    obj["status"] = OK
+    return obj
+
+
+_UNSAFE = re.compile(r'[\x00-\x1f/\\:*?"<>|]')
+
+
+def _safe_name(name: str) -> str:
+    """A file name for the temporary copy: the item's own last part (its extension and a
+    ``~$`` prefix count for the readers), without characters a file system refuses."""
+    base = _UNSAFE.sub("_", PurePosixPath(name.replace("\\", "/")).name).strip() or "file"
+    if len(base.encode("utf-8")) > 200:
+        suffix = PurePosixPath(base).suffix[:16]
+        base = "file" + suffix
+    return base

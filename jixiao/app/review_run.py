@@ -1,0 +1,267 @@
+"""Check a batch of files on every core: a process pool, the cache, and Ctrl-C.
+
+The main process walks the batch in order: it hashes each file, takes a stored result from
+the cache where there is one, and hands the rest to worker processes
+(:func:`jixiao.app.review.review_item` — a pure function of the file). At most a few files
+per worker are in flight, so memory stays flat however large the batch; each worker is
+replaced after :data:`TASKS_PER_WORKER` files, so whatever a worker accumulates (memoised
+texts, fragmented heaps) is returned to the system. Results are stored in the cache the
+moment they arrive: an interrupted run keeps everything finished so far.
+
+A worker that dies outright (killed for memory, a crash in a C library) breaks the pool;
+the files it may have been working on are then run one by one in a fresh worker each, so
+the one that kills its worker is listed as an internal error and the rest go on.
+
+Ctrl-C: the workers ignore SIGINT (the terminal sends it to the whole process group); the
+main process stops them at once and raises :class:`Interrupted` with what was finished.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from typing import Any
+
+from jixiao.app.review import INTERNAL, OK, UNREADABLE, Item, review_bytes, review_item, sha256_of
+from jixiao.app.review import internal as internal_result
+from jixiao.app.review import unreadable as unreadable_result
+from jixiao.app.review_cache import ReviewCache
+from jixiao.core.errors import InputError
+from jixiao.core.profile import Profile
+
+__all__ = ["Interrupted", "RunStats", "default_jobs", "run_review"]
+
+TASKS_PER_WORKER = 200  # files a worker checks before a fresh one takes its place
+IN_FLIGHT_PER_WORKER = 4  # files queued per worker: enough to keep it busy, no more
+
+Progress = Callable[[bool], None]  # called once per finished file; True: from the cache
+
+
+@dataclass
+class RunStats:
+    total: int = 0
+    from_cache: int = 0  # results taken from the cache
+    checked: int = 0  # files checked in this run
+    stored: int = 0  # results of this run stored in the cache
+    results: list[dict[str, Any] | None] = field(default_factory=list)
+
+    @property
+    def done(self) -> int:
+        return self.from_cache + self.checked
+
+
+class Interrupted(Exception):
+    """Ctrl-C: the workers are stopped; ``stats`` says what was finished and kept."""
+
+    def __init__(self, stats: RunStats) -> None:
+        super().__init__("interrupted")
+        self.stats = stats
+
+
+def default_jobs() -> int:
+    return os.cpu_count() or 1
+
+
+def run_review(
+    items: Sequence[Item],
+    profile: Profile | None,
+    *,
+    jobs: int | None = None,
+    cache: ReviewCache,
+    progress: Progress | None = None,
+) -> RunStats:
+    """Every item's result (``stats.results``, in the order of ``items``)."""
+    stats = RunStats(total=len(items), results=[None] * len(items))
+    runner = _Runner(items, profile, max(1, jobs or default_jobs()), cache, stats, progress)
+    try:
+        runner.run()
+    except KeyboardInterrupt:
+        runner.stop()
+        raise Interrupted(stats) from None
+    finally:
+        runner.stop()
+    return stats
+
+
+# ---- the worker side -------------------------------------------------------------------------
+
+
+def _start_worker() -> None:
+    # Ctrl-C reaches every process of the terminal's group: the main process decides.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _job(item: Item, data: bytes | None, profile: Profile | None) -> dict[str, Any]:
+    """A worker's task: a zip member comes as the bytes the main process unpacked (and
+    hashed) already; a file is read by the worker."""
+    if data is not None:
+        return review_bytes(data, item.name, profile)
+    return review_item(item, profile)
+
+
+# ---- the main side ---------------------------------------------------------------------------
+
+
+@dataclass
+class _Job:
+    index: int
+    item: Item
+    key: str
+    data: bytes | None
+
+
+class _Runner:
+    def __init__(
+        self,
+        items: Sequence[Item],
+        profile: Profile | None,
+        jobs: int,
+        cache: ReviewCache,
+        stats: RunStats,
+        progress: Progress | None,
+    ) -> None:
+        self.items, self.profile, self.jobs = items, profile, jobs
+        self.cache, self.stats, self.progress = cache, stats, progress
+        self.pool: ProcessPoolExecutor | None = None
+        self.running: dict[Future[dict[str, Any]], _Job] = {}
+
+    def run(self) -> None:
+        window = self.jobs * IN_FLIGHT_PER_WORKER
+        pending = self._jobs()
+        for job in pending:
+            self._submit(job)
+            while len(self.running) >= window:
+                self._collect()
+        while self.running:
+            self._collect()
+
+    def _jobs(self) -> Iterator[_Job]:
+        """The items still to check, in order; the others are answered here (from the cache,
+        or unreadable before any checking)."""
+        for index, item in enumerate(self.items):
+            try:
+                digest, data = sha256_of(item)
+            except InputError as e:
+                self._finish(index, unreadable_result(item.name, e), cached=False)
+                continue
+            except Exception as e:  # the batch goes on
+                self._finish(index, internal_result(item.name, e), cached=False)
+                continue
+            key = self.cache.key(item.name, digest)
+            stored = self.cache.get(key)
+            if stored is not None and stored.get("file") == item.name:
+                self._finish(index, stored, cached=True)
+                continue
+            yield _Job(index, item, key, data)
+
+    def _submit(self, job: _Job) -> None:
+        while True:
+            if self.pool is None:
+                self.pool = self._new_pool(self.jobs)
+            try:
+                future = self.pool.submit(_job, job.item, job.data, self.profile)
+            except BrokenProcessPool:  # a worker died since the last look: sort that out first
+                self._recover([])
+                continue
+            self.running[future] = job
+            return
+
+    def _collect(self) -> None:
+        done, _ = wait(list(self.running), return_when=FIRST_COMPLETED)
+        broken: list[_Job] = []
+        for future in done:
+            job = self.running.pop(future)
+            try:
+                result = future.result()
+            except BrokenProcessPool:
+                broken.append(job)
+                continue
+            self._done(job, result)
+        if broken:
+            self._recover(broken)
+
+    def _recover(self, broken: list[_Job]) -> None:
+        """The pool broke: every file in flight is a suspect. Check each alone in a fresh
+        worker; the one whose worker dies again is reported, the others are checked."""
+        suspects = broken + list(self.running.values())
+        self.running.clear()
+        self._kill(self.pool)
+        self.pool = None
+        for job in sorted(suspects, key=lambda j: j.index):
+            alone = self._new_pool(1)
+            try:
+                result = alone.submit(_job, job.item, job.data, self.profile).result()
+            except BrokenProcessPool:
+                result = {
+                    "file": job.item.name,
+                    "status": INTERNAL,
+                    "message": f"文件 {job.item.name}：{_DIED}",
+                    "reason": _DIED,
+                }
+            finally:
+                self._kill(alone)
+            self._done(job, result)
+
+    def _done(self, job: _Job, result: dict[str, Any]) -> None:
+        if result.get("status") in (OK, UNREADABLE) and self.cache.put(job.key, result):
+            self.stats.stored += 1
+        self._finish(job.index, result, cached=False)
+
+    def _finish(self, index: int, result: dict[str, Any], *, cached: bool) -> None:
+        self.stats.results[index] = result
+        if cached:
+            self.stats.from_cache += 1
+        else:
+            self.stats.checked += 1
+        if self.progress is not None:
+            self.progress(cached)
+
+    def _new_pool(self, workers: int) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=_context(),
+            initializer=_start_worker,
+            max_tasks_per_child=TASKS_PER_WORKER,
+        )
+
+    def stop(self) -> None:
+        """Stop the workers now (nothing waits for the files in flight)."""
+        self.running.clear()
+        self._kill(self.pool)
+        self.pool = None
+
+    @staticmethod
+    def _kill(pool: ProcessPoolExecutor | None) -> None:
+        if pool is None:
+            return
+        # The executor has no public way to stop its workers before Python 3.14
+        # (terminate_workers); its process table is the one handle there is.
+        processes = list((getattr(pool, "_processes", None) or {}).values())
+        for process in processes:
+            if process.is_alive():
+                process.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            process.join(timeout=5)
+
+
+_DIED = (
+    "检查这个文件时工作进程意外退出（可能是内存不足或文件使读取程序崩溃）：请单独用 "
+    "jixiao validate 检查它，或把文件发给开发者"
+)
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    """Forkserver where there is one (Linux, macOS): each worker is forked from a server
+    that has jixiao's readers loaded already, so starting or replacing a worker costs
+    milliseconds; elsewhere (Windows) spawn."""
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload([__name__])
+        return ctx
+    return multiprocessing.get_context("spawn")

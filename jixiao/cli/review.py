@@ -1,0 +1,322 @@
+"""``jixiao review``: a finance bureau's batch — folders, zips, files — checked on every core,
+summarised in one workbook (and CSV, JSON) that says which forms are wrong and where.
+
+Nothing is written until every file is done: the outputs go to temporary files beside
+their targets and are renamed into place at the end, so Ctrl-C (or a crash) never leaves a
+half-written summary. Results are kept in a cache as they arrive; a re-run takes them from
+there and checks only the files that are new or changed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TextColumn,
+    TimeRemainingColumn,
+)
+from rich.text import Text
+
+from jixiao import __version__
+from jixiao.app.inbox import Inbox, collect, natural_key
+from jixiao.app.review import INTERNAL, OK, Item
+from jixiao.app.review_book import (
+    CSV_FILES,
+    build_tables,
+    totals,
+    write_csv,
+    write_json,
+    write_xlsx,
+)
+from jixiao.app.review_cache import ReviewCache, default_cache_dir
+from jixiao.app.review_run import Interrupted, RunStats, default_jobs, run_review
+from jixiao.cli.common import EXIT_ERRORS, EXIT_INPUT, EXIT_INTERNAL, EXIT_OK
+from jixiao.core.errors import InputError
+from jixiao.core.profile import load_profile
+
+EXIT_INTERRUPTED = 130
+
+
+def review(args: argparse.Namespace) -> int:
+    started = time.monotonic()
+    targets = _targets(args)
+    profile = load_profile(args.profile) if args.profile is not None else None
+    jobs = args.jobs if args.jobs is not None else default_jobs()
+    if jobs < 1:
+        raise InputError("-j/--jobs 应为正整数（同时运行的进程数）")
+    cache_dir = None if args.no_cache else (args.cache_dir or default_cache_dir())
+    cache_dir = _usable(cache_dir)
+    inbox = collect(args.paths, exclude=[*targets.values(), *([cache_dir] if cache_dir else [])])
+    if not inbox.items and not inbox.broken:
+        raise InputError(
+            "没有找到自评表文件：review 检查文件夹（含子文件夹）和 .zip 压缩包中的工作簿"
+            "（.xlsx/.xlsm/.xls）、Word 文档（.docx）和 JSON 表单"
+        )
+    cache = ReviewCache(cache_dir, profile)
+    try:
+        with _progress(len(inbox.items)) as step:
+            stats = run_review(inbox.items, profile, jobs=jobs, cache=cache, progress=step)
+    except Interrupted as stop:  # the progress bar is gone: say what was kept
+        _say_interrupted(stop.stats, cache)
+        return EXIT_INTERRUPTED
+    items, results = _merged(inbox, stats)
+    meta = {"jixiao": __version__, "profile": args.profile}
+    if sys.stderr.isatty():
+        print("正在写出汇总……", file=sys.stderr, flush=True)
+    try:
+        written = _write(targets, results, items, meta)
+    except KeyboardInterrupt:
+        _say_interrupted(stats, cache, writing=True)
+        return EXIT_INTERRUPTED
+    _say_done(inbox, stats, results, written, time.monotonic() - started, jobs, cache)
+    return _exit_code(results)
+
+
+# ---- outputs ------------------------------------------------------------------------------------
+
+
+def _targets(args: argparse.Namespace) -> dict[str, Path]:
+    """Where the run writes: "xlsx", "json", and one entry per CSV table ("csv:汇总.csv")."""
+    out: dict[str, Path] = {}
+    if args.output is not None:
+        if args.output.suffix.lower() != ".xlsx":
+            raise InputError("汇总工作簿的扩展名应为 .xlsx", file=str(args.output))
+        out["xlsx"] = args.output
+    if args.json_out is not None:
+        out["json"] = args.json_out
+    if args.csv is not None:
+        if args.csv.exists() and not args.csv.is_dir():
+            raise InputError("--csv 应给出一个文件夹（写入其中的 汇总.csv 等）", file=str(args.csv))
+        for name in CSV_FILES:
+            out[f"csv:{name}"] = args.csv / name
+    if not out:
+        raise InputError("请指定输出：-o 汇总.xlsx（汇总工作簿），和/或 --csv 文件夹、--json 文件")
+    for key, path in out.items():
+        folder = path.parent
+        if key.startswith("csv:"):
+            continue
+        if not folder.is_dir():
+            raise InputError("所在文件夹不存在", file=str(path))
+    return out
+
+
+def _write(
+    targets: dict[str, Path],
+    results: list[dict[str, Any]],
+    items: list[Item | None],
+    meta: dict[str, Any],
+) -> list[Path]:
+    """Write every output to a temporary file beside its target, then rename them all into
+    place; on any failure or interrupt, remove the temporary files and keep the old outputs."""
+    temps: dict[str, Path] = {}
+    try:
+        if any(k.startswith("csv:") for k in targets):
+            next(p for k, p in targets.items() if k.startswith("csv:")).parent.mkdir(
+                parents=True, exist_ok=True
+            )
+        temps = {key: _temp_beside(path) for key, path in targets.items()}
+        tables = build_tables(results, items) if set(targets) - {"json"} else None
+        if "xlsx" in targets and tables is not None:
+            write_xlsx(temps["xlsx"], tables, targets["xlsx"].resolve().parent, meta)
+        if "json" in targets:
+            write_json(temps["json"], results, meta)
+        csv = {k.split(":", 1)[1]: p for k, p in temps.items() if k.startswith("csv:")}
+        if csv and tables is not None:
+            write_csv(csv, tables)
+        for key, path in targets.items():
+            try:
+                os.replace(temps[key], path)
+            except PermissionError:
+                raise InputError(
+                    "无法写入：文件可能正在 Excel 或 WPS 中打开，请关闭后重新运行", file=str(path)
+                ) from None
+        return list(targets.values())
+    finally:
+        for tmp in temps.values():
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+
+
+def _temp_beside(path: Path) -> Path:
+    """A hidden temporary name in the target's folder (a rename there is atomic)."""
+    return path.with_name(f".{path.name}.{os.getpid()}.tmp")
+
+
+# ---- results -----------------------------------------------------------------------------------
+
+
+def _merged(inbox: Inbox, stats: RunStats) -> tuple[list[Item | None], list[dict[str, Any]]]:
+    """Every file's result in name order: the checked ones and the ones that could not
+    even be opened (a damaged zip, a missing path)."""
+    rows: list[tuple[Item | None, dict[str, Any]]] = []
+    for item, result in zip(inbox.items, stats.results, strict=True):
+        assert result is not None
+        rows.append((item, result))
+    for item, reason in inbox.broken:
+        result = {
+            "file": item.name,
+            "status": "unreadable",
+            "message": f"文件 {item.name}：{reason}",
+            "reason": reason,
+        }
+        rows.append((item if item.path else None, result))
+    rows.sort(key=lambda r: natural_key(r[1]["file"]))
+    return [r[0] for r in rows], [r[1] for r in rows]
+
+
+def _exit_code(results: list[dict[str, Any]]) -> int:
+    """3 when jixiao failed on a file, else 2 when a file could not be read, else 1 when a
+    form has an 错误, else 0 (as ``jixiao check``)."""
+    statuses = {r.get("status") for r in results}
+    if INTERNAL in statuses:
+        return EXIT_INTERNAL
+    if statuses - {OK}:
+        return EXIT_INPUT
+    errors = any(r.get("summary", {}).get("错误", 0) for r in results)
+    return EXIT_ERRORS if errors else EXIT_OK
+
+
+# ---- what the console shows ------------------------------------------------------------------------
+
+
+def _usable(folder: Path | None) -> Path | None:
+    """The cache folder, created if need be; None (with a note) where it cannot be."""
+    if folder is None:
+        return None
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / f".probe-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as e:
+        print(
+            f"注意：缓存文件夹 {folder} 无法写入（{e.strerror or e}），本次不使用缓存",
+            file=sys.stderr,
+        )
+        return None
+    return folder
+
+
+@contextlib.contextmanager
+def _progress(total: int) -> Iterator[Callable[[bool], None]]:
+    """A progress bar (count, rate, time left) on a terminal; elsewhere a plain line now
+    and then on stderr (every tenth of the batch, at most every few seconds)."""
+    if sys.stderr.isatty() and total:
+        with _rich_progress(total) as step:
+            yield step
+        return
+    started = time.monotonic()
+    state = {"done": 0, "shown": 0, "at": started}
+
+    def step(cached: bool) -> None:
+        state["done"] += 1
+        done, now = state["done"], time.monotonic()
+        tenth = done * 10 // max(total, 1)
+        if done < total and (
+            (tenth > state["shown"] and now - state["at"] >= 3) or now - state["at"] >= 60
+        ):
+            state["shown"], state["at"] = tenth, now
+            rate = done / max(now - started, 1e-9)
+            left = (total - done) / rate if rate else 0
+            print(
+                f"进度：{done}/{total}（{done * 100 // total}%），每秒 {rate:.1f} 个，"
+                f"预计还需 {_duration(left)}",
+                file=sys.stderr,
+                flush=True,
+            )
+
+    yield step
+
+
+@contextlib.contextmanager
+def _rich_progress(total: int) -> Iterator[Callable[[bool], None]]:
+    columns = (
+        TextColumn("审核"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        _Rate(),
+        TextColumn("剩余"),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("审核", total=total)
+        yield lambda cached: bar.advance(task)
+
+
+class _Rate(ProgressColumn):
+    """Files per second."""
+
+    def render(self, task: Task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text("" if speed is None else f"每秒 {speed:.1f} 个")
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 10:
+        return f"{max(seconds, 0):.1f} 秒"
+    seconds = round(seconds)
+    if seconds < 60:
+        return f"{seconds} 秒"
+    minutes, s = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes} 分 {s} 秒"
+    hours, m = divmod(minutes, 60)
+    return f"{hours} 小时 {m} 分"
+
+
+def _say_interrupted(stats: RunStats, cache: ReviewCache, *, writing: bool = False) -> None:
+    finished = f"已完成 {stats.done}/{stats.total} 个文件"
+    if writing:
+        finished = f"全部 {stats.total} 个文件已完成，正在写出汇总时被中断"
+    if cache.enabled:
+        kept = stats.from_cache + stats.stored
+        again = (
+            f"其中 {kept} 个的结果在缓存中（{cache.folder}）；再次运行同一命令，"
+            "这些文件直接取自缓存，只检查其余的文件"
+        )
+    else:
+        again = "未使用缓存（--no-cache），再次运行将重新检查全部文件"
+    print(f"已中断：{finished}，{again}。没有写出任何汇总文件。", file=sys.stderr)
+
+
+def _say_done(
+    inbox: Inbox,
+    stats: RunStats,
+    results: list[dict[str, Any]],
+    written: list[Path],
+    seconds: float,
+    jobs: int,
+    cache: ReviewCache,
+) -> None:
+    t = totals(results)
+    cached = f"（其中 {stats.from_cache} 个取自缓存）" if cache.enabled else "（未使用缓存）"
+    bad = t["表数"] - t["可以提交"]
+    failed = sum(1 for r in results if r.get("status") == INTERNAL)
+    inside = f"（其中 jixiao 内部错误 {failed} 个，见「未能读取」）" if failed else ""
+    print(
+        f"审核了 {t['文件数']} 个文件{cached}，共 {t['表数']} 张表："
+        f"可以提交 {t['可以提交']} 张，存在错误 {bad} 张；未能读取 {t['未能读取']} 个文件{inside}。"
+    )
+    problems = "，".join(f"{k} {v} 条" for k, v in t["问题"].items())
+    print(f"问题：{problems}。")
+    if inbox.other:
+        kinds = "、".join(f"{k} {n} 个" for k, n in sorted(inbox.other.items()))
+        print(f"另有 {sum(inbox.other.values())} 个其他文件不是自评表，未处理（{kinds}）。")
+    if inbox.debris:
+        print(f"跳过隐藏文件、~$ 锁定文件和 __MACOSX 共 {inbox.debris} 个。")
+    print(f"已写出：{'、'.join(str(p) for p in written)}")
+    per = f"，每秒 {stats.checked / seconds:.1f} 个" if stats.checked and seconds > 0 else ""
+    print(f"用时 {_duration(seconds)}（{jobs} 个进程{per}）。")
