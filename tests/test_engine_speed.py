@@ -13,6 +13,7 @@ import math
 import pickle
 import random
 from dataclasses import FrozenInstanceError, asdict, dataclass, replace
+from string import Formatter
 from typing import Any
 
 import pytest
@@ -27,6 +28,7 @@ from jixiao.core.assess import (
     fmt_num,
     fmt_pct,
     label_reading,
+    shown_with_columns,
     value_reading,
 )
 from jixiao.core.findings import Finding, Severity
@@ -34,7 +36,7 @@ from jixiao.core.form import Indicator, number
 from jixiao.core.interchange import form_from_data
 from jixiao.core.profile import load_profile
 from jixiao.core.standards import _split_points, split_points
-from jixiao.rules.base import Hit
+from jixiao.rules.base import REGISTRY, Hit, render
 from jixiao.rules.engine import check_form, clear_caches
 
 # Cells that read differently although they compare equal or look alike.
@@ -81,6 +83,57 @@ def test_remembered_values_read_as_the_parser_reads_them() -> None:
                     got = values.parse_value(raw, op=op, unit=unit)
                     assert _same(got, values._parse_value(raw, op, unit)), (raw, op, unit)
                     assert type(got.raw) is type(raw), (raw, got)
+
+
+# Text around one number: the reader reads each distinct (before, after) once and puts the
+# number in (values._number_in_words); dates, Chinese numerals and words must not slip in.
+BEFORE = ["", "≥", ">=", "＞＝", "<", "==", "不低于", "不超过", "约", "大约", "至少", "二〇二〇年", "—",
+          "x"]  # fmt: skip
+AFTER = ["", "%", "％", "年", "年底前", "月", "个月", "-12", "/12", ".", "家以上", "万余元", "万元/个",
+         "左右", "以内", "个以上以下", "前", "个百分点", "年12月前", "元", " 家", "天内完成", "abc", "。"]  # fmt: skip
+NUMBERS = ["1", "95", "95.5", "2020", "2020.12", "1999.5", "-3", "+7", "0", "-0", "007", "12.",
+           ".5"]  # fmt: skip
+
+
+def test_numbers_in_words_read_as_the_full_reader_reads_them() -> None:
+    cells = [b + n + a for b in BEFORE for a in AFTER for n in NUMBERS]
+    for order in (cells, cells[::-1]):  # each (before, after) first met with other numbers
+        clear_caches()
+        for raw in order:
+            for column_unit in ("", "%"):
+                got = values._parse_string(raw, column_unit)
+                text = values.normalize_text(raw).rstrip(values.TRAILING_PUNCT)
+                if got.kind in (values.Kind.EMPTY, values.Kind.ERROR):
+                    continue  # decided before the text is read
+                assert _same(got, values._read_text(raw, text, column_unit)), (raw, column_unit)
+
+
+def test_a_cell_is_quoted_as_written() -> None:
+    rng = random.Random(7)
+    for _ in range(500):
+        target, op, unit = rng.choice(TRICKY), rng.choice(OPS), rng.choice(UNITS)
+        ind = Indicator(1, op=op, target=target, unit=unit, actual=rng.choice(TRICKY))
+        for _ in range(2):  # the second time from the memo, with its text kept
+            cells = value_reading(ind)
+            assert cells.target_cell.shown == shown_with_columns(target, op, unit)
+            assert cells.actual_cell.shown == shown_with_columns(ind.actual, None, unit)
+        copied = pickle.loads(pickle.dumps(cells))  # a reading crosses processes whole
+        assert _same(copied, cells) and copy.deepcopy(cells) == cells
+        assert copied.actual_cell.shown == cells.actual_cell.shown
+
+
+def test_messages_are_filled_in_as_format_map_fills_them() -> None:
+    params = {"n": 3, "x": 1.5, "y": None, "name": "（满意度）", "v": 0.125, "pct": "95%"}
+    templates = [c.template for c in REGISTRY] + [
+        "{x}% of {n}", "100%{name}", "{{n}} {n}", "{x:g} {n!r}", "{pct}%%", "no fields 50%",
+    ]  # fmt: skip
+    for template in templates:
+        names = {n for _, n, _, _ in Formatter().parse(template) if n}
+        filled = {k: params.get(k, f"“{k}”") for k in names}
+        for _ in range(2):
+            assert render(template, filled) == template.format_map(filled), template
+    with pytest.raises(KeyError):
+        render("{missing}", {})
 
 
 def test_equal_cells_of_other_types_are_remembered_apart() -> None:

@@ -18,10 +18,10 @@ What 校验 adds, and how 清除标记 finds exactly that again:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Coroutine, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol, TypeVar
 
 from jixiao.app.validate import BookReport, check_book
 from jixiao.core.findings import Finding, Severity
@@ -30,6 +30,8 @@ from jixiao.readers.workbook import BookContents
 
 MARKER = '"jixiao 校验标记"<>""'  # the always-true formula that identifies our colour marks
 RESULT_COLUMNS = 5  # 级别, 代码, 工作表, 单元格, 说明
+
+T = TypeVar("T")
 
 
 class MarksHost(Protocol):
@@ -106,3 +108,16 @@ async def validate(
 async def clear(host: MarksHost) -> None:
     """清除标记."""
     await host.clear_marks()
+
+
+def run_now(step: Coroutine[Any, Any, T]) -> T:
+    """Run the steps of a host that never waits (the headless PackageHost) to the end,
+    without an event loop. ``asyncio.run`` would load asyncio (40 ms) and, ending in the
+    main thread, turn the whole result into text (Python 3.11's ``signal`` formats the
+    SIGINT handler it restores, the finished task in it). A step that waits is refused."""
+    try:
+        step.send(None)
+    except StopIteration as done:
+        return done.value  # type: ignore[no-any-return]
+    step.close()
+    raise RuntimeError("run_now: this host waits for something; run its steps with asyncio.run")

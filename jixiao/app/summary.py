@@ -21,6 +21,8 @@ from jixiao.rules.arithmetic import recomputed_total
 from jixiao.rules.base import Context, budget_reading, scored
 from jixiao.rules.engine import not_applied
 
+YUAN_PER_WAN = 10_000
+
 __all__ = ["form_object", "form_summary", "reported"]
 
 
@@ -67,8 +69,11 @@ def form_summary(form: Form, profile: Profile, findings: Iterable[Finding]) -> d
         return line
     ctx = Context(form, profile)
     budget = budget_reading(ctx)
-    line["全年预算数"] = budget.full_year
-    line["全年执行数"] = budget.executed
+    # Amounts in 万元 on every line, so a batch's totals add like with like: a paper form
+    # whose budget headings say 元 is converted (its 执行率 is the same either way).
+    scale = YUAN_PER_WAN if form.sheet_layout and form.sheet_layout.money_unit == "元" else 1
+    line["全年预算数"] = _in_wan(budget.full_year, scale)
+    line["全年执行数"] = _in_wan(budget.executed, scale)
     typed_rate = form.budget.rate
     line["执行率"] = {
         "填报": _or_text(rate_value(typed_rate), typed_rate),
@@ -82,6 +87,10 @@ def form_summary(form: Form, profile: Profile, findings: Iterable[Finding]) -> d
             "复算": compute.grade(total, profile.grades) if total is not None else None,
         }
     return line
+
+
+def _in_wan(amount: float | None, scale: int) -> float | None:
+    return amount if amount is None or scale == 1 else amount / scale
 
 
 def reported(raw: Any) -> Any:

@@ -8,10 +8,10 @@ with the commands that give a marked standard workbook.
 from __future__ import annotations
 
 import argparse
-import asyncio
+import importlib
 import json
+from types import ModuleType
 
-import jixiao.udfs
 from jixiao.app import marks
 from jixiao.app.validate import validate_workbook
 from jixiao.cli.books import book_object, located, no_copy_lines, print_book
@@ -29,8 +29,8 @@ def validate(args: argparse.Namespace) -> int:
     if not kind.annotates:
         return _validate_unmarked(args, kind)
     check_package(args.workbook)  # what is wrong with the input comes first
-    host = PackageHost(args.workbook, functions=jixiao.udfs)
-    report = asyncio.run(marks.validate(host, args.profile, profile_source="命令行 --profile"))
+    host = PackageHost(args.workbook, functions=worksheet_functions)
+    report = marks.run_now(marks.validate(host, args.profile, profile_source="命令行 --profile"))
     out = output_path(args, "校验")
     host.save(out)
     if args.json:
@@ -41,6 +41,14 @@ def validate(args: argparse.Namespace) -> int:
         print_book(args.workbook, kind, report)
         print(f"已写出带标记的工作簿：{out}")
     return exit_code(report.findings)
+
+
+def worksheet_functions() -> ModuleType:
+    """jixiao.udfs, for the cached values of a file that lacks them or asks to be
+    recalculated. Loaded only then (by name, like the commands in main.COMMANDS): it loads
+    xlwings and with it pandas and numpy, which alone take longer than validating a
+    file that Excel saved."""
+    return importlib.import_module("jixiao.udfs")
 
 
 def _validate_unmarked(args: argparse.Namespace, kind: FileKind) -> int:
@@ -64,7 +72,7 @@ def clear(args: argparse.Namespace) -> int:
     open_workbook(args.workbook, read_only=True).close()  # refuse anything we could not write back
     host = PackageHost(args.workbook)
     out = output_path(args, "已清除")
-    asyncio.run(marks.clear(host))
+    marks.run_now(marks.clear(host))
     host.save(out)
     print(f"已清除校验标记：{out}")
     return EXIT_OK

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from jixiao.core import compute
@@ -100,14 +100,35 @@ class IndicatorReading:
         return f"IndicatorReading({self.indicator!r})"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class CellReading:
     """One value cell read: its value, and the cell as a message quotes it."""
 
+    __slots__ = ("_shown", "columns", "op_number", "unfilled", "value")
     value: ParsedValue
-    shown: str  # as the clerk wrote it, with the Sichuan columns put back together
     unfilled: bool  # is_unfilled(): nothing entered
-    op_number: bool = False  # the target's 指标性质 cell holds a number, not an operator
+    op_number: bool  # the target's 指标性质 cell holds a number, not an operator
+    columns: tuple[Any, Any, Any]  # the cell, 指标性质, 度量单位 as written
+
+    @property
+    def shown(self) -> str:
+        """The cell as the clerk wrote it, with the Sichuan columns put back together:
+        written out when a message first quotes it (most cells are never quoted)."""
+        try:
+            return self._shown  # type: ignore[no-any-return]
+        except AttributeError:
+            text = shown_with_columns(*self.columns)
+            object.__setattr__(self, "_shown", text)
+            return text
+
+    # Pickling and copying, as a dataclass with slots=True does it (the written-out text
+    # is not kept: it is written again when asked for).
+    def __getstate__(self) -> tuple[Any, ...]:
+        return (self.value, self.unfilled, self.op_number, self.columns)
+
+    def __setstate__(self, state: tuple[Any, ...]) -> None:
+        for name, value in zip(("value", "unfilled", "op_number", "columns"), state, strict=True):
+            object.__setattr__(self, name, value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +146,35 @@ class ValueReading:
     deviation: float | None
     met: bool | None
     band: str | None
+
+    def __init__(
+        self,
+        target_cell: CellReading,
+        actual_cell: CellReading,
+        target: ParsedValue,
+        actual: ParsedValue,
+        quantitative: bool,
+        direction: str,
+        completion: float | None,
+        deviation: float | None,
+        met: bool | None,
+        band: str | None,
+    ) -> None:
+        # The slots' own setters, as in Finding (a batch compares thousands of pairs).
+        s = _PAIR_SETTERS
+        s[0](self, target_cell)
+        s[1](self, actual_cell)
+        s[2](self, target)
+        s[3](self, actual)
+        s[4](self, quantitative)
+        s[5](self, direction)
+        s[6](self, completion)
+        s[7](self, deviation)
+        s[8](self, met)
+        s[9](self, band)
+
+
+_PAIR_SETTERS = tuple(ValueReading.__dict__[f.name].__set__ for f in fields(ValueReading))
 
 
 def _read_values(target_cell: CellReading, actual_cell: CellReading) -> ValueReading:
@@ -232,17 +282,15 @@ def _actual_cell(ind: Indicator) -> CellReading:
 def _read_target(target: Any, op: Any, unit: Any) -> CellReading:
     return CellReading(
         read_target(target, op, unit),
-        shown_with_columns(target, op, unit),
         is_unfilled(target),
         # Sichuan columns slid: a number under 指标性质 (Q03)
         not is_blank(op) and parse_operator(op) is None and parse_value(op).kind is Kind.NUMBER,
+        (target, op, unit),
     )
 
 
 def _read_actual(actual: Any, unit: Any) -> CellReading:
-    return CellReading(
-        read_actual(actual, unit), shown_with_columns(actual, None, unit), is_unfilled(actual)
-    )
+    return CellReading(read_actual(actual, unit), is_unfilled(actual), False, (actual, None, unit))
 
 
 def _target_of(key: tuple[Any, ...]) -> CellReading:

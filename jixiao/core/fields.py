@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 WHOLE = "部门整体支出绩效自评表"
 PROJECT = "项目支出绩效自评表"
@@ -425,6 +425,7 @@ _ITEM_INDEX = re.compile(r"\[[^\]]*\]")
 BASIC_ROW_PREFIX = "基础数据."
 
 
+@lru_cache(maxsize=8192)  # the same paths come up on every sheet of a workbook
 def field_of(path: str) -> Field | None:
     """The field a concrete path addresses (``绩效指标[3].得分`` → ``绩效指标[].得分``)."""
     if path.startswith(BASIC_ROW_PREFIX):
@@ -507,10 +508,17 @@ def keys(schema: str) -> tuple[str, ...]:
 
 def child_schema(key: str) -> str | None:
     """The schema of the object or items under ``key`` (any level), if it has one."""
+    return _child_schemas().get(key)
+
+
+@cache
+def _child_schemas() -> dict[str, str]:
+    """Key -> schema, of the first field with that key that has one."""
+    out: dict[str, str] = {}
     for f in FIELDS:
-        if f.key == key and f.schema:
-            return f.schema
-    return None
+        if f.schema:
+            out.setdefault(f.key, f.schema)
+    return out
 
 
 def labels(schema: str, form_type: str | None = None) -> dict[str, tuple[str, ...]]:

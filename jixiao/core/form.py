@@ -191,8 +191,18 @@ class Indicator:
 
     @property
     def is_empty(self) -> bool:
-        cells = (self.level1, self.level2, self.name, self.op, self.target, self.unit)
-        for v in (*cells, self.actual, self.points, self.score, self.reason):
+        for v in (
+            self.level1,
+            self.level2,
+            self.name,
+            self.op,
+            self.target,
+            self.unit,
+            self.actual,
+            self.points,
+            self.score,
+            self.reason,
+        ):
             # is_blank(v), inlined: every form asks this of every row
             if v is not MISSING and v is not None and not (isinstance(v, str) and not v.strip()):
                 return False
@@ -272,12 +282,13 @@ class SelfEvalForm(Form):
     def scored(self) -> bool:
         """Whether the form scores at all: some forms (绩效目标自评表) have no 分值, 得分 or
         总分 anywhere, and score checks do not apply to them."""
+        if "总分" in self.data:
+            return True  # most forms: the rows need not be looked at (asked of every form)
         keys = ("分值", "得分")
         rows = [i for i in self.data.get("绩效指标") or [] if isinstance(i, dict)]
         budget = self.data.get("预算执行")
         return (
-            "总分" in self.data
-            or any(k in row for row in rows for k in keys)
+            any(k in row for row in rows for k in keys)
             or (isinstance(budget, dict) and any(k in budget for k in keys))
             or not rows
         )

@@ -167,6 +167,7 @@ class SheetLayout:
     anchors: dict[str, Cell] = field(default_factory=dict)  # places findings point at
     rows: dict[str, int] = field(default_factory=dict)
     width: int = 8
+    money_unit: str = "万元"  # a paper form's budget block may be in 元 (its headings say so)
 
     def put(self, path: str, row: int, col: int) -> None:
         self.cells[path] = Cell(self.sheet, row, col)

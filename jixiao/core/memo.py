@@ -43,9 +43,15 @@ class Memo(dict[K, V], Generic[K, V]):
         _MEMOS.append(self)
 
     def __missing__(self, key: K) -> V:
-        if self.fn is None:
+        fn = self.fn
+        if fn is None:
             raise KeyError(key)  # a memo filled only by remember()
-        return self.remember(key, self.fn(key))
+        value = fn(key)
+        # remember(), inlined: a batch misses tens of thousands of times
+        if len(self) >= self.maxsize:
+            self.clear()
+        self[key] = value
+        return value
 
     def remember(self, key: K, value: V) -> V:
         """Store a value computed elsewhere (for keys ``fn`` cannot compute from)."""

@@ -21,7 +21,7 @@ import math
 import numbers
 import re
 import unicodedata
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from decimal import Decimal
 from enum import StrEnum
 
@@ -51,6 +51,40 @@ class ParsedValue:
     rank: int | None = None  # position on that scale, higher is better
     date: tuple[int, int | None, int | None] | None = None  # (year, month, day)
     problem: str | None = None  # Chinese: why it could not be read
+
+    def __init__(
+        self,
+        raw: object,
+        kind: Kind,
+        op: str | None = None,
+        op_symbolic: bool = False,
+        number: float | None = None,
+        unit: str = "",
+        approx: bool = False,
+        level: str | None = None,
+        scale: str | None = None,
+        rank: int | None = None,
+        date: tuple[int, int | None, int | None] | None = None,
+        problem: str | None = None,
+    ) -> None:
+        # The slots' own setters, as in Finding: a batch reads thousands of distinct
+        # values, and the frozen dataclass's object.__setattr__ per field costs twice that.
+        s = _VALUE_SETTERS
+        s[0](self, raw)
+        s[1](self, kind)
+        s[2](self, op)
+        s[3](self, op_symbolic)
+        s[4](self, number)
+        s[5](self, unit)
+        s[6](self, approx)
+        s[7](self, level)
+        s[8](self, scale)
+        s[9](self, rank)
+        s[10](self, date)
+        s[11](self, problem)
+
+
+_VALUE_SETTERS = tuple(ParsedValue.__dict__[f.name].__set__ for f in fields(ParsedValue))
 
 
 # ---------------------------------------------------------------------------
@@ -836,6 +870,14 @@ def _parse_string(raw: str, column_unit: str = "") -> ParsedValue:
     text = text.rstrip(TRAILING_PUNCT)
     if not text:
         return ParsedValue(raw=raw, kind=Kind.EMPTY)
+    quick = _number_in_words(raw, text)
+    if quick is not None:
+        return quick
+    return _read_text(raw, text, column_unit)
+
+
+def _read_text(raw: str, text: str, column_unit: str = "") -> ParsedValue:
+    """Read normalised, non-empty text: a date, a quantity, a level, or text."""
     readers = (_parse_date, _parse_quantity, _exact_level, _keyword_level)
     if column_unit and DECIMAL_RE.match(text):
         readers = (_parse_quantity,)
@@ -844,6 +886,44 @@ def _parse_string(raw: str, column_unit: str = "") -> ParsedValue:
         if found is not None:
             return found
     return _text(raw, f"未能识别为数值、日期或定性等级：'{_shown(raw)}'")
+
+
+# "≥95.5%", "12家以上", "不超过3.5万元": an operator (or nothing) before one number and
+# digit-free words after it. Such text reads the same whatever the number, unless the number
+# may start a date (2020年, 2020.12, 2020-12): each distinct (before, after) is read once
+# and the number put in (a batch holds thousands of distinct results like "93.21%").
+_ONE_NUMBER = re.compile(r"(\D*?)([+-]?\d+(?:\.\d+)?)(\D*)")
+_OPERATOR_PREFIXES = frozenset({"", *SIGN_OPERATORS, *WORD_OPERATORS_BEFORE, *APPROX_PREFIXES})
+
+
+def _number_in_words(raw: str, text: str) -> ParsedValue | None:
+    """``text`` read as ``_read_text`` reads it when it is such a quantity, else None."""
+    match = _ONE_NUMBER.fullmatch(text)
+    if match is None:
+        return None
+    before, digits, after = match.groups()
+    if before not in _OPERATOR_PREFIXES:
+        return None
+    if len(digits.lstrip("+-").split(".", 1)[0]) == 4 and (
+        "." in digits or after.startswith(("年", "-", "/", "."))
+    ):
+        return None  # may be a date
+    shape = _QUANTITY_SHAPES[(before, after)]
+    if shape is None:
+        return None
+    op, op_symbolic, unit, approx = shape
+    return ParsedValue(raw, Kind.NUMBER, op, op_symbolic, float(digits), unit, approx)
+
+
+def _quantity_shape(key: tuple[str, str]) -> tuple[str | None, bool, str, bool] | None:
+    # Read with the number 1 in it; None where that is not a plain quantity.
+    found = _read_text(key[0] + "1" + key[1], key[0] + "1" + key[1])
+    if found.kind is not Kind.NUMBER or found.number != 1.0 or found.problem is not None:
+        return None
+    return found.op, found.op_symbolic, found.unit, found.approx
+
+
+_QUANTITY_SHAPES = memo(_quantity_shape)
 
 
 def _parse_number(raw: object) -> ParsedValue:
@@ -859,7 +939,9 @@ def _parse_number(raw: object) -> ParsedValue:
 def _parse_any(raw: object, column_unit: str = "") -> ParsedValue:
     """Dispatch on the cell's Python type (what openpyxl/pandas hand over)."""
     if type(raw) is float or type(raw) is int:
-        return _parse_number(raw)  # the common case, before the costlier checks below
+        return _parse_number(raw)  # the common cases, before the costlier checks below
+    if type(raw) is str:
+        return _parse_string(raw, column_unit)
     if raw is None:
         return ParsedValue(raw=raw, kind=Kind.EMPTY)
     if isinstance(raw, bool):

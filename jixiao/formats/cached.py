@@ -9,15 +9,18 @@ and keeps ``fullCalcOnLoad`` so programs that recalculate still do.
 
 from __future__ import annotations
 
+import importlib
 import re
 from dataclasses import dataclass
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jixiao.formats.cells import ErrorValue, cache_values, package_strings, read_cells
-from jixiao.formats.formula import Error, Workbook, evaluate_all
 from jixiao.formats.package import Package, sheet_parts
 from jixiao.formats.xml import parse, q
+
+if TYPE_CHECKING:
+    from jixiao.formats.formula import Workbook
 
 # An unknown function (#NAME?) means the evaluator cannot compute the cell: whatever the
 # file holds for it is kept rather than replaced by an error Excel would not show.
@@ -28,6 +31,12 @@ _UNKNOWN = "#NAME?"
 class CachedReport:
     cells: int  # formula cells whose cached value was written
     kept: int  # formula cells left as they were (a function the evaluator does not know)
+
+
+def _evaluator() -> ModuleType:
+    """jixiao.formats.formula, loaded when a file's cached values are computed: a file
+    with its own (``stale`` false) is marked without the 25 ms its import takes."""
+    return importlib.import_module("jixiao.formats.formula")
 
 
 def read_formula_book(pkg: Package) -> tuple[Workbook, dict[str, str]]:
@@ -46,7 +55,7 @@ def read_formula_book(pkg: Package) -> tuple[Workbook, dict[str, str]]:
             elif content.value is not None:
                 cells[(sheet, row, col)] = content.value
     names, local = _defined_names(pkg, list(parts))
-    return Workbook(cells, formulas, names, local), parts
+    return _evaluator().Workbook(cells, formulas, names, local), parts
 
 
 def _defined_names(
@@ -80,21 +89,27 @@ def stale(pkg: Package) -> bool:
     if re.search(rb'<calcPr\b[^>]*fullCalcOnLoad="(1|true)"', pkg.data["xl/workbook.xml"]):
         return True
     for part in sheet_parts(pkg).values():
-        for m in _NO_VALUE.finditer(pkg.data.get(part, b"")):
-            if m.group(2) is None or not re.search(rb'\bt="str"', m.group(1)):
+        for attributes, value in _NO_VALUE.findall(pkg.data.get(part, b"")):
+            if not value or b't="str"' not in attributes or not _TEXT.search(attributes):
                 return True
     return False
+
+
+_TEXT = re.compile(rb'\bt="str"')
 
 
 def write_cached_values(pkg: Package, functions: ModuleType) -> CachedReport:
     """Set every formula cell's cached value to what the evaluator computes, in place;
     ``functions`` (jixiao.udfs) are the worksheet functions, by the names in its __all__."""
     book, parts = read_formula_book(pkg)
-    results = evaluate_all(book, {name: getattr(functions, name) for name in functions.__all__})
+    formula = _evaluator()
+    results = formula.evaluate_all(
+        book, {name: getattr(functions, name) for name in functions.__all__}
+    )
     by_sheet: dict[str, dict[str, Any]] = {}
     kept = 0
     for (sheet, row, col), value in results.items():
-        if isinstance(value, Error):
+        if isinstance(value, formula.Error):
             if value.code == _UNKNOWN:
                 kept += 1
                 continue

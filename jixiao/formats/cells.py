@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import Any
-from xml.sax.saxutils import escape
 
 from jixiao.formats.formula_text import translate
 from jixiao.formats.package import Package
@@ -21,6 +20,7 @@ from jixiao.formats.sheet_xml import (
     attributes,
     column_number,
     decode_part,
+    escape,
     inline_text,
     odd_parts,
     scan_cells,
@@ -126,6 +126,7 @@ def _value(kind: str, v: str, im: str, ib: str, strings: list[str]) -> Any:
 
 _CELL = re.compile(r'<c r="([A-Z]+\d+)"([^>]*?)(/>|>(.*?)</c>)', re.S)
 _FORMULA = re.compile(r"<f\b[^>]*/>|<f\b[^>]*>.*?</f>", re.S)
+_TYPE = re.compile(r'\s+t="[^"]*"')
 
 
 def cache_values(xml: str, values: dict[str, Any]) -> tuple[str, int]:
@@ -143,7 +144,8 @@ def cache_values(xml: str, values: dict[str, Any]) -> tuple[str, int]:
         if formula is None:
             return m.group(0)
         value = values[ref]
-        attrs = re.sub(r'\s+t="[^"]*"', "", attrs)
+        if 't="' in attrs:
+            attrs = _TYPE.sub("", attrs)
         if isinstance(value, tuple):
             value = ErrorValue(value[0])
         if isinstance(value, ErrorValue):

@@ -36,7 +36,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from docx.package import Package
 from lxml import etree
 
 from jixiao.core.errors import InputError
@@ -297,6 +296,10 @@ def _symbol(sym: Any, ns: _Ns) -> str:
 
 def _body(data: bytes, shown: str) -> Any:
     """The w:body of the main document part, read with python-docx."""
+    # python-docx is loaded with the first Word document: validate and review of
+    # workbooks import this module (word_address) and need none of its 40 ms.
+    from docx.package import Package  # noqa: PLC0415
+
     try:
         part = Package.open(io.BytesIO(data)).main_document_part
         if part.content_type not in _MAIN_TYPES:

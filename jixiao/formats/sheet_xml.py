@@ -37,6 +37,7 @@ __all__ = [
     "column_letters",
     "column_number",
     "decode_part",
+    "escape",
     "inline_text",
     "odd_parts",
     "scan_cells",
@@ -82,6 +83,12 @@ def unescape(text: str) -> str:
         if len(_UNESCAPED) < 200_000:
             _UNESCAPED[text] = done
     return done
+
+
+def escape(text: str) -> str:
+    """Text for XML element content: ``&``, ``<`` and ``>`` escaped, as
+    ``xml.sax.saxutils.escape`` does (which loads ``urllib.request`` with it)."""
+    return text.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;")
 
 
 def _unescape_attribute(text: str) -> str:
@@ -231,7 +238,7 @@ _CELL = re.compile(
     r'<c r="([A-Z]{1,3})(\d+)"(?: s="(\d+)")?(?: t="(\w+)")?([^>/]*)(?:/>|>'
     r"(?:(<f)([^>/]*)(?:/>|>([^<]*)</f>))?"
     r"(?:<v>([^<]*)</v>)?"
-    r"(?:(<is)>(.*?)</is>)?"
+    r"(?:(<is)>((?:<t>[^<]*</t>)?.*?)</is>)?"  # a plain <t> skipped at speed, then any rest
     r"(.*?)</c>)",
     re.S,
 )

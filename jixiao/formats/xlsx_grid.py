@@ -279,15 +279,22 @@ class _Reader:
             style = style_of.get(s) or self._style(s)
             pos = (row, col)
             if fm:  # a formula; its value is the cached result (openpyxl's data_only pass)
-                formula = _formula(fa, unescape(ft) if ft else "", row, col, shared)
+                text = unescape(ft) if ft else ""
+                formula = _formula(fa, text, row, col, shared) if fa else "=" + text
                 if row > limit or col > MAX_COLS:
                     continue
+                if pos in formulas or pos in values:  # a cell written twice: the last wins
+                    values.pop(pos, None)
+                    errors.discard(pos)
+                    formats.pop(pos, None)
                 formulas[pos] = formula
-                values.pop(pos, None)
-                errors.discard(pos)
-                formats.pop(pos, None)
                 if style.number_format != "General":
                     formats[pos] = style.number_format
+                if not v and not im:
+                    continue  # no cached result
+                if (t == "n" or not t) and not style.date and v.isdecimal():
+                    values[pos] = int(v)  # the common case of _value, inline
+                    continue
                 value = _value(t or "n", v, im, ib, style, strings, epoch)
                 if value is not None:
                     value = str(value) if isinstance(value, _Error) else value
@@ -300,9 +307,10 @@ class _Reader:
             value = _value(t or "n", v, im, ib, style, strings, epoch)
             if value is None:
                 continue
-            formulas.pop(pos, None)
-            errors.discard(pos)
-            formats.pop(pos, None)
+            if pos in formulas or pos in values:  # a cell written twice: the last wins
+                formulas.pop(pos, None)
+                errors.discard(pos)
+                formats.pop(pos, None)
             if style.number_format != "General":
                 formats[pos] = style.number_format
             if isinstance(value, _Error):  # openpyxl: an error cell showing #VALUE!

@@ -14,17 +14,14 @@ a mark needs and copies every other part byte for byte.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import html
 import re
-from collections.abc import Coroutine
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
-from typing import Any
-from xml.sax.saxutils import escape
 
-from jixiao.app.marks import MARKER, SheetMarks, plan, rows_of
+from jixiao.app.marks import MARKER, SheetMarks, plan, rows_of, run_now
 from jixiao.core.findings import Finding, Severity
 from jixiao.core.layout import RESULTS_SHEET, RESULTS_SHEET_FALLBACK, split_address
 from jixiao.formats.cached import stale, write_cached_values
@@ -45,6 +42,7 @@ from jixiao.formats.package import (
     sheet_parts,
     sheet_rows,
 )
+from jixiao.formats.sheet_xml import escape
 from jixiao.readers.workbook import BookContents, read_workbook_file
 from jixiao.templates.results import (
     FILL,
@@ -121,10 +119,14 @@ MAX_NOTES_PER_SHEET = 400
 class PackageHost:
     """The headless host: marks written into the package in memory, saved by ``save``."""
 
-    def __init__(self, src: Path, functions: ModuleType | None = None) -> None:
+    def __init__(
+        self, src: Path, functions: ModuleType | Callable[[], ModuleType] | None = None
+    ) -> None:
         self.src = Path(src)
         self.source = str(src)
-        self.functions = functions  # jixiao.udfs: stale cached values are computed on save
+        # jixiao.udfs, or what loads it: stale cached values are computed on save. The
+        # command line gives the loader, since the module loads xlwings (and pandas).
+        self.functions = functions
         self._pkg: Package | None = None
 
     @property
@@ -155,25 +157,24 @@ class PackageHost:
         # Cached values a program saved are its own results and stay; a file that asks to
         # be recalculated, or lacks them, gets ours so that viewers show the numbers.
         if self.functions is not None and stale(self.pkg):
-            write_cached_values(self.pkg, self.functions)
+            functions = self.functions
+            if not isinstance(functions, ModuleType):
+                functions = functions()
+            write_cached_values(self.pkg, functions)
         self.pkg.write(Path(dst))
 
 
 def annotate(src: Path, dst: Path, findings: list[Finding]) -> None:
     """Write findings into a copy of the workbook (dst may equal src for --in-place)."""
     host = PackageHost(src)
-    _run(host.write_marks(findings))
+    run_now(host.write_marks(findings))
     host.save(dst)
 
 
 def clear(src: Path, dst: Path) -> None:
     host = PackageHost(src)
-    _run(host.clear_marks())
+    run_now(host.clear_marks())
     host.save(dst)
-
-
-def _run(step: Coroutine[Any, Any, None]) -> None:
-    asyncio.run(step)
 
 
 def _add_dxfs(pkg: Package) -> dict[Severity, int]:

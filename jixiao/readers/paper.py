@@ -161,6 +161,7 @@ class _Found:
     layout: str
     aliases: dict[str, Cell] = field(default_factory=dict)  # positional paths for SheetLayout
     framework: str | None = None
+    money_unit: str = "万元"  # the budget block's, from its headings
 
 
 class _Reader:
@@ -221,6 +222,8 @@ class _Reader:
         self.data = {"表类型": self.form_type(), **self.data}
         found = _Found(canonical(self.data, "自评表"), self.cells, layout, self.aliases)
         found.framework = self.framework(header)
+        if self.budget is not None:
+            found.money_unit = self.budget.unit
         return found
 
     def title_text(self) -> str:
@@ -650,6 +653,7 @@ def read_paper_form(ws: SheetGrid | Worksheet, source: str = "") -> Form:
     form.sheet_layout = SheetLayout(
         form.form_type, found.layout, ws.title, cells={**found.aliases, **cells}, anchors=anchors
     )
+    form.sheet_layout.money_unit = found.money_unit
     return form
 
 

@@ -17,7 +17,7 @@ from jixiao.core.findings import Finding
 from jixiao.core.form import Form
 from jixiao.core.profile import Profile, load_profile
 from jixiao.rules import REGISTRY, Check, Context
-from jixiao.rules.base import framework, plain, scored
+from jixiao.rules.base import framework, plain, render, scored
 
 
 def check_form(
@@ -51,7 +51,7 @@ def check_form(
                     sheet,
                     cell,
                     field,
-                    (hit.template or template).format_map(hit.params),
+                    render(hit.template or template, hit.params),
                     None if value is None else plain(value),
                     None if expected is None else plain(expected),
                 )
