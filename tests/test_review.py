@@ -518,6 +518,9 @@ def test_rule_statistics_count_the_findings_by_rule_and_unit(
     by_rule = {r[0]: r[1:6] for r in values if r[0]}
     counts = Counter(f["code"] for o in expected.objects.values() for f in o["findings"])
     catalogue = {c.code: c for c in REGISTRY}
+    # Each table ends in a 合计 row: the findings of every rule, and of every unit, add up
+    # to the findings of the batch.
+    assert by_rule.pop("合计")[2] == sum(counts.values())
     assert {code: row[2] for code, row in by_rule.items()} == dict(counts)
     for code, (title, severity, *_rest) in by_rule.items():
         assert (title, severity) == (catalogue[code].title, str(catalogue[code].severity))
@@ -526,8 +529,16 @@ def test_rule_statistics_count_the_findings_by_rule_and_unit(
         for o in expected.objects.values()
         for form in o["forms"]
     )
-    by_unit = {r[7]: r[8] for r in values if r[7]}
-    assert by_unit == dict(units)
+    by_unit = {r[7]: r[8:13] for r in values if r[7]}
+    unit_total = by_unit.pop("合计")
+    assert {unit: row[0] for unit, row in by_unit.items()} == dict(units)
+    forms = [f for o in expected.objects.values() for f in o["forms"]]
+    assert list(unit_total) == [
+        len(forms),
+        sum(f["可以提交"] for f in forms),
+        *(sum(f["summary"][s] for f in forms) for s in ("错误", "警告", "提示")),
+    ]
+    assert list(unit_total[2:]) == [sum(r[k] for r in by_unit.values()) for k in (2, 3, 4)]
 
 
 def test_the_workbook_has_native_charts(first: Outputs) -> None:
@@ -700,6 +711,53 @@ def test_ctrl_c_leaves_nothing_half_written_and_the_rerun_finishes_from_the_cach
     assert links(out) == links(first.xlsx)
 
 
+def test_a_run_leaves_nothing_in_the_temporary_folder(
+    workbooks: dict[str, bytes], tmp_path: Path
+) -> None:
+    """The results wait for the outputs in a temporary file (memory stays flat however
+    many files), and a zip member is checked through a temporary copy: after the run the
+    temporary folder is as empty as before."""
+    folder = tmp_path / "收件"
+    folder.mkdir()
+    stem, data = sorted(workbooks.items())[0]
+    (folder / f"{stem}.xlsm").write_bytes(data)
+    gbk_zip(
+        folder / "报送.zip",
+        [("单位A/表.xlsm", data), ("单位A/表.json", EXAMPLE_FILES[0].read_bytes())],
+    )
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    done = subprocess.run(
+        command("review", folder, "-o", tmp_path / "汇总.xlsx", "--json", tmp_path / "r.json",
+                "--csv", tmp_path / "csv", "--no-cache", "-j", "2"),
+        cwd=tmp_path, capture_output=True, text=True, timeout=300,
+        env={**os.environ, "TMPDIR": str(temp)},
+    )  # fmt: skip
+    assert done.returncode in (0, 1), done.stderr
+    assert len(json.loads((tmp_path / "r.json").read_text("utf-8"))["files"]) == 3
+    assert list(temp.iterdir()) == []
+
+
+def test_a_batch_without_any_form_still_adds_up(tmp_path: Path) -> None:
+    """Nothing readable: the totals are plain zeros, no formula summing a range of no rows
+    (it would be the totals cell itself, which Excel reports as a circular reference)."""
+    (tmp_path / "收件箱").mkdir()
+    (tmp_path / "收件箱" / "空.xlsx").write_bytes(b"")
+    out = tmp_path / "汇总.xlsx"
+    run = jixiao("review", tmp_path / "收件箱", "-o", out, "--no-cache")
+    assert run.rc == 2, run.err
+    wb = openpyxl.load_workbook(out)
+    total = [c.value for c in wb["汇总"][2]]
+    assert total[0] == TOTAL_LABEL and total[1] == 0
+    assert total[6:8] == [0, 0] and total[14:18] == [0, 0, 0, 0]
+    rules = [c.value for c in wb["规则统计"][3]]
+    assert rules == ["合计", None, None, 0, None, None, None, "合计", 0, 0, 0, 0, 0]
+    assert not any(isinstance(v, str) and v.startswith("=") for v in total + rules)
+    assert [r["文件"] for r in sheet_rows(out, "未能读取")] == [
+        str(tmp_path / "收件箱" / "空.xlsx")
+    ]
+
+
 # ---- the per-file function ---------------------------------------------------------------------
 
 
@@ -776,3 +834,20 @@ def test_the_worker_path_loads_no_pandas_or_xlsxwriter() -> None:
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert done.stdout.strip() == "[]", done.stderr
+
+
+def test_amounts_of_a_form_in_yuan_are_summed_in_wan(tmp_path) -> None:
+    """A paper form whose budget headings say 元 (永德县, 387,664.62 元) sits in the batch as
+    38.766462 万元: the 汇总 totals add like with like, the 执行率 is unchanged."""
+    form = build.load("10-yunnan-2022-yongde-yingyang")
+    (tmp_path / "inbox").mkdir()
+    in_yuan = build.to_xlsx(form, tmp_path / "inbox" / "永德.xlsx")
+    obj = json.loads(jixiao("check", in_yuan, "--json").out)
+    (line,) = obj["forms"]
+    assert math.isclose(line["全年预算数"], 38.766462)
+    assert math.isclose(line["全年执行数"], 38.766462)
+    assert line["执行率"]["复算"] == 1.0
+    run = jixiao("review", in_yuan.parent, "-o", tmp_path / "汇总.xlsx", "--no-cache")
+    assert run.rc in (0, 1), run.err
+    (row,) = sheet_rows(tmp_path / "汇总.xlsx")
+    assert math.isclose(row["全年预算数"], 38.766462)

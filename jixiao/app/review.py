@@ -59,11 +59,12 @@ MAX_MEMBER_BYTES = 50 * 1024 * 1024
 _MB = 1024 * 1024
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)
 class Item:
     """A file of the batch: ``name`` shows it (and names it in messages), ``path`` is the
     file on disk or the zip it is in, ``members`` the member names inside that zip (more
-    than one for a zip inside a zip), raw as the zip stores them."""
+    than one for a zip inside a zip), raw as the zip stores them. (Slots: a batch holds one
+    per file.)"""
 
     name: str
     path: str

@@ -20,27 +20,30 @@ The only module of ``jixiao review`` that loads pandas and XlsxWriter.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
+import numbers
 import os
-import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import pandas as pd
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from jixiao.app.review import OK, Item
+from jixiao.app.review import INTERNAL, OK, Item
 from jixiao.core.findings import SEVERITIES
 from jixiao.rules import REGISTRY
 
 __all__ = [
     "Tables",
     "build_tables",
+    "detail_rows",
     "file_link",
     "totals",
     "write_csv",
@@ -70,8 +73,8 @@ RATES = ("执行率（填报）", "执行率（复算）")
 SCORES = ("总分（填报）", "总分（复算）")
 COUNTS = ("错误数", "警告数", "提示数")
 NO_UNIT = "（未填单位名称）"
-WRAP_WIDTH = 60  # a column this wide wraps its text
 LINE_HEIGHT = 13.5  # points per line of 10-point text
+LAYOUT_ROWS = 5000  # a column is as wide as its widest entry among a table's first rows
 
 # 执行率 bins of the chart: (label, lower bound inclusive, upper bound exclusive).
 RATE_BINS = (
@@ -87,127 +90,215 @@ RATE_BINS = (
 
 @dataclass
 class Tables:
+    """The summary's tables. 汇总, 规则统计, 未能读取 are small (a row per form, rule, unit or
+    unreadable file) and held here; 问题明细 — every finding, hundreds of thousands in a large
+    batch — is not: :meth:`details` reads it from the results again, one file at a time, so
+    however large the batch, the findings never sit in memory all at once."""
+
     summary: pd.DataFrame  # 汇总, without its totals row
-    details: pd.DataFrame  # 问题明细
     rules: pd.DataFrame  # 规则统计, by rule
     units: pd.DataFrame  # 规则统计, by unit
     unreadable: pd.DataFrame  # 未能读取
     links: list[str]  # the file each 汇总 row links to (the zip for a zip member)
     unreadable_links: list[str]
+    totals: dict[str, Any]  # see totals()
+    failed: int  # files jixiao itself failed on (status "internal")
+    errors: bool  # a form has an 错误
+    detail_count: int  # rows of 问题明细
+    detail_widest: list[float]  # widest entry of each 问题明细 column over its first rows
+    results: Iterable[dict[str, Any]]  # the files' results, read again for 问题明细
+
+    def details(self) -> Iterator[tuple[Any, ...]]:
+        """The rows of 问题明细 (values in the order of DETAIL_COLUMNS), file by file."""
+        for result in self.results:
+            yield from detail_rows(result)
 
 
-def build_tables(results: Sequence[dict[str, Any]], items: Sequence[Item | None]) -> Tables:
+def build_tables(results: Iterable[dict[str, Any]], items: Iterable[Item | None]) -> Tables:
     """The tables of the summary, from the files' results (in their order) and where each
-    file is (``items[k]`` for ``results[k]``; None: no file to link)."""
-    rows: list[dict[str, Any]] = []
+    file is (an item per result; None: no file to link).
+
+    ``results`` is read twice — here, and again for 问题明细 when it is written — so it must
+    be a collection (a list, or the results of a run kept on disk), not a one-off iterator.
+    Only what the small tables need is kept from it."""
+    rows: list[tuple[Any, ...]] = []  # tuples, not dicts: a third of the memory per form
+    shared: dict[str, str] = {}  # one copy of each unit, sheet, form type, grade … of the batch
     links: list[str] = []
-    details: list[dict[str, Any]] = []
-    bad: list[dict[str, Any]] = []
+    bad: list[tuple[str, Any]] = []
     bad_links: list[str] = []
+    rules = _RuleCounts()
+    figures = _Totals()
+    widest = _Widest(len(DETAIL_COLUMNS))
+    detail_count = 0
     for result, item in zip(results, items, strict=True):
+        figures.add(result)
         name = result["file"]
+        if item is not None and item.name == name:
+            name = item.name  # the batch's copy of the name, not one more
         where = item.path if item is not None else ""
         if result.get("status") != OK:
-            bad.append({"文件": name, "原因": result.get("reason") or result.get("message")})
+            bad.append((name, result.get("reason") or result.get("message")))
             bad_links.append(where)
             continue
         for form in result.get("forms", []):
-            rows.append(summary_row(name, form))
+            values = _summary_values(name, form)
+            rows.append(tuple(shared.setdefault(v, v) if type(v) is str else v for v in values))
             links.append(where)
-        for f in result.get("findings", []):
-            details.append(
-                {
-                    "文件": name,
-                    "工作表": f.get("sheet", ""),
-                    "单元格/位置": f.get("location") or f.get("cell", ""),
-                    "代码": f["code"],
-                    "级别": f["severity"],
-                    "字段": f.get("field", ""),
-                    "说明": f["message"],
-                }
-            )
+        rules.add(name, result.get("findings", []))
+        for row in detail_rows(result):
+            widest.add(row)
+            detail_count += 1
     summary = pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
-    detail_frame = pd.DataFrame(details, columns=list(DETAIL_COLUMNS))
+    del rows
     return Tables(
         summary=summary,
-        details=detail_frame,
-        rules=_by_rule(results),
+        rules=rules.table(),
         units=_by_unit(summary),
         unreadable=pd.DataFrame(bad, columns=list(UNREADABLE_COLUMNS)),
         links=links,
         unreadable_links=bad_links,
+        totals=figures.as_dict(),
+        failed=figures.failed,
+        errors=figures.errors,
+        detail_count=detail_count,
+        detail_widest=widest.widest,
+        results=results,
     )
+
+
+def detail_rows(result: dict[str, Any]) -> Iterator[tuple[Any, ...]]:
+    """A file's rows of 问题明细: one per finding (none for a file that was not read)."""
+    if result.get("status") != OK:
+        return
+    name = result["file"]
+    for f in result.get("findings", []):
+        yield (
+            name,
+            f.get("sheet", ""),
+            f.get("location") or f.get("cell", ""),
+            f["code"],
+            f["severity"],
+            f.get("field", ""),
+            f["message"],
+        )
 
 
 def summary_row(name: str, form: dict[str, Any]) -> dict[str, Any]:
     """One 汇总 row from a file's name and a form's summary line (``forms`` of
     ``validate --json``)."""
+    return dict(zip(SUMMARY_COLUMNS, _summary_values(name, form), strict=True))
+
+
+def _summary_values(name: str, form: dict[str, Any]) -> tuple[Any, ...]:
+    """The values of a 汇总 row, in the order of SUMMARY_COLUMNS."""
     counts = form.get("summary", {})
-    return {
-        "文件": name,
-        "工作表": form.get("sheet", ""),
-        "单位": form.get("单位名称"),
-        "年度": form.get("年度"),
-        "表类型": form.get("表类型"),
-        "项目名称": form.get("项目名称"),
-        "全年预算数": form.get("全年预算数"),
-        "全年执行数": form.get("全年执行数"),
-        "执行率（填报）": form["执行率"]["填报"],
-        "执行率（复算）": form["执行率"]["复算"],
-        "总分（填报）": form["总分"]["填报"],
-        "总分（复算）": form["总分"]["复算"],
-        "等级（填报）": form["等级"]["填报"],
-        "等级（复算）": form["等级"]["复算"],
-        "错误数": counts.get("错误", 0),
-        "警告数": counts.get("警告", 0),
-        "提示数": counts.get("提示", 0),
-        "可以提交": "是" if form.get("可以提交") else "否",
-    }
+    return (
+        name,
+        form.get("sheet", ""),
+        form.get("单位名称"),
+        form.get("年度"),
+        form.get("表类型"),
+        form.get("项目名称"),
+        form.get("全年预算数"),
+        form.get("全年执行数"),
+        form["执行率"]["填报"],
+        form["执行率"]["复算"],
+        form["总分"]["填报"],
+        form["总分"]["复算"],
+        form["等级"]["填报"],
+        form["等级"]["复算"],
+        counts.get("错误", 0),
+        counts.get("警告", 0),
+        counts.get("提示", 0),
+        "是" if form.get("可以提交") else "否",
+    )
 
 
-def totals(results: Sequence[dict[str, Any]]) -> dict[str, Any]:
+def totals(results: Iterable[dict[str, Any]]) -> dict[str, Any]:
     """The batch in figures: files, forms, 可以提交, unreadable, findings by severity."""
-    ok = [r for r in results if r.get("status") == OK]
-    forms = [f for r in ok for f in r.get("forms", [])]
-    by_severity = Counter()
-    for r in ok:
-        by_severity.update(r.get("summary", {}))
-    return {
-        "文件数": len(results),
-        "已读取": len(ok),
-        "未能读取": len(results) - len(ok),
-        "表数": len(forms),
-        "可以提交": sum(1 for f in forms if f.get("可以提交")),
-        "问题": {str(s): by_severity.get(str(s), 0) for s in SEVERITIES},
-    }
+    figures = _Totals()
+    for result in results:
+        figures.add(result)
+    return figures.as_dict()
 
 
-def _by_rule(results: Sequence[dict[str, Any]]) -> pd.DataFrame:
-    findings = Counter()
-    forms: defaultdict[str, set[tuple[str, str]]] = defaultdict(set)
-    files: defaultdict[str, set[str]] = defaultdict(set)
-    for r in results:
-        if r.get("status") != OK:
-            continue
-        for f in r.get("findings", []):
-            findings[f["code"]] += 1
-            forms[f["code"]].add((r["file"], f.get("sheet", "")))
-            files[f["code"]].add(r["file"])
-    catalogue = {c.code: c for c in REGISTRY}
-    rows = []
-    for code, n in sorted(findings.items(), key=lambda kv: (-kv[1], kv[0])):
-        check = catalogue.get(code)
-        rows.append(
-            {
-                "代码": code,
-                "规则名称": check.title if check else "",
-                "级别": str(check.severity) if check else "",
-                "问题数": n,
-                "涉及表数": len(forms[code]),
-                "涉及文件数": len(files[code]),
-            }
-        )
-    return pd.DataFrame(rows, columns=list(RULE_COLUMNS))
+class _Totals:
+    """:func:`totals`, added up a file at a time; besides, what the exit code says."""
+
+    def __init__(self) -> None:
+        self.files = self.ok = self.forms = self.submittable = self.failed = 0
+        self.errors = False
+        self.by_severity: Counter[str] = Counter()
+
+    def add(self, result: dict[str, Any]) -> None:
+        self.files += 1
+        self.failed += result.get("status") == INTERNAL
+        self.errors = self.errors or bool(result.get("summary", {}).get("错误", 0))
+        if result.get("status") != OK:
+            return
+        self.ok += 1
+        forms = result.get("forms", [])
+        self.forms += len(forms)
+        self.submittable += sum(1 for f in forms if f.get("可以提交"))
+        self.by_severity.update(result.get("summary", {}))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "文件数": self.files,
+            "已读取": self.ok,
+            "未能读取": self.files - self.ok,
+            "表数": self.forms,
+            "可以提交": self.submittable,
+            "问题": {str(s): self.by_severity.get(str(s), 0) for s in SEVERITIES},
+        }
+
+
+class _RuleCounts:
+    """Findings by rule, added up a file at a time: for each rule the findings, the forms
+    (file and sheet) and the files it was found in. A file's name is its own in a batch
+    (``collect`` takes each file once), so the forms and files are counted file by file
+    rather than remembered for the whole batch; a name repeated right after itself is
+    still counted once."""
+
+    def __init__(self) -> None:
+        self.findings: Counter[str] = Counter()
+        self.forms: Counter[str] = Counter()
+        self.files: Counter[str] = Counter()
+        self._name: str | None = None
+        self._sheets: defaultdict[str, set[str]] = defaultdict(set)  # this file's, by rule
+
+    def add(self, name: str, findings: Iterable[dict[str, Any]]) -> None:
+        if name != self._name:
+            self._fold()
+            self._name = name
+        for f in findings:
+            self.findings[f["code"]] += 1
+            self._sheets[f["code"]].add(f.get("sheet", ""))
+
+    def _fold(self) -> None:
+        for code, sheets in self._sheets.items():
+            self.forms[code] += len(sheets)
+            self.files[code] += 1
+        self._sheets.clear()
+
+    def table(self) -> pd.DataFrame:
+        self._fold()
+        self._name = None
+        catalogue = {c.code: c for c in REGISTRY}
+        rows = []
+        for code, n in sorted(self.findings.items(), key=lambda kv: (-kv[1], kv[0])):
+            check = catalogue.get(code)
+            rows.append(
+                {
+                    "代码": code,
+                    "规则名称": check.title if check else "",
+                    "级别": str(check.severity) if check else "",
+                    "问题数": n,
+                    "涉及表数": self.forms[code],
+                    "涉及文件数": self.files[code],
+                }
+            )
+        return pd.DataFrame(rows, columns=list(RULE_COLUMNS))
 
 
 def _by_unit(summary: pd.DataFrame) -> pd.DataFrame:
@@ -226,13 +317,31 @@ def _by_unit(summary: pd.DataFrame) -> pd.DataFrame:
 # ---- JSON and CSV ------------------------------------------------------------------------------
 
 
-def write_json(path: Path, results: Sequence[dict[str, Any]], meta: dict[str, Any]) -> None:
+def write_json(
+    path: Path,
+    results: Iterable[dict[str, Any]],
+    meta: dict[str, Any],
+    batch_totals: dict[str, Any] | None = None,
+) -> None:
     """``{"jixiao": …, "profile": …, "totals": …, "files": [each file's result]}``; each file's
-    result is its ``validate --json`` object with ``status`` (ok / unreadable / internal)."""
-    doc = {**meta, "totals": totals(results), "files": list(results)}
+    result is its ``validate --json`` object with ``status`` (ok / unreadable / internal).
+    ``batch_totals``: :func:`totals` of the results, when known already.
+
+    Written a file at a time, byte for byte as ``json.dump(doc, indent=1)`` writes the
+    whole document: the results are never all in memory."""
+    head = {**meta, "totals": totals(results) if batch_totals is None else batch_totals}
     with open(path, "w", encoding="utf-8") as f:
-        json.dump(doc, f, ensure_ascii=False, indent=1)
-        f.write("\n")
+        f.write(json.dumps(head, ensure_ascii=False, indent=1).removesuffix("\n}"))
+        f.write(',\n "files": [')
+        empty = True
+        for result in results:
+            f.write("\n" if empty else ",\n")
+            empty = False
+            # A file's object two levels in: each of its lines indented by two more spaces
+            # (JSON text has no line break inside a string: splitting on lines is safe).
+            text = json.dumps(result, ensure_ascii=False, indent=1)
+            f.write("\n".join("  " + line for line in text.split("\n")))
+        f.write("]\n}\n" if empty else "\n ]\n}\n")
 
 
 CSV_FILES = {
@@ -242,14 +351,36 @@ CSV_FILES = {
     "规则统计_按单位.csv": "units",
     "未能读取.csv": "unreadable",
 }
+CSV_ROWS = 2000  # 问题明细 goes to its CSV file this many rows at a time
 
 
 def write_csv(paths: dict[str, Path], tables: Tables) -> None:
     """Each table as a CSV file (``paths``: CSV file name → where to write it); UTF-8 with a
     BOM so that Excel and WPS open the Chinese text right. 执行率 are fractions (1 = 100%)."""
     for name, target in paths.items():
-        frame: pd.DataFrame = getattr(tables, CSV_FILES[name])
-        frame.to_csv(target, index=False, encoding="utf-8-sig", lineterminator="\r\n")
+        with open(target, "w", encoding="utf-8-sig", newline="") as f:
+            if CSV_FILES[name] == "details":
+                # In slices, each written as pandas writes the whole table (its columns are
+                # text: a slice's values are written alike); the first with the header.
+                for k, rows in enumerate(_slices(tables.details(), CSV_ROWS)):
+                    frame = pd.DataFrame(rows, columns=list(DETAIL_COLUMNS), dtype=object)
+                    _to_csv(frame, f, header=k == 0)
+            else:
+                _to_csv(getattr(tables, CSV_FILES[name]), f)
+
+
+def _to_csv(frame: pd.DataFrame, f: IO[str], header: bool = True) -> None:
+    frame.to_csv(f, header=header, index=False, lineterminator="\r\n")
+
+
+def _slices(rows: Iterable[tuple[Any, ...]], size: int) -> Iterator[list[tuple[Any, ...]]]:
+    """``rows`` in lists of ``size``; at least one list (empty for no rows: the header
+    is still written)."""
+    it = iter(rows)
+    first = True
+    while (chunk := list(islice(it, size))) or first:
+        first = False
+        yield chunk
 
 
 # ---- the workbook ------------------------------------------------------------------------------
@@ -257,39 +388,67 @@ def write_csv(paths: dict[str, Path], tables: Tables) -> None:
 
 def write_xlsx(path: Path, tables: Tables, link_base: Path, meta: dict[str, Any]) -> None:
     """The summary workbook at ``path``; links to the files are relative to ``link_base``
-    (the folder the summary will be in)."""
-    with pd.ExcelWriter(
-        path,
-        engine="xlsxwriter",
-        engine_kwargs={
-            "options": {
-                "strings_to_urls": False,  # links are written on purpose, below
-                "strings_to_formulas": False,  # a clerk's "=…" is text, never a formula
-                "strings_to_numbers": False,
-                "nan_inf_to_errors": True,
-            }
+    (the folder the summary will be in).
+
+    Written row by row in XlsxWriter's constant-memory mode: a row goes to disk as soon as
+    the next one begins, so however large the batch, its cells never sit in memory all at
+    once (column widths and formats are therefore set before the first row)."""
+    book = Workbook(
+        str(path),
+        {
+            "constant_memory": True,
+            "strings_to_urls": False,  # links are written on purpose, below
+            "strings_to_formulas": False,  # a clerk's "=…" is text, never a formula
+            "strings_to_numbers": False,
+            "nan_inf_to_errors": True,
         },
-    ) as writer:
-        book: Workbook = writer.book
+    )
+    try:
         book.set_properties({"title": "绩效自评表审核汇总", "comments": meta.get("generator", "")})
         styles = _Styles(book)
-        _summary_sheet(writer, styles, tables, link_base)
-        _table_sheet(
-            writer,
+        _summary_sheet(book, styles, tables, link_base)
+        details = _layout(
             styles,
-            DETAILS,
-            tables.details,
-            widths={"说明": 80, "字段": _width("字段", tables.details["字段"], cap=36)},
+            DETAIL_COLUMNS,
+            tables.detail_widest,
+            caps={"文件": 36, "字段": 30, "说明": 80},
             formats={"代码": styles.center, "级别": styles.center},
         )
-        _rules_sheet(writer, styles, tables)
+        _table_sheet(book, styles, DETAILS, details, tables.details(), tables.detail_count)
+        _rules_sheet(book, styles, tables)
         if len(tables.unreadable):
-            sheet = _table_sheet(writer, styles, UNREADABLE, tables.unreadable, widths={"原因": 90})
-            _link_column(
-                sheet, styles, tables.unreadable["文件"], tables.unreadable_links, link_base
+            _frame_sheet(
+                book,
+                styles,
+                UNREADABLE,
+                tables.unreadable,
+                caps={"文件": 50, "原因": 90},
+                links=(tables.unreadable_links, link_base),
             )
-        _charts(writer, styles, tables)
+        _charts(book, styles, tables)
         book.worksheets()[0].activate()
+        book.close()
+    except BaseException:
+        with contextlib.suppress(Exception):  # removes XlsxWriter's temporary files
+            book.close()
+        raise
+    finally:
+        _remove_row_files(book)
+
+
+def _remove_row_files(book: Workbook) -> None:
+    """In constant-memory mode XlsxWriter keeps each sheet's rows in a temporary file (in
+    TMPDIR) and removes it on closing the workbook — except the file of a sheet without
+    cells (图表: charts only), which stays behind, empty, one per run. Removed here."""
+    for sheet in book.worksheets():
+        handle = getattr(sheet, "row_data_fh", None)
+        if handle is not None:
+            with contextlib.suppress(Exception):
+                handle.close()
+        name = getattr(sheet, "row_data_filename", None)
+        if name:
+            with contextlib.suppress(OSError):
+                os.unlink(name)
 
 
 class _Styles:
@@ -306,7 +465,9 @@ class _Styles:
         self.rate = book.add_format({**base, "num_format": "0.00%"})
         self.score = book.add_format({**base, "num_format": "0.00"})
         self.count = book.add_format({**base, "num_format": "0"})
-        self.link = book.add_format({**base, "font_color": "#0563C1", "underline": 1})
+        link = {**base, "font_color": "#0563C1", "underline": 1}
+        self.link = book.add_format(link)
+        self.link_wrap = book.add_format({**link, "text_wrap": True})
         total = {**base, "bold": True, "top": 2, "bg_color": "#F2F2F2"}
         self.total = book.add_format(total)
         self.total_amount = book.add_format({**total, "num_format": "#,##0.00"})
@@ -327,43 +488,191 @@ def _column_formats(styles: _Styles) -> dict[str, Any]:
     return out
 
 
-def _table_sheet(
-    writer: pd.ExcelWriter,
+@dataclass
+class _Column:
+    """How a column is shown: its width (in characters, a Chinese one counting two), its
+    format, and whether its text wraps (it is wider than the column may be)."""
+
+    width: int
+    fmt: Any
+    wraps: bool = False
+
+
+@dataclass
+class _Table:
+    """A table's columns from ``start`` on, as laid out on its sheet."""
+
+    names: list[str]
+    columns: list[_Column]
+    start: int = 0
+
+    def lines(self, values: Sequence[Any]) -> int:
+        """Lines the row's wrapped text takes."""
+        return max(
+            (_lines(values[k], c.width) for k, c in enumerate(self.columns) if c.wraps),
+            default=1,
+        )
+
+
+def _frame_layout(
+    styles: _Styles,
+    frame: pd.DataFrame,
+    caps: dict[str, int] | None = None,
+    formats: dict[str, Any] | None = None,
+    start: int = 0,
+) -> _Table:
+    """:func:`_layout` of a table held in memory."""
+    names = list(frame.columns)
+    widest = [_widest(frame[name], (formats or {}).get(name), styles) for name in names]
+    return _layout(styles, names, widest, caps, formats, start)
+
+
+def _layout(
+    styles: _Styles,
+    names: Sequence[str],
+    widest: Sequence[float],
+    caps: dict[str, int] | None = None,
+    formats: dict[str, Any] | None = None,
+    start: int = 0,
+) -> _Table:
+    """Each column as wide as its widest entry (``widest``, in the column's order) and its
+    header (within its cap; 60 by default); text wider than its column wraps."""
+    columns = []
+    for name, entry in zip(names, widest, strict=True):
+        fmt = (formats or {}).get(name)
+        # The header on one line: a wrapped "执行率（填报）" would leave "）" on a line of its own.
+        header = math.ceil(_display_width(name)) + 2
+        width = max(6, min((caps or {}).get(name, 60), max(math.ceil(entry) + 2, header)))
+        wraps = fmt is None and entry + 2 > width
+        if fmt is None:
+            fmt = styles.wrap if wraps else styles.text
+        columns.append(_Column(width, fmt, wraps))
+    return _Table(list(names), columns, start)
+
+
+def _widest(values: pd.Series, fmt: Any, styles: _Styles) -> float:
+    """The widest entry of a column as shown in its number format."""
+    shown = _shown
+    if fmt is styles.rate:
+        shown = _shown_rate
+    elif fmt in (styles.score, styles.amount):
+        shown = _shown_amount
+    return max((_display_width(shown(v)) for v in values.head(LAYOUT_ROWS)), default=0)
+
+
+class _Widest:
+    """:func:`_widest` of each column of a table read row by row (a table never held in
+    memory: 问题明细), for columns of text (no number format)."""
+
+    def __init__(self, columns: int) -> None:
+        self.widest: list[float] = [0] * columns
+        self._rows = 0
+
+    def add(self, row: Sequence[Any]) -> None:
+        if self._rows >= LAYOUT_ROWS:
+            return
+        self._rows += 1
+        for k, value in enumerate(row):
+            self.widest[k] = max(self.widest[k], _display_width(_shown(value)))
+
+
+def _set_columns(sheet: Worksheet, table: _Table) -> None:
+    for k, column in enumerate(table.columns, table.start):
+        sheet.set_column(k, k, column.width, column.fmt)
+
+
+def _frame_sheet(
+    book: Workbook,
     styles: _Styles,
     name: str,
     frame: pd.DataFrame,
     *,
-    widths: dict[str, int] | None = None,
+    caps: dict[str, int] | None = None,
     formats: dict[str, Any] | None = None,
+    links: tuple[list[str], Path] | None = None,
+    freeze_columns: int = 0,
 ) -> Worksheet:
-    """A table on a sheet of its own: bold header, frozen, filterable; columns as wide as
-    their Chinese text (capped), number formats by column; long text wraps, its row as
-    high as its lines."""
-    frame.to_excel(writer, sheet_name=name, index=False, header=False, startrow=1)
-    sheet: Worksheet = writer.sheets[name]
-    _header(sheet, styles, list(frame.columns))
-    sheet.freeze_panes(1, 1 if name == SUMMARY else 0)
-    sheet.autofilter(0, 0, max(len(frame), 1), len(frame.columns) - 1)
+    """:func:`_table_sheet` of a table held in memory."""
+    table = _frame_layout(styles, frame, caps, formats)
+    rows = frame.itertuples(index=False, name=None)
+    return _table_sheet(
+        book, styles, name, table, rows, len(frame), links=links, freeze_columns=freeze_columns
+    )
+
+
+def _table_sheet(
+    book: Workbook,
+    styles: _Styles,
+    name: str,
+    table: _Table,
+    rows: Iterable[Sequence[Any]],
+    count: int,
+    *,
+    links: tuple[list[str], Path] | None = None,
+    freeze_columns: int = 0,
+) -> Worksheet:
+    """A table (``count`` rows, laid out as ``table``) on a sheet of its own: bold header,
+    frozen, filterable; columns as wide as their Chinese text (capped), number formats by
+    column; long text wraps, its row as high as its lines. ``links``: column A links to
+    these files (see :func:`_link`). Each row goes to the sheet as it comes."""
+    sheet = book.add_worksheet(name)
+    _set_columns(sheet, table)
+    sheet.freeze_panes(1, freeze_columns)
+    sheet.autofilter(0, 0, max(count, 1), len(table.names) - 1)
     _printed(sheet)
-    formats = formats or {}
-    wrapped: dict[str, int] = {}
-    for k, column in enumerate(frame.columns):
-        width = (widths or {}).get(column) or _width(column, frame[column])
-        fmt = formats.get(column)
-        if fmt is None:
-            fmt = styles.text
-            if width >= WRAP_WIDTH:
-                fmt, wrapped[column] = styles.wrap, width
-        sheet.set_column(k, k, width, fmt)
-    if wrapped:
-        for k, rec in enumerate(frame[list(wrapped)].itertuples(index=False), 1):
-            lines = max(
-                math.ceil(_display_width(_shown(v), cjk=1.85) / wrapped[c])
-                for c, v in zip(wrapped, rec, strict=True)
-            )
-            if lines > 1:
-                sheet.set_row(k, LINE_HEIGHT * lines)
+    _header(sheet, styles, table.names)
+    link_format = styles.link_wrap if table.columns[0].wraps else styles.link
+    kept = 0  # rows before this one: their records in XlsxWriter are dropped
+    for r, values in enumerate(rows, 1):
+        lines = table.lines(values)
+        if lines > 1:
+            sheet.set_row(r, LINE_HEIGHT * lines)
+        start = 0
+        if links is not None:
+            _link(sheet, r, values[0], links[0][r - 1], links[1], link_format)
+            start = 1
+        for k in range(start, len(values)):
+            _cell(sheet, r, k, values[k])
+        kept = _drop_written_rows(sheet, kept)
     return sheet
+
+
+def _drop_written_rows(sheet: Worksheet, since: int) -> int:
+    """Forget what XlsxWriter keeps of the rows already on disk, from row ``since`` on;
+    returns the first row not on disk yet.
+
+    In constant-memory mode XlsxWriter writes a row out when the next one begins, but keeps
+    the height of every row given one (to place pictures, of which table sheets have none):
+    a few hundred bytes a row, which the findings of a large batch add up to megabytes.
+    Nothing reads them once the row is written, so the file is the same without them. (Its
+    attributes, not its API: where a version of XlsxWriter has none of them, nothing is
+    dropped and the memory grows as before.)"""
+    written = getattr(sheet, "previous_row", since)  # every row before it is on disk
+    if not getattr(sheet, "constant_memory", False) or written <= since:
+        return since
+    for name in ("row_info", "row_sizes"):
+        records = getattr(sheet, name, None)
+        if isinstance(records, dict):
+            for row in range(since, written):
+                records.pop(row, None)
+    return written
+
+
+def _cell(sheet: Worksheet, row: int, col: int, value: Any, fmt: Any = None) -> None:
+    """A value as what it is (text, number), in the column's format unless ``fmt``; blank
+    and NaN leave the cell empty."""
+    if value is None or value == "":
+        return
+    if isinstance(value, str):
+        sheet.write_string(row, col, value, fmt)
+    elif isinstance(value, bool):
+        sheet.write_boolean(row, col, value, fmt)
+    elif isinstance(value, numbers.Real):
+        number = float(value)
+        if not math.isnan(number):
+            sheet.write_number(row, col, number, fmt)
+    else:
+        sheet.write_string(row, col, str(value), fmt)
 
 
 def _printed(sheet: Worksheet) -> None:
@@ -376,17 +685,12 @@ def _printed(sheet: Worksheet) -> None:
     sheet.set_footer("&C第 &P 页，共 &N 页")
 
 
-def _header(sheet: Worksheet, styles: _Styles, columns: list[str], row: int = 0) -> None:
-    for k, column in enumerate(columns):
-        sheet.write_string(row, k, column, styles.header)
+def _header(
+    sheet: Worksheet, styles: _Styles, columns: list[str], row: int = 0, start: int = 0
+) -> None:
     sheet.set_row(row, 30)
-
-
-def _width(column: str, values: pd.Series, cap: int = 60) -> int:
-    """Characters of the widest entry (a Chinese character counts two), within limits."""
-    texts = [column] + [_shown(v) for v in values.head(2000)]
-    widest = max(_display_width(t) for t in texts)
-    return max(6, min(cap, math.ceil(widest) + 2))
+    for k, column in enumerate(columns, start):
+        sheet.write_string(row, k, column, styles.header)
 
 
 def _shown(value: Any) -> str:
@@ -397,26 +701,49 @@ def _shown(value: Any) -> str:
     return str(value)
 
 
+def _shown_amount(value: Any) -> str:
+    return _shown(float(value)) if _is_number(value) else _shown(value)
+
+
+def _shown_rate(value: Any) -> str:
+    return f"{float(value):.2%}" if _is_number(value) else _shown(value)
+
+
 def _display_width(text: str, cjk: float = 2) -> float:
-    """Width in column units: a Chinese character (10-point 宋体) is about two."""
-    return sum(cjk if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    """Width in column units: a Chinese character (10-point 宋体) is about two, as are
+    full-width punctuation and the quotation marks “” of Chinese text — the characters GBK
+    stores in two bytes (a character GBK lacks counts one)."""
+    if text.isascii():
+        return len(text)
+    wide = len(text.encode("gbk", "replace")) - len(text)
+    return len(text) + wide * (cjk - 1)
 
 
-def _summary_sheet(
-    writer: pd.ExcelWriter, styles: _Styles, tables: Tables, link_base: Path
-) -> None:
+def _lines(value: Any, width: int) -> int:
+    """Lines a text takes in a wrapping column ``width`` wide."""
+    text = _shown(value)
+    room = max(width - 1, 1)
+    return sum(
+        max(1, math.ceil(_display_width(part, cjk=1.85) / room)) for part in text.split("\n")
+    )
+
+
+def _summary_sheet(book: Workbook, styles: _Styles, tables: Tables, link_base: Path) -> None:
     frame = tables.summary
-    widths = {
-        "文件": _width("文件", frame["文件"], cap=WRAP_WIDTH - 1),
-        "单位": _width("单位", frame["单位"], cap=36),
-        "项目名称": _width("项目名称", frame["项目名称"], cap=WRAP_WIDTH - 1),
-    }
     formats = _column_formats(styles)
     formats.update(
         dict.fromkeys(("年度", "等级（填报）", "等级（复算）", "可以提交"), styles.center)
     )
-    sheet = _table_sheet(writer, styles, SUMMARY, frame, widths=widths, formats=formats)
-    _link_column(sheet, styles, frame["文件"], tables.links, link_base)
+    sheet = _frame_sheet(
+        book,
+        styles,
+        SUMMARY,
+        frame,
+        caps={"文件": 36, "工作表": 14, "单位": 26, "表类型": 24, "项目名称": 30},
+        formats=formats,
+        links=(tables.links, link_base),
+        freeze_columns=1,
+    )
     sheet.conditional_format(
         1, SUMMARY_COLUMNS.index("可以提交"), max(len(frame), 1), SUMMARY_COLUMNS.index("可以提交"),
         {"type": "cell", "criteria": "==", "value": '"否"', "format": styles.error},
@@ -447,35 +774,40 @@ def _totals_row(sheet: Worksheet, styles: _Styles, frame: pd.DataFrame) -> None:
         return f"{c}{first}:{c}{max(last, first)}"
 
     sheet.write_string(row, 0, "合计（筛选后的行）", styles.total)
-    for k in range(1, len(SUMMARY_COLUMNS)):
-        sheet.write_blank(row, k, None, styles.total)
-    sheet.write_formula(row, 1, f"=SUBTOTAL(103,{rng('工作表')})", styles.total_forms, n)
+    # No forms at all: the figures as they are (a formula over no rows would reference itself).
+    put = _put_formula if n else _put_value
+    put(sheet, row, 1, f"=SUBTOTAL(103,{rng('工作表')})", styles.total_forms, n)
     sums: dict[str, float] = {}
     for name in (*AMOUNTS, *COUNTS):
         values = pd.to_numeric(frame[name], errors="coerce")
         sums[name] = float(values.sum()) if n else 0.0
-        fmt = styles.total_amount if name in AMOUNTS else styles.total_count
-        k = SUMMARY_COLUMNS.index(name)
-        sheet.write_formula(row, k, f"=SUBTOTAL(109,{rng(name)})", fmt, sums[name])
     budget, executed = col("全年预算数"), col("全年执行数")
-    rate = sums["全年执行数"] / sums["全年预算数"] if sums["全年预算数"] else ""
-    sheet.write_formula(
-        row,
-        SUMMARY_COLUMNS.index("执行率（复算）"),
+    ok = col("可以提交")
+    cells: dict[int, tuple[str, Any, Any]] = {
+        SUMMARY_COLUMNS.index(name): (
+            f"=SUBTOTAL(109,{rng(name)})",
+            styles.total_amount if name in AMOUNTS else styles.total_count,
+            sums[name],
+        )
+        for name in (*AMOUNTS, *COUNTS)
+    }
+    cells[SUMMARY_COLUMNS.index("执行率（复算）")] = (
         f'=IFERROR({executed}{row + 1}/{budget}{row + 1},"")',
         styles.total_rate,
-        rate,
+        sums["全年执行数"] / sums["全年预算数"] if sums["全年预算数"] else "",
     )
-    ok = col("可以提交")
-    yes = int((frame["可以提交"] == "是").sum())
-    sheet.write_formula(
-        row,
-        SUMMARY_COLUMNS.index("可以提交"),
+    cells[SUMMARY_COLUMNS.index("可以提交")] = (
         f"=SUMPRODUCT(SUBTOTAL(103,OFFSET({ok}{first},ROW({rng('可以提交')})-ROW({ok}{first}),0)),"
         f'--({rng("可以提交")}="是"))',
         styles.total_ok,
-        yes,
+        int((frame["可以提交"] == "是").sum()),
     )
+    for k in range(2, len(SUMMARY_COLUMNS)):
+        if k in cells:
+            formula, fmt, value = cells[k]
+            put(sheet, row, k, formula, fmt, value)
+        else:
+            sheet.write_blank(row, k, None, styles.total)
     sheet.write_string(
         row + 1,
         0,
@@ -484,20 +816,28 @@ def _totals_row(sheet: Worksheet, styles: _Styles, frame: pd.DataFrame) -> None:
     )
 
 
-def _link_column(
-    sheet: Worksheet, styles: _Styles, names: pd.Series, targets: list[str], base: Path
-) -> None:
-    """Each name in column A as a link to its file: a HYPERLINK formula with the path
-    relative to the summary's folder (Excel, WPS and LibreOffice resolve it there, on
-    Windows and elsewhere, so the folder can be moved as a whole); the name is the cell's
-    stored value, which programs that read values see."""
-    for k, (name, target) in enumerate(zip(names, targets, strict=True), 1):
-        url = file_link(target, base) if target else None
-        if url is None or len(url) > MAX_LINK:
-            sheet.write_string(k, 0, name, styles.text)
-            continue
-        formula = f'=HYPERLINK("{_quoted(url)}","{_quoted(name)}")'
-        sheet.write_formula(k, 0, formula, styles.link, name)
+def _put_formula(sheet: Worksheet, row: int, col: int, formula: str, fmt: Any, value: Any) -> None:
+    sheet.write_formula(row, col, formula, fmt, value)
+
+
+def _put_value(sheet: Worksheet, row: int, col: int, formula: str, fmt: Any, value: Any) -> None:
+    if value == "":
+        sheet.write_blank(row, col, None, fmt)
+    else:
+        sheet.write_number(row, col, value, fmt)
+
+
+def _link(sheet: Worksheet, row: int, name: str, target: str, base: Path, fmt: Any) -> None:
+    """The file's name as a link to it: a HYPERLINK formula with the path relative to the
+    summary's folder (Excel, WPS and LibreOffice resolve it there, on Windows and
+    elsewhere, so the folder can be moved as a whole); the name is the cell's stored value,
+    which programs that read values see."""
+    url = file_link(target, base) if target else None
+    if url is None or len(url) > MAX_LINK:
+        sheet.write_string(row, 0, name)
+        return
+    formula = f'=HYPERLINK("{_quoted(url)}","{_quoted(name)}")'
+    sheet.write_formula(row, 0, formula, fmt, name)
 
 
 MAX_LINK = 255  # the longest link_location HYPERLINK takes
@@ -517,47 +857,108 @@ def _quoted(text: str) -> str:
     return text.replace('"', '""')
 
 
-def _rules_sheet(writer: pd.ExcelWriter, styles: _Styles, tables: Tables) -> None:
-    """Findings by rule (columns A–F) and by unit (from column H), each with its header."""
-    tables.rules.to_excel(writer, sheet_name=RULES, index=False, header=False, startrow=2)
-    sheet: Worksheet = writer.sheets[RULES]
-    sheet.write_string(0, 0, "按规则", styles.title)
-    _header(sheet, styles, list(RULE_COLUMNS), row=1)
+def _rules_sheet(book: Workbook, styles: _Styles, tables: Tables) -> None:
+    """Findings by rule (columns A–F) and by unit (from column H), each with its header
+    and a 合计 row (the findings add up to the 汇总's; 涉及表数 and 涉及文件数 do not add up
+    across rules and are left out of it)."""
+    sheet = book.add_worksheet(RULES)
+    counts = dict.fromkeys(("问题数", "涉及表数", "涉及文件数", *UNIT_COLUMNS[1:]), styles.count)
+    centered = {"代码": styles.center, "级别": styles.center}
+    rules = _frame_layout(styles, tables.rules, {"规则名称": 36}, {**counts, **centered})
     gap = len(RULE_COLUMNS) + 1
-    tables.units.to_excel(
-        writer, sheet_name=RULES, index=False, header=False, startrow=2, startcol=gap
-    )
-    sheet.write_string(0, gap, "按单位", styles.title)
-    for k, column in enumerate(UNIT_COLUMNS):
-        sheet.write_string(1, gap + k, column, styles.header)
+    units = _frame_layout(styles, tables.units, {"单位": 30}, counts, start=gap)
+    _set_columns(sheet, rules)
+    sheet.set_column(gap - 1, gap - 1, 3)
+    _set_columns(sheet, units)
     sheet.freeze_panes(2, 0)
     _printed(sheet)
     sheet.repeat_rows(0, 1)
-    for k, column in enumerate(RULE_COLUMNS):
-        width = _width(column, tables.rules[column], cap=30)
-        sheet.set_column(k, k, width, styles.text)
-    sheet.set_column(gap - 1, gap - 1, 3)
-    for k, column in enumerate(UNIT_COLUMNS):
-        width = _width(column, tables.units[column], cap=40)
-        sheet.set_column(gap + k, gap + k, width, styles.text)
+    sheet.write_string(0, 0, "按规则", styles.title)
+    sheet.write_string(0, gap, "按单位", styles.title)
+    _header(sheet, styles, list(RULE_COLUMNS), row=1)
+    _header(sheet, styles, list(UNIT_COLUMNS), row=1, start=gap)
+    frames = (tables.rules, tables.units)
+    rows = [list(frame.itertuples(index=False, name=None)) for frame in frames]
+    for r in range(max(len(rows[0]), len(rows[1])) + 1):
+        lines = 1
+        for table, records in zip((rules, units), rows, strict=True):
+            if r < len(records):
+                lines = max(lines, table.lines(records[r]))
+        if lines > 1:
+            sheet.set_row(r + 2, LINE_HEIGHT * lines)
+        for table, frame, records in zip((rules, units), frames, rows, strict=True):
+            if r < len(records):
+                for k, value in enumerate(records[r], table.start):
+                    _cell(sheet, r + 2, k, value)
+            elif r == len(records):
+                _sum_row(sheet, styles, table, frame, r + 2)
 
 
-def _charts(writer: pd.ExcelWriter, styles: _Styles, tables: Tables) -> None:
+def _sum_row(
+    sheet: Worksheet, styles: _Styles, table: _Table, frame: pd.DataFrame, row: int
+) -> None:
+    """合计 under a table: the sum of each count that adds up (SUM, its value stored)."""
+    additive = {"问题数", *UNIT_COLUMNS[1:]}
+    first, last = 3, row  # 1-based rows of the data
+    for k, name in enumerate(frame.columns):
+        col = table.start + k
+        if k == 0:
+            sheet.write_string(row, col, "合计", styles.total)
+        elif name in additive:
+            total = int(pd.to_numeric(frame[name]).sum()) if len(frame) else 0
+            formula = f"=SUM({_letter(col)}{first}:{_letter(col)}{last})"
+            put = _put_formula if len(frame) else _put_value  # no rows: no range to sum
+            put(sheet, row, col, formula, styles.total_count, total)
+        else:
+            sheet.write_blank(row, col, None, styles.total)
+
+
+def _charts(book: Workbook, styles: _Styles, tables: Tables) -> None:
     """Three native charts on 图表, their figures on 图表数据."""
-    book: Workbook = writer.book
     charts: Worksheet = book.add_worksheet(CHARTS)
     data: Worksheet = book.add_worksheet(CHART_DATA)
     frame = tables.summary
+    data.set_column(0, 0, 14)
+    data.set_column(3, 3, 36)
+    data.set_column(6, 10, 13)
 
     # 执行率 (recomputed) in bins.
     rates = [
         r for r in pd.to_numeric(frame["执行率（复算）"], errors="coerce") if not math.isnan(r)
     ]
     bins = [(label, sum(1 for r in rates if lo <= round(r, 4) < hi)) for label, lo, hi in RATE_BINS]
-    _header(data, styles, ["执行率区间", "表数"])
-    for k, (label, count) in enumerate(bins, 1):
-        data.write_string(k, 0, label)
-        data.write_number(k, 1, count)
+    # Findings by rule, the most frequent on top.
+    rules = [
+        (f"{rec['代码']} {rec['规则名称']}", rec["问题数"])
+        for rec in reversed(tables.rules.to_dict("records"))
+    ]
+    # Reported 总分 against the recomputed one: off the diagonal, the total is wrong.
+    pairs = [
+        (float(a), float(b))
+        for a, b in zip(frame["总分（复算）"], frame["总分（填报）"], strict=True)
+        if _is_number(a) and _is_number(b)
+    ]
+    # Axes from a round ten below the lowest total to one above the highest (100 at least).
+    values = [v for p in pairs for v in p]
+    top = math.ceil(max([100.0, *values]) / 10) * 10
+    low = min(math.floor(min(values, default=0.0) / 10) * 10 - 10, 60)
+    low = max(low, 0) if min(values, default=0.0) >= 0 else low
+    diagonal = [(low, low), (top, top)]
+
+    # The figures, row by row: 执行率 bins (A:B), rules (D:E), totals (G:H), diagonal (J:K).
+    groups = [(0, bins), (3, rules), (6, pairs), (9, diagonal)]
+    heads = {0: "执行率区间", 1: "表数", 3: "规则", 4: "问题数", 6: "总分（复算）",
+             7: "总分（填报）", 9: "填报 = 复算"}  # fmt: skip
+    data.set_row(0, 30)
+    for k, head in heads.items():
+        data.write_string(0, k, head, styles.header)
+    for r in range(1, max(len(g) for _, g in groups) + 1):
+        for col, group in groups:
+            if r <= len(group):
+                a, b = group[r - 1]
+                _cell(data, r, col, a)
+                _cell(data, r, col + 1, b)
+
     column = book.add_chart({"type": "column"})
     column.add_series(
         {
@@ -574,14 +975,6 @@ def _charts(writer: pd.ExcelWriter, styles: _Styles, tables: Tables) -> None:
     column.set_size({"width": 720, "height": 360})
     charts.insert_chart(1, 1, column)
 
-    # Findings by rule, the most frequent on top.
-    rules = tables.rules
-    data.write_string(0, 3, "规则")
-    data.write_string(0, 4, "问题数")
-    data.set_row(0, 30)
-    for k, rec in enumerate(reversed(rules.to_dict("records")), 1):
-        data.write_string(k, 3, f"{rec['代码']} {rec['规则名称']}")
-        data.write_number(k, 4, rec["问题数"])
     bar = book.add_chart({"type": "bar"})
     bar.add_series(
         {
@@ -598,34 +991,16 @@ def _charts(writer: pd.ExcelWriter, styles: _Styles, tables: Tables) -> None:
     bar.set_size({"width": 720, "height": max(300, 26 * len(rules) + 90)})
     charts.insert_chart(20, 1, bar)
 
-    # Reported 总分 against the recomputed one: off the diagonal, the total is wrong.
-    pairs = [
-        (float(a), float(b))
-        for a, b in zip(frame["总分（复算）"], frame["总分（填报）"], strict=True)
-        if _is_number(a) and _is_number(b)
-    ]
-    data.write_string(0, 6, "总分（复算）")
-    data.write_string(0, 7, "总分（填报）")
-    for k, (a, b) in enumerate(pairs, 1):
-        data.write_number(k, 6, a)
-        data.write_number(k, 7, b)
-    # Axes from a round ten below the lowest total to one above the highest (100 at least).
-    values = [v for p in pairs for v in p]
-    top = math.ceil(max([100.0, *values]) / 10) * 10
-    low = min(math.floor(min(values, default=0.0) / 10) * 10 - 10, 60)
-    low = max(low, 0) if min(values, default=0.0) >= 0 else low
-    data.write_string(0, 9, "填报 = 复算")
-    for k, v in enumerate((low, top), 1):
-        data.write_number(k, 9, v)
-        data.write_number(k, 10, v)
     scatter = book.add_chart({"type": "scatter"})
     scatter.add_series(
         {
             "name": "各表",
             "categories": [CHART_DATA, 1, 6, max(len(pairs), 1), 6],
             "values": [CHART_DATA, 1, 7, max(len(pairs), 1), 7],
-            "marker": {"type": "circle", "size": 6, "fill": {"color": "#4472C4"},
-                       "border": {"color": "#2F5597"}},
+            # Half transparent: where many forms share a point, it shows darker.
+            "marker": {"type": "circle", "size": 7,
+                       "fill": {"color": "#4472C4", "transparency": 60},
+                       "border": {"color": "#2F5597", "transparency": 40}},
         }
     )  # fmt: skip
     scatter.add_series(
@@ -637,7 +1012,10 @@ def _charts(writer: pd.ExcelWriter, styles: _Styles, tables: Tables) -> None:
             "marker": {"type": "none"},
         }
     )
-    _titles(scatter, "总分：填报与复算（偏离对角线即总分有误）", "总分（复算）", "总分（填报）")
+    _titles(
+        scatter, "总分：填报与复算（偏离对角线即总分有误；颜色越深，重合的表越多）", "总分（复算）",
+        "总分（填报）",
+    )  # fmt: skip
     scatter.set_x_axis({"name": "总分（复算）", "min": low, "max": top, **_AXIS_FONTS})
     scatter.set_y_axis({"name": "总分（填报）", "min": low, "max": top, **_AXIS_FONTS})
     scatter.set_legend({"position": "bottom", "font": _FONT})
@@ -646,9 +1024,6 @@ def _charts(writer: pd.ExcelWriter, styles: _Styles, tables: Tables) -> None:
     charts.set_paper(9)
     charts.set_landscape()
     charts.fit_to_pages(1, 0)
-    data.set_column(0, 0, 14)
-    data.set_column(3, 3, 30)
-    data.set_column(6, 10, 13)
 
 
 _FONT = {"name": "宋体", "size": 10}

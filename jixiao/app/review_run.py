@@ -6,7 +6,9 @@ the cache where there is one, and hands the rest to worker processes
 per worker are in flight, so memory stays flat however large the batch; each worker is
 replaced after :data:`TASKS_PER_WORKER` files, so whatever a worker accumulates (memoised
 texts, fragmented heaps) is returned to the system. Results are stored in the cache the
-moment they arrive: an interrupted run keeps everything finished so far.
+moment they arrive: an interrupted run keeps everything finished so far. For the outputs
+they go to a :class:`ResultFile` on disk, not into a list: the main process holds no
+file's result once it has arrived, so its memory stays flat too.
 
 A worker that dies outright (killed for memory, a crash in a C library) breaks the pool;
 the files it may have been working on are then run one by one in a fresh worker each, so
@@ -18,13 +20,18 @@ main process stops them at once and raises :class:`Interrupted` with what was fi
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 import signal
+import tempfile
+import zlib
+from array import array
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from types import TracebackType
 from typing import Any
 
 from jixiao.app.review import INTERNAL, OK, UNREADABLE, Item, review_bytes, review_item, sha256_of
@@ -34,12 +41,67 @@ from jixiao.app.review_cache import ReviewCache
 from jixiao.core.errors import InputError
 from jixiao.core.profile import Profile
 
-__all__ = ["Interrupted", "RunStats", "default_jobs", "run_review"]
+__all__ = ["Interrupted", "ResultFile", "RunStats", "default_jobs", "run_review"]
 
 TASKS_PER_WORKER = 200  # files a worker checks before a fresh one takes its place
 IN_FLIGHT_PER_WORKER = 4  # files queued per worker: enough to keep it busy, no more
 
 Progress = Callable[[bool], None]  # called once per finished file; True: from the cache
+
+
+class ResultFile:
+    """Every file's result of a run, kept on disk until the outputs are written from it,
+    so that the main process holds none of them: a large batch's results run to hundreds
+    of megabytes as Python objects.
+
+    Each result is a record: compact JSON, compressed (a few KB become about one), appended
+    to an anonymous temporary file (in TMPDIR) that the system removes when it is closed or
+    the process ends, however it ends — Ctrl-C and crashes included. In memory: where each
+    record is, 16 bytes a file. Records are read back one at a time, by index, as often as
+    the outputs need them; a result read back equals the result stored (results are JSON
+    already)."""
+
+    def __init__(self, size: int) -> None:
+        self._file = tempfile.TemporaryFile(prefix="jixiao-review-")
+        self._start = array("q", [-1]) * size  # where each record starts; -1: none yet
+        self._length = array("q", [0]) * size
+
+    def __len__(self) -> int:
+        return len(self._start)
+
+    def put(self, index: int, result: dict[str, Any]) -> None:
+        # ASCII JSON: a name with a lone surrogate (an undecodable zip member name) is
+        # stored as it is; compression takes back what the \u escapes of Chinese text add.
+        data = zlib.compress(json.dumps(result, separators=(",", ":")).encode("ascii"), 1)
+        self._file.seek(0, os.SEEK_END)
+        self._start[index] = self._file.tell()
+        self._length[index] = len(data)
+        self._file.write(data)
+
+    def __getitem__(self, index: int) -> dict[str, Any]:
+        start = self._start[index]
+        if start < 0:
+            raise LookupError(f"no result stored for item {index}")
+        self._file.seek(start)
+        return json.loads(zlib.decompress(self._file.read(self._length[index])))
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        """The results in the order of the items (each read when it is reached)."""
+        return (self[k] for k in range(len(self)))
+
+    def close(self) -> None:
+        self._file.close()
+
+    def __enter__(self) -> ResultFile:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self.close()
 
 
 @dataclass
@@ -48,7 +110,6 @@ class RunStats:
     from_cache: int = 0  # results taken from the cache
     checked: int = 0  # files checked in this run
     stored: int = 0  # results of this run stored in the cache
-    results: list[dict[str, Any] | None] = field(default_factory=list)
 
     @property
     def done(self) -> int:
@@ -73,11 +134,13 @@ def run_review(
     *,
     jobs: int | None = None,
     cache: ReviewCache,
+    results: ResultFile,
     progress: Progress | None = None,
 ) -> RunStats:
-    """Every item's result (``stats.results``, in the order of ``items``)."""
-    stats = RunStats(total=len(items), results=[None] * len(items))
-    runner = _Runner(items, profile, max(1, jobs or default_jobs()), cache, stats, progress)
+    """Check every item; its result goes to ``results`` under its index in ``items``."""
+    stats = RunStats(total=len(items))
+    jobs = max(1, jobs or default_jobs())
+    runner = _Runner(items, profile, jobs, cache, results, stats, progress)
     try:
         runner.run()
     except KeyboardInterrupt:
@@ -122,11 +185,12 @@ class _Runner:
         profile: Profile | None,
         jobs: int,
         cache: ReviewCache,
+        results: ResultFile,
         stats: RunStats,
         progress: Progress | None,
     ) -> None:
         self.items, self.profile, self.jobs = items, profile, jobs
-        self.cache, self.stats, self.progress = cache, stats, progress
+        self.cache, self.results, self.stats, self.progress = cache, results, stats, progress
         self.pool: ProcessPoolExecutor | None = None
         self.running: dict[Future[dict[str, Any]], _Job] = {}
 
@@ -144,6 +208,9 @@ class _Runner:
         """The items still to check, in order; the others are answered here (from the cache,
         or unreadable before any checking)."""
         for index, item in enumerate(self.items):
+            if not self.cache.enabled:  # no key needed: the worker reads the file itself
+                yield _Job(index, item, "", None)
+                continue
             try:
                 digest, data = sha256_of(item)
             except InputError as e:
@@ -213,7 +280,7 @@ class _Runner:
         self._finish(job.index, result, cached=False)
 
     def _finish(self, index: int, result: dict[str, Any], *, cached: bool) -> None:
-        self.stats.results[index] = result
+        self.results.put(index, result)
         if cached:
             self.stats.from_cache += 1
         else:

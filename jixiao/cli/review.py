@@ -5,18 +5,26 @@ Nothing is written until every file is done: the outputs go to temporary files b
 their targets and are renamed into place at the end, so Ctrl-C (or a crash) never leaves a
 half-written summary. Results are kept in a cache as they arrive; a re-run takes them from
 there and checks only the files that are new or changed.
+
+Memory stays flat however many files: each result goes to a temporary file as it arrives
+(:class:`~jixiao.app.review_run.ResultFile`), and the outputs are written from there, one
+file's result at a time, in the files' name order.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import heapq
+import importlib
 import os
 import sys
+import threading
 import time
+from array import array
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from rich.console import Console
 from rich.progress import (
@@ -32,22 +40,19 @@ from rich.text import Text
 
 from jixiao import __version__
 from jixiao.app.inbox import Inbox, collect, natural_key
-from jixiao.app.review import INTERNAL, OK, Item
-from jixiao.app.review_book import (
-    CSV_FILES,
-    build_tables,
-    totals,
-    write_csv,
-    write_json,
-    write_xlsx,
-)
+from jixiao.app.review import UNREADABLE, Item
 from jixiao.app.review_cache import ReviewCache, default_cache_dir
-from jixiao.app.review_run import Interrupted, RunStats, default_jobs, run_review
+from jixiao.app.review_run import Interrupted, ResultFile, RunStats, default_jobs, run_review
 from jixiao.cli.common import EXIT_ERRORS, EXIT_INPUT, EXIT_INTERNAL, EXIT_OK
 from jixiao.core.errors import InputError
 from jixiao.core.profile import load_profile
 
+if TYPE_CHECKING:  # loaded when needed: see review()
+    from jixiao.app.review_book import Tables
+
 EXIT_INTERRUPTED = 130
+T = TypeVar("T")
+_BOOK = "jixiao.app.review_book"  # loaded when needed: see review()
 
 
 def review(args: argparse.Namespace) -> int:
@@ -66,23 +71,30 @@ def review(args: argparse.Namespace) -> int:
             "（.xlsx/.xlsm/.xls）、Word 文档（.docx）和 JSON 表单"
         )
     cache = ReviewCache(cache_dir, profile)
-    try:
-        with _progress(len(inbox.items)) as step:
-            stats = run_review(inbox.items, profile, jobs=jobs, cache=cache, progress=step)
-    except Interrupted as stop:  # the progress bar is gone: say what was kept
-        _say_interrupted(stop.stats, cache)
-        return EXIT_INTERRUPTED
-    items, results = _merged(inbox, stats)
-    meta = {"jixiao": __version__, "profile": args.profile}
-    if sys.stderr.isatty():
-        print("正在写出汇总……", file=sys.stderr, flush=True)
-    try:
-        written = _write(targets, results, items, meta)
-    except KeyboardInterrupt:
-        _say_interrupted(stats, cache, writing=True)
-        return EXIT_INTERRUPTED
-    _say_done(inbox, stats, results, written, time.monotonic() - started, jobs, cache)
-    return _exit_code(results)
+    # The summary's libraries (pandas, XlsxWriter: a second or so to load) load while the
+    # workers check the files, not before.
+    loading = threading.Thread(target=importlib.import_module, args=(_BOOK,), daemon=True)
+    loading.start()
+    with _result_file(len(inbox.items)) as results:
+        try:
+            with _progress(len(inbox.items)) as step:
+                stats = run_review(
+                    inbox.items, profile, jobs=jobs, cache=cache, results=results, progress=step
+                )
+        except Interrupted as stop:  # the progress bar is gone: say what was kept
+            _say_interrupted(stop.stats, cache)
+            return EXIT_INTERRUPTED
+        loading.join()
+        meta = {"jixiao": __version__, "profile": args.profile}
+        if sys.stderr.isatty():
+            print("正在写出汇总……", file=sys.stderr, flush=True)
+        try:
+            tables, written = _write(targets, _InOrder(inbox, results), meta)
+        except KeyboardInterrupt:
+            _say_interrupted(stats, cache, writing=True)
+            return EXIT_INTERRUPTED
+    _say_done(inbox, stats, tables, written, time.monotonic() - started, jobs, cache)
+    return _exit_code(tables)
 
 
 # ---- outputs ------------------------------------------------------------------------------------
@@ -98,6 +110,8 @@ def _targets(args: argparse.Namespace) -> dict[str, Path]:
     if args.json_out is not None:
         out["json"] = args.json_out
     if args.csv is not None:
+        from jixiao.app.review_book import CSV_FILES  # noqa: PLC0415  (see review())
+
         if args.csv.exists() and not args.csv.is_dir():
             raise InputError("--csv 应给出一个文件夹（写入其中的 汇总.csv 等）", file=str(args.csv))
         for name in CSV_FILES:
@@ -114,13 +128,14 @@ def _targets(args: argparse.Namespace) -> dict[str, Path]:
 
 
 def _write(
-    targets: dict[str, Path],
-    results: list[dict[str, Any]],
-    items: list[Item | None],
-    meta: dict[str, Any],
-) -> list[Path]:
+    targets: dict[str, Path], batch: _InOrder, meta: dict[str, Any]
+) -> tuple[Tables, list[Path]]:
     """Write every output to a temporary file beside its target, then rename them all into
-    place; on any failure or interrupt, remove the temporary files and keep the old outputs."""
+    place; on any failure or interrupt, remove the temporary files and keep the old outputs.
+    Each output reads the results from disk again (a pass takes a fraction of a
+    millisecond a file): no output needs them all in memory."""
+    from jixiao.app.review_book import build_tables, write_csv, write_json, write_xlsx  # noqa: PLC0415
+
     temps: dict[str, Path] = {}
     try:
         if any(k.startswith("csv:") for k in targets):
@@ -128,13 +143,13 @@ def _write(
                 parents=True, exist_ok=True
             )
         temps = {key: _temp_beside(path) for key, path in targets.items()}
-        tables = build_tables(results, items) if set(targets) - {"json"} else None
-        if "xlsx" in targets and tables is not None:
+        tables = build_tables(batch.results(), batch.items())
+        if "xlsx" in targets:
             write_xlsx(temps["xlsx"], tables, targets["xlsx"].resolve().parent, meta)
         if "json" in targets:
-            write_json(temps["json"], results, meta)
+            write_json(temps["json"], batch.results(), meta, tables.totals)
         csv = {k.split(":", 1)[1]: p for k, p in temps.items() if k.startswith("csv:")}
-        if csv and tables is not None:
+        if csv:
             write_csv(csv, tables)
         for key, path in targets.items():
             try:
@@ -143,7 +158,7 @@ def _write(
                 raise InputError(
                     "无法写入：文件可能正在 Excel 或 WPS 中打开，请关闭后重新运行", file=str(path)
                 ) from None
-        return list(targets.values())
+        return tables, list(targets.values())
     finally:
         for tmp in temps.values():
             with contextlib.suppress(OSError):
@@ -158,35 +173,77 @@ def _temp_beside(path: Path) -> Path:
 # ---- results -----------------------------------------------------------------------------------
 
 
-def _merged(inbox: Inbox, stats: RunStats) -> tuple[list[Item | None], list[dict[str, Any]]]:
-    """Every file's result in name order: the checked ones and the ones that could not
-    even be opened (a damaged zip, a missing path)."""
-    rows: list[tuple[Item | None, dict[str, Any]]] = []
-    for item, result in zip(inbox.items, stats.results, strict=True):
-        assert result is not None
-        rows.append((item, result))
-    for item, reason in inbox.broken:
-        result = {
+@contextlib.contextmanager
+def _result_file(size: int) -> Iterator[ResultFile]:
+    try:
+        results = ResultFile(size)
+    except OSError as e:
+        raise InputError(
+            f"无法创建临时文件（{e.strerror or e}）：请检查临时文件夹（TMPDIR）是否可写、磁盘是否已满"
+        ) from None
+    with results:
+        yield results
+
+
+class _InOrder:
+    """Every file of the batch in name order: the checked ones (their results read from
+    the result file, one at a time) and the ones that could not even be opened (a damaged
+    zip, a missing path). Each call of :meth:`results` is a new pass over them."""
+
+    def __init__(self, inbox: Inbox, results: ResultFile) -> None:
+        self.inbox, self._results = inbox, results
+        # Both lists are sorted by name already (collect): merged rather than sorted again,
+        # so no sort key of every name is held at once. On a tie the checked file comes
+        # first, as a stable sort of the two lists one after the other puts it.
+        # The order: k >= 0 the k-th item, k < 0 the (~k)-th broken one; 8 bytes a file.
+        checked = ((k, item.name) for k, item in enumerate(inbox.items))
+        broken = ((~k, item.name) for k, (item, _) in enumerate(inbox.broken))
+        merged = heapq.merge(checked, broken, key=lambda pair: natural_key(pair[1]))
+        self._order = array("q", (k for k, _ in merged))
+
+    def results(self) -> _Pass[dict[str, Any]]:
+        return _Pass(lambda: (self._result(k) for k in self._order))
+
+    def items(self) -> _Pass[Item | None]:
+        return _Pass(lambda: (self._item(k) for k in self._order))
+
+    def _result(self, k: int) -> dict[str, Any]:
+        if k >= 0:
+            return self._results[k]
+        item, reason = self.inbox.broken[~k]
+        return {
             "file": item.name,
-            "status": "unreadable",
+            "status": UNREADABLE,
             "message": f"文件 {item.name}：{reason}",
             "reason": reason,
         }
-        rows.append((item if item.path else None, result))
-    rows.sort(key=lambda r: natural_key(r[1]["file"]))
-    return [r[0] for r in rows], [r[1] for r in rows]
+
+    def _item(self, k: int) -> Item | None:
+        if k >= 0:
+            return self.inbox.items[k]
+        item = self.inbox.broken[~k][0]
+        return item if item.path else None
 
 
-def _exit_code(results: list[dict[str, Any]]) -> int:
+class _Pass(Generic[T]):
+    """A collection read anew on each iteration (what build_tables and the writers need
+    of the results), from a function that starts a pass."""
+
+    def __init__(self, start: Callable[[], Iterator[T]]) -> None:
+        self._start = start
+
+    def __iter__(self) -> Iterator[T]:
+        return self._start()
+
+
+def _exit_code(tables: Tables) -> int:
     """3 when jixiao failed on a file, else 2 when a file could not be read, else 1 when a
     form has an 错误, else 0 (as ``jixiao check``)."""
-    statuses = {r.get("status") for r in results}
-    if INTERNAL in statuses:
+    if tables.failed:
         return EXIT_INTERNAL
-    if statuses - {OK}:
+    if tables.totals["未能读取"]:
         return EXIT_INPUT
-    errors = any(r.get("summary", {}).get("错误", 0) for r in results)
-    return EXIT_ERRORS if errors else EXIT_OK
+    return EXIT_ERRORS if tables.errors else EXIT_OK
 
 
 # ---- what the console shows ------------------------------------------------------------------------
@@ -295,16 +352,16 @@ def _say_interrupted(stats: RunStats, cache: ReviewCache, *, writing: bool = Fal
 def _say_done(
     inbox: Inbox,
     stats: RunStats,
-    results: list[dict[str, Any]],
+    tables: Tables,
     written: list[Path],
     seconds: float,
     jobs: int,
     cache: ReviewCache,
 ) -> None:
-    t = totals(results)
+    t = tables.totals
     cached = f"（其中 {stats.from_cache} 个取自缓存）" if cache.enabled else "（未使用缓存）"
     bad = t["表数"] - t["可以提交"]
-    failed = sum(1 for r in results if r.get("status") == INTERNAL)
+    failed = tables.failed
     inside = f"（其中 jixiao 内部错误 {failed} 个，见「未能读取」）" if failed else ""
     print(
         f"审核了 {t['文件数']} 个文件{cached}，共 {t['表数']} 张表："
