@@ -22,10 +22,10 @@ from jixiao.formats.sheet_xml import (
     decode_part,
     escape,
     inline_text,
-    odd_parts,
     scan_cells,
     shared_string_table,
     unescape,
+    with_odd_parts,
 )
 
 Pos = tuple[int, int]
@@ -67,12 +67,7 @@ def read_cells(pkg: Package, part: str, strings: list[str] | None = None) -> dic
     scan = scan_cells(decode_part(pkg.data[part]), _ALL_ROWS)
     for letters, digits, _s, t, extra, fm, fa, ft, v, im, ib, rest in scan.cells:
         if rest and not rest.isspace():
-            fm2, fa2, ft2, v2, im2, ib2 = odd_parts(rest)
-            if not fm:
-                fm, fa, ft = fm2, fa2, ft2
-            v = v or v2
-            if not im:
-                im, ib = im2, ib2
+            fm, fa, ft, v, im, ib = with_odd_parts(fm, fa, ft, v, im, ib, rest)
         if extra and not extra.isspace():
             t = attributes(extra).get("t", t)
         row, col = int(digits), columns.get(letters) or column_number(letters)

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import re
 
+from jixiao.core.layout import column_letter
+
 __all__ = ["FormulaTextError", "destinations", "tokens", "translate"]
 
 
@@ -167,14 +169,6 @@ def _column_number(letters: str) -> int:
     return col
 
 
-def _column_letters(col: int) -> str:
-    letters = ""
-    while col > 0:
-        col, rem = divmod(col - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
 def _move_row(text: str, delta: int) -> str:
     if text.startswith("$"):
         return text
@@ -190,7 +184,7 @@ def _move_col(text: str, delta: int) -> str:
     col = _column_number(text) + delta
     if not 1 <= col <= _MAX_COL:
         raise _OffSheet
-    return _column_letters(col)
+    return column_letter(col)
 
 
 def _move_range(text: str, rows: int, cols: int) -> str:

@@ -26,6 +26,8 @@ import xml.parsers.expat
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from jixiao.core.layout import column_letter
+
 __all__ = [
     "COLUMNS",
     "MalformedPart",
@@ -34,7 +36,6 @@ __all__ = [
     "attribute",
     "attributes",
     "check_well_formed",
-    "column_letters",
     "column_number",
     "decode_part",
     "escape",
@@ -43,6 +44,7 @@ __all__ = [
     "scan_cells",
     "shared_string_table",
     "unescape",
+    "with_odd_parts",
 ]
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -343,15 +345,7 @@ def _general(text: str, start: int, end: int, max_rows: int) -> tuple[list[Raw],
                 continue
             fm, fa, ft, v, im, ib = odd_parts(c.group(2))
             s, t = attrs.get("s", ""), attrs.get("t", "")
-            cells.append((column_letters(col), str(row), s, t, "", fm, fa, ft, v, im, ib, ""))
-
-
-def column_letters(col: int) -> str:
-    letters = ""
-    while col > 0:
-        col, rem = divmod(col - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
+            cells.append((column_letter(col), str(row), s, t, "", fm, fa, ft, v, im, ib, ""))
 
 
 def _row_number(text: str) -> int:
@@ -384,6 +378,18 @@ _ODD_F = re.compile(r"<f\b([^>]*?)(?:/>|>(.*?)</f>)", re.S)
 _ODD_V = re.compile(r"<v(?:\s[^>]*)?(?:/>|>(.*?)</v>)", re.S)
 _ODD_IS = re.compile(r"<is(?:\s[^>]*)?(?:/>|>(.*?)</is>)", re.S)
 _CDATA = re.compile(r"<!\[CDATA\[(.*?)\]\]>", re.S)
+
+
+def with_odd_parts(
+    fm: str, fa: str, ft: str, v: str, im: str, ib: str, rest: str
+) -> tuple[str, str, str, str, str, str]:
+    """A cell's parts completed from what its regular shape left over (``rest``)."""
+    fm2, fa2, ft2, v2, im2, ib2 = odd_parts(rest)
+    if not fm:
+        fm, fa, ft = fm2, fa2, ft2
+    if not im:
+        im, ib = im2, ib2
+    return fm, fa, ft, v or v2, im, ib
 
 
 def odd_parts(body: str) -> tuple[str, str, str, str, str, str]:

@@ -64,10 +64,10 @@ from jixiao.formats.sheet_xml import (
     decode_part,
     inline_text,
     iter_merges,
-    odd_parts,
     scan_cells,
     shared_string_table,
     unescape,
+    with_odd_parts,
 )
 from jixiao.formats.xlsx_file import load_error, open_package
 from jixiao.formats.xml import parse
@@ -263,12 +263,7 @@ class _Reader:
         shared: dict[str, tuple[str, int, int]] = {}  # si -> (formula, row, col) of its master
         for letters, digits, s, t, extra, fm, fa, ft, v, im, ib, rest in cells:
             if rest and not rest.isspace():  # parts in an unusual shape
-                fm2, fa2, ft2, v2, im2, ib2 = odd_parts(rest)
-                if not fm:
-                    fm, fa, ft = fm2, fa2, ft2
-                v = v or v2
-                if not im:
-                    im, ib = im2, ib2
+                fm, fa, ft, v, im, ib = with_odd_parts(fm, fa, ft, v, im, ib, rest)
             if not (fm or v or im):
                 continue  # an empty (formatted) cell
             if extra and not extra.isspace():
