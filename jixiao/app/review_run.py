@@ -20,6 +20,7 @@ main process stops them at once and raises :class:`Interrupted` with what was fi
 
 from __future__ import annotations
 
+import contextlib
 import json
 import multiprocessing
 import os
@@ -232,7 +233,10 @@ class _Runner:
                 self.pool = self._new_pool(self.jobs)
             try:
                 future = self.pool.submit(_job, job.item, job.data, self.profile)
-            except BrokenProcessPool:  # a worker died since the last look: sort that out first
+            except (BrokenProcessPool, OSError):
+                # A worker died since the last look: sort that out first. OSError ("handle is
+                # closed"): CPython's executor can close its wake-up pipe before it marks
+                # itself broken, and submit then fails on the pipe instead.
                 self._recover([])
                 continue
             self.running[future] = job
@@ -312,7 +316,8 @@ class _Runner:
         for process in processes:
             if process.is_alive():
                 process.terminate()
-        pool.shutdown(wait=False, cancel_futures=True)
+        with contextlib.suppress(OSError):  # a broken pool's wake-up pipe may be closed
+            pool.shutdown(wait=False, cancel_futures=True)
         for process in processes:
             process.join(timeout=5)
 
