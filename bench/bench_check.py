@@ -6,7 +6,7 @@ then (a) form_from_data and (b) check_form are timed separately with time.perf_c
 
 Run from the repository root:  python bench/bench_check.py [--forms N] [--seed S] [--profile P]
 --preparse times indicator-value parsing as its own phase (it is otherwise lazy and is
-charged to the first check that reads the values, S09).
+charged to the first check that reads the values, an S check).
 """
 
 from __future__ import annotations

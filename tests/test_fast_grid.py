@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime
 import io
+import json
 import math
 import random
 import re
@@ -34,14 +35,14 @@ from openpyxl_grid import openpyxl_grid
 import jixiao.udfs
 from jixiao.cli import main
 from jixiao.core.errors import InputError
-from jixiao.formats.cached import stale, write_cached_values
+from jixiao.formats.cached import lacks_values, stale, write_cached_values
 from jixiao.formats.files import read_book_grid
-from jixiao.formats.grid import BookGrid
+from jixiao.formats.grid import MAX_COLS, BookGrid
 from jixiao.formats.package import Package
 from jixiao.formats.xlsx_file import open_workbook
-from jixiao.formats.xlsx_grid import read_grid
+from jixiao.formats.xlsx_grid import _LazySheet, read_grid
 from jixiao.hosts.libreoffice import soffice_path
-from jixiao.readers.workbook import read_workbook_file
+from jixiao.readers.workbook import read_forms, read_workbook_file
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = sorted((ROOT / "xlsx_templates").glob("*.xls[xm]"))
@@ -98,7 +99,40 @@ def assert_same_grid(path: Path) -> BookGrid:
     want = openpyxl_grid(path)
     got = read_grid(path)
     assert not differences(want, got), f"{path.name}: {differences(want, got)}"
+    assert_same_cells(path, got)
     return got
+
+
+def _asked(ws: Any, pos: tuple[int, int]) -> tuple[Any, ...]:
+    """Everything a reader can ask of one cell."""
+    return (
+        ws.value(*pos),
+        ws.entry(*pos),
+        ws.has_formula(*pos),
+        ws.formula(*pos),
+        ws.has_error(*pos),
+    )
+
+
+def assert_same_cells(path: Path, whole: BookGrid) -> None:
+    """A sheet asked cell by cell (read_grid converts only the cells asked for) answers
+    as the whole sheet does: every cell with contents, the cells merged away, empty cells
+    around them and columns past MAX_COLS."""
+    fresh = read_grid(path)
+    for lazy, ws in zip(fresh, whole, strict=True):
+        positions = set(ws.values) | set(ws.formulas or ()) | set(ws.errors)
+        for c1, r1, c2, r2 in ws.merges:
+            positions |= {
+                (r, c) for r in range(r1, min(r2, r1 + 20) + 1) for c in range(c1, c2 + 1)
+            }
+        positions |= {(r + 1, c + 1) for r, c in list(positions)} | {(1, 1), (3, MAX_COLS + 1)}
+        asked = {pos: _asked(lazy, pos) for pos in sorted(positions)}  # before the whole sheet
+        assert "values" not in vars(lazy) or not isinstance(lazy, _LazySheet)
+        for pos, got in asked.items():
+            want = _asked(ws, pos)
+            same = all(_same(x, y) for x, y in zip(want, got, strict=True))
+            assert same, f"{path.name} {lazy.title} {pos}: {got} != {want}"
+    assert not differences(whole, fresh), f"{path.name}: converted whole afterwards"
 
 
 # ---- the files the tests have -----------------------------------------------------------
@@ -596,6 +630,57 @@ def test_the_row_limit_is_a_setting(big_book: Path, monkeypatch: pytest.MonkeyPa
         read_grid(big_book)
 
 
+def test_validate_of_a_sheet_of_200000_rows_is_bounded(
+    big_book: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The copy of a file without cached values gets none computed when a sheet is longer
+    than the rows read: computing them would read every row (7 s, 400 MB before)."""
+    pkg = Package.read(big_book)
+    assert stale(pkg)  # so validate would compute the cached values for its copy
+    out = tmp_path / "副本.xlsm"
+    start = time.perf_counter()
+    code = main(["validate", str(big_book), "-o", str(out), "--json"])
+    elapsed = time.perf_counter() - start
+    assert code in (0, 1) and elapsed < 5, elapsed
+    obj = json.loads(capsys.readouterr().out)
+    assert any(
+        n.startswith("工作表“数据”有 200000 行，只读取了前 2000 行") for n in obj["not_checked"]
+    )
+    (note,) = obj["output_notes"]
+    assert (
+        note.startswith("工作表“数据”有 200000 行，超过每张表最多读取的 2000 行")
+        and "JIXIAO_MAX_ROWS" in note
+    )
+    # the copy: marked, its formulas as the file had them (no cached value computed)
+    with zipfile.ZipFile(big_book) as a, zipfile.ZipFile(out) as b:
+        sheets = [n for n in a.namelist() if n.startswith("xl/worksheets/sheet")]
+        formulas = [n for n in sheets if b"<f>" in a.read(n)]
+        assert formulas and all(_cached(b.read(n)) == _cached(a.read(n)) for n in formulas)
+        assert b.read("xl/worksheets/big.xml") == a.read("xl/worksheets/big.xml")
+    # the same bound wherever cached values are written
+    report = write_cached_values(pkg, jixiao.udfs)
+    assert (report.cells, report.too_long) == (0, ("数据", 200000, 2000))
+
+
+def test_validate_computes_a_long_sheet_within_a_raised_limit(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    book = _big_workbook(tmp_path / "三千行.xlsm", 3000)
+    out = tmp_path / "副本.xlsm"
+    main(["validate", str(book), "-o", str(out), "--json"])
+    assert "output_notes" in json.loads(capsys.readouterr().out)
+    monkeypatch.setenv("JIXIAO_MAX_ROWS", "3000")
+    main(["validate", str(book), "-o", str(out), "--json"])
+    obj = json.loads(capsys.readouterr().out)
+    assert "output_notes" not in obj and "not_checked" not in obj
+    assert not lacks_values(Package.read(out))  # every formula got its result
+
+
+def _cached(sheet: bytes) -> list[bytes]:
+    """The <v> of every formula cell, in order."""
+    return re.findall(rb"<f>[^<]*</f>(<v>[^<]*</v>)?", sheet)
+
+
 def test_a_small_sheet_gets_no_note(tmp_path: Path) -> None:
     """Formatting far below the last value (empty styled cells) is not "more rows"."""
     rows = '<row r="1"><c r="A1"><v>1</v></c></row>' + "".join(
@@ -673,3 +758,21 @@ def test_an_xls_sheet_is_bounded_by_the_same_setting(monkeypatch: pytest.MonkeyP
     kind, book = read_book_grid(ROOT / "tests" / "bad_inputs" / "legacy.xls")
     assert kind.value == "xls" and book["项目支出表"].max_row == 5
     assert book.notes[0].startswith("工作表“项目支出表”有 62 行，只读取了前 5 行")
+
+
+def test_reading_the_forms_converts_only_the_cells_they_use() -> None:
+    """The template reader asks for its cells one by one: the sheets stay unconverted
+    (in jixiao's templates hidden helper columns are most of the cells), and what it reads
+    is what the whole sheets give."""
+    for name in ("formulas-intact.xlsm", "error-div0.xlsm", "merged-inputs.xlsm"):
+        path = ROOT / "tests" / "bad_inputs" / name
+        grid = read_grid(path)
+        contents = read_forms(grid)
+        lazy = [ws for ws in grid if isinstance(ws, _LazySheet)]
+        assert contents.forms and len(lazy) == len(grid.sheets), name
+        assert all("values" not in vars(ws) for ws in lazy), name
+        asked = sum(len(ws._done) for ws in lazy)
+        cells = sum(len(set(ws.values) | set(ws.formulas or ())) for ws in lazy)  # converts
+        assert 0 < asked < cells / 2, name
+        again = read_forms(grid)  # from the converted sheets
+        assert again == contents, name

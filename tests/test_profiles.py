@@ -41,6 +41,19 @@ def test_user_profile_toml_changes_weights(tmp_path, example):
     }
 
 
+def test_a_users_profile_file_is_read_again_each_time_built_in_ones_once(tmp_path):
+    # An Excel session keeps one Python process: a clerk who edits the county's file
+    # between two clicks of 校验 gets the new weights; built-in ones are package data.
+    path = tmp_path / "county.toml"
+    path.write_text('"继承" = "national"\n"名称" = "某县"\n', "utf-8")
+    assert load_profile(path).name == "某县"
+    path.write_text('"继承" = "national"\n"名称" = "某县（修改后）"\n', "utf-8")
+    assert load_profile(path).name == "某县（修改后）"
+    assert load_profile("四川") is load_profile("sichuan")
+    assert load_profile(None) is load_profile("national")
+    assert load_profile("sichuan").key == "sichuan"
+
+
 def test_user_profile_json_full(tmp_path):
     path = tmp_path / "p.json"
     path.write_text(

@@ -44,6 +44,8 @@ from corpus import build
 from support import EXAMPLES
 
 import jixiao.app.review as per_file
+import jixiao.app.review_book as review_book
+from jixiao.app.inbox import natural_key
 from jixiao.app.review import review_bytes, review_file
 from jixiao.cli.main import main
 from jixiao.rules import REGISTRY
@@ -369,7 +371,9 @@ def links(path: Path) -> list[str]:
 
 def natural(name: str) -> list[Any]:
     return [
-        (0, int(p)) if p.isdigit() else (1, p.casefold()) for p in re.split(r"(\d+)", name) if p
+        (0, int(p)) if re.fullmatch(r"\d+", p) else (1, p.casefold())
+        for p in re.split(r"(\d+)", name)
+        if p
     ]
 
 
@@ -787,12 +791,12 @@ def test_a_failure_inside_jixiao_is_listed_for_that_file(
 CRASH_HOOK = """
 import os
 import jixiao.app.review_run as run
-checked = run.review_item
-def dies_on_one_file(item, profile=None):
+checked = run.review_item_record
+def dies_on_one_file(item, data, profile=None):
     if item.name.endswith("会死机的表.xlsm"):
         os._exit(1)  # as a worker killed for memory, or a crash inside a C library
-    return checked(item, profile)
-run.review_item = dies_on_one_file
+    return checked(item, data, profile)
+run.review_item_record = dies_on_one_file
 """
 
 
@@ -851,3 +855,41 @@ def test_amounts_of_a_form_in_yuan_are_summed_in_wan(tmp_path) -> None:
     assert run.rc in (0, 1), run.err
     (row,) = sheet_rows(tmp_path / "汇总.xlsx")
     assert math.isclose(row["全年预算数"], 38.766462)
+
+
+def test_names_sort_with_their_numbers_as_numbers() -> None:
+    """The compact sort key orders names as the plain one (a tuple of parts: runs of digits
+    by value, the rest case-folded) does, ties included."""
+    alphabet = ["a", "B", "b", "单", "位", "/", "\\", "0", "1", "2", "9", "00", "10", "007",
+                "٣", "²", "-", " ", ".xlsm", "ß", "SS"]  # fmt: skip
+    rng = random.Random(12)
+    for _ in range(100):
+        names = ["".join(rng.choices(alphabet, k=rng.randint(0, 8))) for _ in range(60)]
+        plain = [natural(n.replace("\\", "/")) for n in names]
+        compact = [natural_key(n) for n in names]
+        for i in range(len(names)):
+            for j in range(len(names)):
+                assert (plain[i] < plain[j]) == (compact[i] < compact[j]), (names[i], names[j])
+                assert (plain[i] == plain[j]) == (compact[i] == compact[j]), (names[i], names[j])
+    assert sorted(["单位10", "单位2", "单位1/表3", "单位01/表10"], key=natural_key) == [
+        "单位1/表3",
+        "单位01/表10",
+        "单位2",
+        "单位10",
+    ]
+
+
+def test_the_findings_sheet_written_as_results_arrive_is_the_one_written_at_once(
+    first: Outputs, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """问题明细 is written while the files are checked, its first rows held back until the
+    columns can be laid out from them: with only a few rows held back (so most are written
+    as they come) the sheet holds the same rows as the run's."""
+    results = json.loads(first.json.read_text("utf-8"))["files"]
+    monkeypatch.setattr(review_book, "LAYOUT_ROWS", 3)
+    tables = review_book.build_tables(results, [None] * len(results))
+    review_book.write_xlsx(tmp_path / "汇总.xlsx", tables, tmp_path, {})
+    again = openpyxl.load_workbook(tmp_path / "汇总.xlsx")["问题明细"]
+    before = openpyxl.load_workbook(first.xlsx)["问题明细"]
+    assert list(again.values) == list(before.values)
+    assert again.auto_filter.ref == before.auto_filter.ref

@@ -18,6 +18,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import unicodedata
 import zipfile
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -53,25 +54,69 @@ def collect(paths: Iterable[str | Path], exclude: Iterable[str | Path] = ()) -> 
     and cache, when they sit inside a folder being checked)."""
     inbox = Inbox()
     skip = {_real(p) for p in exclude}
-    seen: set[tuple[str, tuple[str, ...]]] = set()
+    seen = _Seen(inbox.items)
     for given in paths:
         for item in _walk(Path(given), str(given), inbox, skip):
-            key = (_real(item.path), item.members)
-            if key not in seen:
-                seen.add(key)
+            if seen.first(item):
                 inbox.items.append(item)
     inbox.items.sort(key=lambda i: natural_key(i.name))
     inbox.broken.sort(key=lambda b: natural_key(b[0].name))
     return inbox
 
 
-def natural_key(name: str) -> tuple[tuple[int, int | str], ...]:
-    """Sort key of a name: runs of digits by their value, the rest as text."""
-    return tuple(
-        (0, int(part)) if part.isdigit() else (1, part.casefold())
-        for part in re.split(r"(\d+)", name.replace("\\", "/"))
-        if part
-    )
+class _Seen:
+    """Which files the batch has already: a file reached twice (given twice, or a folder
+    and a folder inside it) is taken once. What is kept is the hash of each file's real
+    path (and its members in a zip) — a small int a file rather than the path itself; only
+    when a hash comes again are the real paths compared, and from then on kept."""
+
+    def __init__(self, items: list[Item]) -> None:
+        self._items = items
+        self._hashes: set[int] = set()
+        self._exact: set[tuple[str, tuple[str, ...]]] | None = None
+
+    def first(self, item: Item) -> bool:
+        """True the first time a file comes (remember it), False when it came before."""
+        key = (_real(item.path), item.members)
+        digest = hash(key)
+        if digest not in self._hashes and self._exact is None:
+            self._hashes.add(digest)
+            return True
+        if self._exact is None:  # the first repeat: every file so far, exactly
+            self._exact = {(_real(i.path), i.members) for i in self._items}
+        if key in self._exact:
+            return False
+        self._exact.add(key)
+        return True
+
+
+_DIGITS = re.compile(r"\d+")
+
+
+def natural_key(name: str) -> str:
+    """Sort key of a name: runs of digits by their value, the rest as text (case folded).
+
+    One string rather than a tuple of parts, about a quarter of the memory (a batch's keys
+    are all held while it is sorted), in the same order: each run of digits is ``\\x01``,
+    its length (as one character) and its digits without leading zeros — fewer digits, a
+    smaller number; each run of text is ``\\x02``, the text and ``\\x00`` (a shorter text
+    first, as no character of a name is below ``\\x00``) — a number before text where
+    one name has a number and the other text."""
+    name = name.replace("\\", "/")
+    parts: list[str] = []
+    at = 0
+    for run in _DIGITS.finditer(name):
+        if run.start() > at:
+            parts.append(f"\x02{name[at : run.start()].casefold()}\x00")
+        digits = run.group()
+        if not digits.isascii():  # other scripts' digits (\d is any decimal digit)
+            digits = "".join(str(unicodedata.decimal(c)) for c in digits)
+        digits = digits.lstrip("0") or "0"
+        parts.append(f"\x01{chr(0x20 + len(digits))}{digits}")
+        at = run.end()
+    if at < len(name):
+        parts.append(f"\x02{name[at:].casefold()}\x00")
+    return "".join(parts)
 
 
 def member_name(info: zipfile.ZipInfo) -> str:
@@ -128,7 +173,8 @@ def _folder(root: Path, shown: str, inbox: Inbox, skip: set[str]) -> Iterator[It
             if suffix == ZIP_SUFFIX:
                 yield from _zip(str(path), name, (), inbox, 1)
             elif suffix in FORM_SUFFIXES:
-                yield Item(name, str(path))
+                where = str(path)
+                yield Item(name, name if where == name else where)  # one string, not two
             else:
                 inbox.other[suffix or "（无扩展名）"] += 1
 

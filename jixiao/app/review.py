@@ -36,9 +36,9 @@ from jixiao.app.validate import check_book
 from jixiao.core.errors import InputError
 from jixiao.core.interchange import read_form
 from jixiao.core.profile import Profile, load_profile
-from jixiao.formats.files import file_kind
+from jixiao.formats.files import FileKind, read_book_grid
 from jixiao.formats.magic import is_book_file
-from jixiao.readers.workbook import read_workbook_file
+from jixiao.readers.workbook import NO_TABLES, read_forms
 from jixiao.rules.engine import check_form
 
 __all__ = [
@@ -48,6 +48,7 @@ __all__ = [
     "review_bytes",
     "review_file",
     "review_item",
+    "review_item_record",
     "sha256_of",
 ]
 
@@ -83,13 +84,8 @@ def review_file(
     else the default)."""
     path = Path(path)
     name = str(path) if name is None else name
-    try:
-        # As JSON has it: what a worker returns, the cache keeps and --json writes are alike.
-        return json.loads(json.dumps(_reviewed(path, name, profile), default=str))
-    except InputError as e:
-        return unreadable(name, e)
-    except Exception as e:  # one file must not stop a batch, nor show a traceback
-        return internal(name, e)
+    # As JSON has it: what a worker returns, the cache keeps and --json writes are alike.
+    return json.loads(_file_json(path, name, profile)[1])
 
 
 def review_bytes(
@@ -98,26 +94,81 @@ def review_bytes(
     """Check a file given as its bytes (``name``: how it is shown; its extension counts as
     a file's does). The readers read files: the bytes go to a temporary copy with the same
     name, removed afterwards."""
-    try:
-        with tempfile.TemporaryDirectory(prefix="jixiao-review-") as tmp:
-            copy = Path(tmp) / _safe_name(name)
-            copy.write_bytes(data)
-            return review_file(copy, name, profile)
-    except OSError as e:
-        return internal(name, e)
+    return json.loads(_bytes_json(data, name, profile)[1])
 
 
 def review_item(item: Item, profile: str | Path | Profile | None = None) -> dict[str, Any]:
     """A worker's job: read the item (a file, or a member of a zip) and review it."""
+    return json.loads(_item_json(item, None, profile)[1])
+
+
+def review_item_record(
+    item: Item, data: bytes | None, profile: str | Path | Profile | None = None
+) -> tuple[str, bytes]:
+    """:func:`review_item` as a worker of ``jixiao review`` sends it back: its ``status`` and
+    the result as a :func:`record` (a zip member comes as ``data``, the bytes the main
+    process unpacked already). Never parsed in the worker, never pickled as a dict: a few
+    KB of compressed JSON cross the pipe and go to disk as they are."""
+    status, text = _item_json(item, data, profile)
+    return status, _compressed(text)
+
+
+def record(result: dict[str, Any]) -> bytes:
+    """A result as the results of a run are stored: compact ASCII JSON (a name with a lone
+    surrogate — an undecodable zip member name — is stored as it is; compression takes back
+    what the \\u escapes of Chinese text add), compressed."""
+    return _compressed(_dumps(result))
+
+
+def from_record(data: bytes) -> dict[str, Any]:
+    """The result a :func:`record` holds."""
+    return json.loads(zlib.decompress(data))
+
+
+def _compressed(text: str) -> bytes:
+    return zlib.compress(text.encode("ascii"), 1)
+
+
+def _dumps(result: dict[str, Any]) -> str:
+    return json.dumps(result, separators=(",", ":"), default=str)
+
+
+# Each returns the result as JSON text (see record()), with its status.
+
+
+def _file_json(path: Path, name: str, profile: str | Path | Profile | None) -> tuple[str, str]:
+    try:
+        return OK, _dumps(_reviewed(path, name, profile))
+    except InputError as e:
+        return UNREADABLE, _dumps(unreadable(name, e))
+    except Exception as e:  # one file must not stop a batch, nor show a traceback
+        return INTERNAL, _dumps(internal(name, e))
+
+
+def _bytes_json(data: bytes, name: str, profile: str | Path | Profile | None) -> tuple[str, str]:
+    try:
+        with tempfile.TemporaryDirectory(prefix="jixiao-review-") as tmp:
+            copy = Path(tmp) / _safe_name(name)
+            copy.write_bytes(data)
+            return _file_json(copy, name, profile)
+    except OSError as e:
+        return INTERNAL, _dumps(internal(name, e))
+
+
+def _item_json(
+    item: Item, data: bytes | None, profile: str | Path | Profile | None
+) -> tuple[str, str]:
+    if data is not None:
+        return _bytes_json(data, item.name, profile)
     if not item.members:
-        return review_file(item.path, item.name, profile)
+        return _file_json(Path(item.path), item.name, profile)
     try:
         data = read_item(item)
     except InputError as e:
-        return unreadable(item.name, e)
+        return UNREADABLE, _dumps(unreadable(item.name, e))
     except Exception as e:
-        return internal(item.name, e)
-    return review_bytes(data, item.name, profile)
+        return INTERNAL, _dumps(internal(item.name, e))
+    return _bytes_json(data, item.name, profile)
 
 
 def read_item(item: Item) -> bytes:
@@ -188,8 +239,10 @@ def internal(name: str, e: BaseException) -> dict[str, Any]:
 
 def _reviewed(path: Path, name: str, profile: str | Path | Profile | None) -> dict[str, Any]:
     if is_book_file(path):
-        kind = file_kind(path)
-        contents = read_workbook_file(path, name)
+        kind, book = read_book_grid(path, name)  # as read_workbook_file: the kind sniffed once
+        if kind is FileKind.DOCX and not book.sheets:
+            raise InputError(NO_TABLES, file=book.source)
+        contents = read_forms(book)
         report = check_book(contents, profile, name, profile_source="命令行 --profile")
         obj = book_object(name, kind, report)
     else:

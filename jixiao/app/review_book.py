@@ -41,6 +41,8 @@ from jixiao.core.findings import SEVERITIES
 from jixiao.rules import REGISTRY
 
 __all__ = [
+    "SummaryBook",
+    "TableBuilder",
     "Tables",
     "build_tables",
     "detail_rows",
@@ -105,7 +107,6 @@ class Tables:
     failed: int  # files jixiao itself failed on (status "internal")
     errors: bool  # a form has an 错误
     detail_count: int  # rows of 问题明细
-    detail_widest: list[float]  # widest entry of each 问题明细 column over its first rows
     results: Iterable[dict[str, Any]]  # the files' results, read again for 问题明细
 
     def details(self) -> Iterator[tuple[Any, ...]]:
@@ -121,49 +122,65 @@ def build_tables(results: Iterable[dict[str, Any]], items: Iterable[Item | None]
     ``results`` is read twice — here, and again for 问题明细 when it is written — so it must
     be a collection (a list, or the results of a run kept on disk), not a one-off iterator.
     Only what the small tables need is kept from it."""
-    rows: list[tuple[Any, ...]] = []  # tuples, not dicts: a third of the memory per form
-    shared: dict[str, str] = {}  # one copy of each unit, sheet, form type, grade … of the batch
-    links: list[str] = []
-    bad: list[tuple[str, Any]] = []
-    bad_links: list[str] = []
-    rules = _RuleCounts()
-    figures = _Totals()
-    widest = _Widest(len(DETAIL_COLUMNS))
-    detail_count = 0
+    builder = TableBuilder()
     for result, item in zip(results, items, strict=True):
-        figures.add(result)
+        builder.add(result, item)
+    return builder.tables(results)
+
+
+class TableBuilder:
+    """:func:`build_tables` a file at a time, as the results of a run arrive (in the files'
+    order): the tables are ready as soon as the last file is added."""
+
+    def __init__(self) -> None:
+        self._rows: list[tuple[Any, ...]] = []  # tuples, not dicts: a third of the memory
+        self._shared: dict[str, str] = {}  # one copy of each unit, sheet, grade … of the batch
+        self._links: list[str] = []
+        self._bad: list[tuple[str, Any]] = []
+        self._bad_links: list[str] = []
+        self._rules = _RuleCounts()
+        self._figures = _Totals()
+        self._detail_count = 0
+
+    def add(self, result: dict[str, Any], item: Item | None) -> None:
+        """The next file's result, and where the file is (None: no file to link)."""
+        self._figures.add(result)
         name = result["file"]
         if item is not None and item.name == name:
             name = item.name  # the batch's copy of the name, not one more
         where = item.path if item is not None else ""
         if result.get("status") != OK:
-            bad.append((name, result.get("reason") or result.get("message")))
-            bad_links.append(where)
-            continue
+            self._bad.append((name, result.get("reason") or result.get("message")))
+            self._bad_links.append(where)
+            return
+        shared = self._shared
         for form in result.get("forms", []):
             values = _summary_values(name, form)
-            rows.append(tuple(shared.setdefault(v, v) if type(v) is str else v for v in values))
-            links.append(where)
-        rules.add(name, result.get("findings", []))
-        for row in detail_rows(result):
-            widest.add(row)
-            detail_count += 1
-    summary = pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS))
-    del rows
-    return Tables(
-        summary=summary,
-        rules=rules.table(),
-        units=_by_unit(summary),
-        unreadable=pd.DataFrame(bad, columns=list(UNREADABLE_COLUMNS)),
-        links=links,
-        unreadable_links=bad_links,
-        totals=figures.as_dict(),
-        failed=figures.failed,
-        errors=figures.errors,
-        detail_count=detail_count,
-        detail_widest=widest.widest,
-        results=results,
-    )
+            self._rows.append(
+                tuple(shared.setdefault(v, v) if type(v) is str else v for v in values)
+            )
+            self._links.append(where)
+        findings = result.get("findings", [])
+        self._rules.add(name, findings)
+        self._detail_count += len(findings)
+
+    def tables(self, results: Iterable[dict[str, Any]]) -> Tables:
+        """The tables; ``results``: the files' results again, read for 问题明细 (CSV)."""
+        summary = pd.DataFrame(self._rows, columns=list(SUMMARY_COLUMNS))
+        self._rows = []
+        return Tables(
+            summary=summary,
+            rules=self._rules.table(),
+            units=_by_unit(summary),
+            unreadable=pd.DataFrame(self._bad, columns=list(UNREADABLE_COLUMNS)),
+            links=self._links,
+            unreadable_links=self._bad_links,
+            totals=self._figures.as_dict(),
+            failed=self._figures.failed,
+            errors=self._figures.errors,
+            detail_count=self._detail_count,
+            results=results,
+        )
 
 
 def detail_rows(result: dict[str, Any]) -> Iterator[tuple[Any, ...]]:
@@ -303,13 +320,15 @@ class _RuleCounts:
 
 def _by_unit(summary: pd.DataFrame) -> pd.DataFrame:
     rows: dict[str, dict[str, Any]] = {}
-    for rec in summary.to_dict("records"):
-        unit = rec["单位"] if isinstance(rec["单位"], str) and rec["单位"] else NO_UNIT
+    # Column by column, a form at a time (not a dict per form: that is all the forms again).
+    columns = (summary["单位"], summary["可以提交"], *(summary[c] for c in COUNTS))
+    for named, ok, *counts in zip(*columns, strict=True):
+        unit = named if isinstance(named, str) and named else NO_UNIT
         row = rows.setdefault(unit, {"单位": unit, **dict.fromkeys(UNIT_COLUMNS[1:], 0)})
         row["表数"] += 1
-        row["可以提交"] += rec["可以提交"] == "是"
-        for c in COUNTS:
-            row[c] += int(rec[c])
+        row["可以提交"] += ok == "是"
+        for c, n in zip(COUNTS, counts, strict=True):
+            row[c] += int(n)
     ordered = sorted(rows.values(), key=lambda r: (r["单位"] == NO_UNIT, r["单位"]))
     return pd.DataFrame(ordered, columns=list(UNIT_COLUMNS))
 
@@ -388,52 +407,126 @@ def _slices(rows: Iterable[tuple[Any, ...]], size: int) -> Iterator[list[tuple[A
 
 def write_xlsx(path: Path, tables: Tables, link_base: Path, meta: dict[str, Any]) -> None:
     """The summary workbook at ``path``; links to the files are relative to ``link_base``
-    (the folder the summary will be in).
+    (the folder the summary will be in). (A run writes it with :class:`SummaryBook` as the
+    results arrive.)"""
+    book = SummaryBook(path, link_base, meta)
+    try:
+        for result in tables.results:
+            if book.measure(result):
+                break
+        book.lay_out()
+        for result in tables.results:
+            book.add(result)
+        book.finish(tables)
+    finally:
+        book.abort()
+
+
+class SummaryBook:
+    """The summary workbook, written while the batch is being checked: 问题明细 — most of
+    the workbook — a file's findings at a time as the results arrive (in the files' order),
+    the small sheets at :meth:`finish`, when the tables are complete.
 
     Written row by row in XlsxWriter's constant-memory mode: a row goes to disk as soon as
     the next one begins, so however large the batch, its cells never sit in memory all at
-    once (column widths and formats are therefore set before the first row)."""
-    book = Workbook(
-        str(path),
-        {
-            "constant_memory": True,
-            "strings_to_urls": False,  # links are written on purpose, below
-            "strings_to_formulas": False,  # a clerk's "=…" is text, never a formula
-            "strings_to_numbers": False,
-            "nan_inf_to_errors": True,
-        },
-    )
-    try:
-        book.set_properties({"title": "绩效自评表审核汇总", "comments": meta.get("generator", "")})
-        styles = _Styles(book)
-        _summary_sheet(book, styles, tables, link_base)
-        details = _layout(
+    once. A column's width and format are therefore set before its first row: 问题明细 is
+    laid out from its first :data:`LAYOUT_ROWS` rows (each column as wide as its widest entry
+    there), so the first results are given twice — to :meth:`measure` until it says there
+    are enough, then, after :meth:`lay_out`, to :meth:`add` like every later one (held
+    back meanwhile they would cost memory; read again from disk they cost a little time).
+    Nothing is at ``path`` before :meth:`finish`; :meth:`abort` (Ctrl-C, an error) removes
+    the rows written so far."""
+
+    def __init__(self, path: Path, link_base: Path, meta: dict[str, Any]) -> None:
+        self.link_base = link_base
+        self.book = Workbook(
+            str(path),
+            {
+                "constant_memory": True,
+                "strings_to_urls": False,  # links are written on purpose, below
+                "strings_to_formulas": False,  # a clerk's "=…" is text, never a formula
+                "strings_to_numbers": False,
+                "nan_inf_to_errors": True,
+            },
+        )
+        self._done = False
+        try:
+            self.book.set_properties(
+                {"title": "绩效自评表审核汇总", "comments": meta.get("generator", "")}
+            )
+            self.styles = _Styles(self.book)
+            self._summary = self.book.add_worksheet(SUMMARY)  # first, written at the end
+            self._details = self.book.add_worksheet(DETAILS)
+        except BaseException:
+            self.abort()
+            raise
+        self._widest = _Widest(len(DETAIL_COLUMNS))
+        self._measured = 0  # rows of 问题明细 measured
+        self._table: _Table | None = None  # 问题明细 as laid out
+        self._count = 0  # rows of 问题明细 written
+        self._kept = 0  # see _drop_written_rows
+
+    @property
+    def laid_out(self) -> bool:
+        return self._table is not None
+
+    def measure(self, result: dict[str, Any]) -> bool:
+        """The next file's result (in the files' order), before :meth:`lay_out`: its rows
+        of 问题明细 measured. True once there are enough to lay the sheet out."""
+        for row in detail_rows(result):
+            self._widest.add(row)
+            self._measured += 1
+        return self._measured >= LAYOUT_ROWS
+
+    def lay_out(self) -> None:
+        """Set 问题明细's columns from the rows measured; from now on, :meth:`add`."""
+        styles = self.styles
+        self._table = _layout(
             styles,
             DETAIL_COLUMNS,
-            tables.detail_widest,
+            self._widest.widest,
             caps={"文件": 36, "字段": 30, "说明": 80},
             formats={"代码": styles.center, "级别": styles.center},
         )
-        _table_sheet(book, styles, DETAILS, details, tables.details(), tables.detail_count)
-        _rules_sheet(book, styles, tables)
-        if len(tables.unreadable):
-            _frame_sheet(
-                book,
-                styles,
-                UNREADABLE,
-                tables.unreadable,
-                caps={"文件": 50, "原因": 90},
-                links=(tables.unreadable_links, link_base),
-            )
-        _charts(book, styles, tables)
-        book.worksheets()[0].activate()
-        book.close()
-    except BaseException:
-        with contextlib.suppress(Exception):  # removes XlsxWriter's temporary files
+        _begin_table(self._details, styles, self._table)
+
+    def add(self, result: dict[str, Any]) -> None:
+        """The next file's result (in the files' order, from the first): its rows of
+        问题明细 written."""
+        assert self._table is not None, "lay_out() first"
+        for row in detail_rows(result):
+            self._count += 1
+            self._kept = _table_row(self._details, self._table, self._count, row, self._kept)
+
+    def finish(self, tables: Tables) -> None:
+        """The other sheets, from the complete tables; the workbook is written to its path."""
+        book, styles = self.book, self.styles
+        try:
+            _summary_sheet(self._summary, styles, tables, self.link_base)
+            assert self._table is not None, "lay_out() and add() first"
+            _filter(self._details, self._table, self._count)
+            _rules_sheet(book, styles, tables)
+            if len(tables.unreadable):
+                _frame_sheet(
+                    book.add_worksheet(UNREADABLE),
+                    styles,
+                    tables.unreadable,
+                    caps={"文件": 50, "原因": 90},
+                    links=(tables.unreadable_links, self.link_base),
+                )
+            _charts(book, styles, tables)
+            book.worksheets()[0].activate()
+            self._done = True
             book.close()
-        raise
-    finally:
-        _remove_row_files(book)
+        finally:
+            _remove_row_files(book)
+
+    def abort(self) -> None:
+        """Stop without writing the workbook: its rows written so far (temporary files in
+        TMPDIR) are removed. Nothing to do after :meth:`finish`."""
+        if not self._done:
+            self._done = True
+            _remove_row_files(self.book)
 
 
 def _remove_row_files(book: Workbook) -> None:
@@ -582,59 +675,62 @@ def _set_columns(sheet: Worksheet, table: _Table) -> None:
 
 
 def _frame_sheet(
-    book: Workbook,
+    sheet: Worksheet,
     styles: _Styles,
-    name: str,
     frame: pd.DataFrame,
     *,
     caps: dict[str, int] | None = None,
     formats: dict[str, Any] | None = None,
     links: tuple[list[str], Path] | None = None,
     freeze_columns: int = 0,
-) -> Worksheet:
-    """:func:`_table_sheet` of a table held in memory."""
+) -> None:
+    """A table held in memory on ``sheet`` (see :func:`_begin_table`); ``links``: column A
+    links to these files (see :func:`_link`). Each row goes to the sheet as it comes."""
     table = _frame_layout(styles, frame, caps, formats)
-    rows = frame.itertuples(index=False, name=None)
-    return _table_sheet(
-        book, styles, name, table, rows, len(frame), links=links, freeze_columns=freeze_columns
-    )
-
-
-def _table_sheet(
-    book: Workbook,
-    styles: _Styles,
-    name: str,
-    table: _Table,
-    rows: Iterable[Sequence[Any]],
-    count: int,
-    *,
-    links: tuple[list[str], Path] | None = None,
-    freeze_columns: int = 0,
-) -> Worksheet:
-    """A table (``count`` rows, laid out as ``table``) on a sheet of its own: bold header,
-    frozen, filterable; columns as wide as their Chinese text (capped), number formats by
-    column; long text wraps, its row as high as its lines. ``links``: column A links to
-    these files (see :func:`_link`). Each row goes to the sheet as it comes."""
-    sheet = book.add_worksheet(name)
-    _set_columns(sheet, table)
-    sheet.freeze_panes(1, freeze_columns)
-    sheet.autofilter(0, 0, max(count, 1), len(table.names) - 1)
-    _printed(sheet)
-    _header(sheet, styles, table.names)
+    _begin_table(sheet, styles, table, freeze_columns)
+    _filter(sheet, table, len(frame))
     link_format = styles.link_wrap if table.columns[0].wraps else styles.link
     kept = 0  # rows before this one: their records in XlsxWriter are dropped
-    for r, values in enumerate(rows, 1):
-        lines = table.lines(values)
-        if lines > 1:
-            sheet.set_row(r, LINE_HEIGHT * lines)
-        start = 0
-        if links is not None:
-            _link(sheet, r, values[0], links[0][r - 1], links[1], link_format)
-            start = 1
-        for k in range(start, len(values)):
-            _cell(sheet, r, k, values[k])
-        kept = _drop_written_rows(sheet, kept)
-    return sheet
+    for r, values in enumerate(frame.itertuples(index=False, name=None), 1):
+        link = None if links is None else (links[0][r - 1], links[1], link_format)
+        kept = _table_row(sheet, table, r, values, kept, link)
+
+
+def _begin_table(sheet: Worksheet, styles: _Styles, table: _Table, freeze_columns: int = 0) -> None:
+    """A table laid out as ``table`` on a sheet of its own: bold header, frozen, printed;
+    columns as wide as their Chinese text (capped), number formats by column."""
+    _set_columns(sheet, table)
+    sheet.freeze_panes(1, freeze_columns)
+    _printed(sheet)
+    _header(sheet, styles, table.names)
+
+
+def _filter(sheet: Worksheet, table: _Table, count: int) -> None:
+    """The table (``count`` rows) filterable."""
+    sheet.autofilter(0, 0, max(count, 1), len(table.names) - 1)
+
+
+def _table_row(
+    sheet: Worksheet,
+    table: _Table,
+    r: int,
+    values: Sequence[Any],
+    kept: int,
+    link: tuple[str, Path, Any] | None = None,
+) -> int:
+    """Row ``r`` of a table: long text wraps, the row as high as its lines; ``link``: column
+    A links to this file (target, base, format: see :func:`_link`). Returns the first row
+    whose records XlsxWriter still keeps (see :func:`_drop_written_rows`)."""
+    lines = table.lines(values)
+    if lines > 1:
+        sheet.set_row(r, LINE_HEIGHT * lines)
+    start = 0
+    if link is not None:
+        _link(sheet, r, values[0], link[0], link[1], link[2])
+        start = 1
+    for k in range(start, len(values)):
+        _cell(sheet, r, k, values[k])
+    return _drop_written_rows(sheet, kept)
 
 
 def _drop_written_rows(sheet: Worksheet, since: int) -> int:
@@ -728,16 +824,15 @@ def _lines(value: Any, width: int) -> int:
     )
 
 
-def _summary_sheet(book: Workbook, styles: _Styles, tables: Tables, link_base: Path) -> None:
+def _summary_sheet(sheet: Worksheet, styles: _Styles, tables: Tables, link_base: Path) -> None:
     frame = tables.summary
     formats = _column_formats(styles)
     formats.update(
         dict.fromkeys(("年度", "等级（填报）", "等级（复算）", "可以提交"), styles.center)
     )
-    sheet = _frame_sheet(
-        book,
+    _frame_sheet(
+        sheet,
         styles,
-        SUMMARY,
         frame,
         caps={"文件": 36, "工作表": 14, "单位": 26, "表类型": 24, "项目名称": 30},
         formats=formats,

@@ -85,8 +85,9 @@ class ReviewCache:
             return None
         return data if isinstance(data, dict) else None
 
-    def put(self, key: str, result: dict[str, Any]) -> bool:
-        """Store a result; False when the folder cannot be written (the run goes on)."""
+    def put(self, key: str, result: dict[str, Any] | bytes) -> bool:
+        """Store a result (a dict, or its JSON text as bytes); False when the folder cannot
+        be written (the run goes on)."""
         if self.folder is None:
             return False
         target = self._path(key)
@@ -96,8 +97,11 @@ class ReviewCache:
         except OSError:
             return False
         try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                json.dump(result, f, ensure_ascii=False)
+            with os.fdopen(fd, "wb") as f:
+                if isinstance(result, bytes):
+                    f.write(result)
+                else:
+                    f.write(json.dumps(result, ensure_ascii=False).encode("utf-8"))
             os.replace(tmp, target)
             return True
         except OSError:

@@ -2,7 +2,8 @@
 
 The main process walks the batch in order: it hashes each file, takes a stored result from
 the cache where there is one, and hands the rest to worker processes
-(:func:`jixiao.app.review.review_item` — a pure function of the file). At most a few files
+(:func:`jixiao.app.review.review_item_record` — a pure function of the file, its result
+sent back compressed). At most a few files
 per worker are in flight, so memory stays flat however large the batch; each worker is
 replaced after :data:`TASKS_PER_WORKER` files, so whatever a worker accumulates (memoised
 texts, fragmented heaps) is returned to the system. Results are stored in the cache the
@@ -21,7 +22,7 @@ main process stops them at once and raises :class:`Interrupted` with what was fi
 from __future__ import annotations
 
 import contextlib
-import json
+import gc
 import multiprocessing
 import os
 import signal
@@ -35,14 +36,23 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
-from jixiao.app.review import INTERNAL, OK, UNREADABLE, Item, review_bytes, review_item, sha256_of
+from jixiao.app.review import (
+    INTERNAL,
+    OK,
+    UNREADABLE,
+    Item,
+    from_record,
+    record,
+    review_item_record,
+    sha256_of,
+)
 from jixiao.app.review import internal as internal_result
 from jixiao.app.review import unreadable as unreadable_result
 from jixiao.app.review_cache import ReviewCache
 from jixiao.core.errors import InputError
 from jixiao.core.profile import Profile
 
-__all__ = ["Interrupted", "ResultFile", "RunStats", "default_jobs", "run_review"]
+__all__ = ["Interrupted", "ResultFile", "RunStats", "default_jobs", "run_review", "start_early"]
 
 TASKS_PER_WORKER = 200  # files a worker checks before a fresh one takes its place
 IN_FLIGHT_PER_WORKER = 4  # files queued per worker: enough to keep it busy, no more
@@ -70,10 +80,15 @@ class ResultFile:
     def __len__(self) -> int:
         return len(self._start)
 
+    def __contains__(self, index: object) -> bool:
+        """Whether the result of item ``index`` is stored."""
+        return isinstance(index, int) and 0 <= index < len(self._start) and self._start[index] >= 0
+
     def put(self, index: int, result: dict[str, Any]) -> None:
-        # ASCII JSON: a name with a lone surrogate (an undecodable zip member name) is
-        # stored as it is; compression takes back what the \u escapes of Chinese text add.
-        data = zlib.compress(json.dumps(result, separators=(",", ":")).encode("ascii"), 1)
+        self.put_record(index, record(result))
+
+    def put_record(self, index: int, data: bytes) -> None:
+        """Store a result as a :func:`~jixiao.app.review.record` (as a worker sends it)."""
         self._file.seek(0, os.SEEK_END)
         self._start[index] = self._file.tell()
         self._length[index] = len(data)
@@ -84,7 +99,7 @@ class ResultFile:
         if start < 0:
             raise LookupError(f"no result stored for item {index}")
         self._file.seek(start)
-        return json.loads(zlib.decompress(self._file.read(self._length[index])))
+        return from_record(self._file.read(self._length[index]))
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
         """The results in the order of the items (each read when it is reached)."""
@@ -129,6 +144,16 @@ def default_jobs() -> int:
     return os.cpu_count() or 1
 
 
+def start_early() -> None:
+    """Start the server the workers are forked from (where there is one, see
+    :func:`_context`) now rather than at the first file: it loads jixiao's readers while the
+    main process is still finding the files."""
+    if _context().get_start_method() == "forkserver":
+        from multiprocessing import forkserver  # noqa: PLC0415  (POSIX only)
+
+        forkserver.ensure_running()
+
+
 def run_review(
     items: Sequence[Item],
     profile: Profile | None,
@@ -158,14 +183,17 @@ def run_review(
 def _start_worker() -> None:
     # Ctrl-C reaches every process of the terminal's group: the main process decides.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # What the worker starts with (jixiao's modules, loaded once in the server it is forked
+    # from) lives as long as the worker: the garbage collector need not go through it again
+    # and again (about 1% of a file's time), nor touch its pages shared with the server.
+    gc.freeze()
 
 
-def _job(item: Item, data: bytes | None, profile: Profile | None) -> dict[str, Any]:
-    """A worker's task: a zip member comes as the bytes the main process unpacked (and
-    hashed) already; a file is read by the worker."""
-    if data is not None:
-        return review_bytes(data, item.name, profile)
-    return review_item(item, profile)
+def _job(item: Item, data: bytes | None, profile: Profile | None) -> tuple[str, bytes]:
+    """A worker's task: the file's status and its result as a record (compressed JSON, a
+    few KB: no dict to pickle here and unpickle there). A zip member comes as the bytes the
+    main process unpacked (and hashed) already; a file is read by the worker."""
+    return review_item_record(item, data, profile)
 
 
 # ---- the main side ---------------------------------------------------------------------------
@@ -193,7 +221,7 @@ class _Runner:
         self.items, self.profile, self.jobs = items, profile, jobs
         self.cache, self.results, self.stats, self.progress = cache, results, stats, progress
         self.pool: ProcessPoolExecutor | None = None
-        self.running: dict[Future[dict[str, Any]], _Job] = {}
+        self.running: dict[Future[tuple[str, bytes]], _Job] = {}
 
     def run(self) -> None:
         window = self.jobs * IN_FLIGHT_PER_WORKER
@@ -248,11 +276,11 @@ class _Runner:
         for future in done:
             job = self.running.pop(future)
             try:
-                result = future.result()
+                status, data = future.result()
             except BrokenProcessPool:
                 broken.append(job)
                 continue
-            self._done(job, result)
+            self._done(job, status, data)
         if broken:
             self._recover(broken)
 
@@ -266,25 +294,34 @@ class _Runner:
         for job in sorted(suspects, key=lambda j: j.index):
             alone = self._new_pool(1)
             try:
-                result = alone.submit(_job, job.item, job.data, self.profile).result()
+                status, data = alone.submit(_job, job.item, job.data, self.profile).result()
             except BrokenProcessPool:
-                result = {
+                died = {
                     "file": job.item.name,
                     "status": INTERNAL,
                     "message": f"文件 {job.item.name}：{_DIED}",
                     "reason": _DIED,
                 }
+                status, data = INTERNAL, record(died)
             finally:
                 self._kill(alone)
-            self._done(job, result)
+            self._done(job, status, data)
 
-    def _done(self, job: _Job, result: dict[str, Any]) -> None:
-        if result.get("status") in (OK, UNREADABLE) and self.cache.put(job.key, result):
+    def _done(self, job: _Job, status: str, data: bytes) -> None:
+        if (
+            status in (OK, UNREADABLE)
+            and self.cache.enabled
+            and self.cache.put(job.key, zlib.decompress(data))
+        ):
             self.stats.stored += 1
-        self._finish(job.index, result, cached=False)
+        self.results.put_record(job.index, data)
+        self._counted(cached=False)
 
     def _finish(self, index: int, result: dict[str, Any], *, cached: bool) -> None:
         self.results.put(index, result)
+        self._counted(cached=cached)
+
+    def _counted(self, *, cached: bool) -> None:
         if cached:
             self.stats.from_cache += 1
         else:
@@ -334,6 +371,8 @@ def _context() -> multiprocessing.context.BaseContext:
     milliseconds; elsewhere (Windows) spawn."""
     if "forkserver" in multiprocessing.get_all_start_methods():
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload([__name__])
+        # The reader of .xlsx/.xlsm files is loaded when the first one comes up (formats.files):
+        # loaded here instead, every worker has it from the start.
+        ctx.set_forkserver_preload([__name__, "jixiao.formats.xlsx_grid"])
         return ctx
     return multiprocessing.get_context("spawn")

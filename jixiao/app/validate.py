@@ -71,5 +71,6 @@ def check_book(
     results = check_set(forms, chosen) if len(forms) > 1 else [check_form(forms[0], chosen)]
     findings = [f for found in results for f in found]
     not_checked = [] if book.with_formulas else [WITHOUT_FORMULAS]
+    not_checked += book.notes  # rows past the limit were not read ("只读取了前 2000 行")
     not_checked += [note for form in forms for note in not_applied(form)]
     return BookReport(source, forms, findings, book.skipped, choice, not_checked, results)

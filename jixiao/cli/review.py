@@ -42,13 +42,20 @@ from jixiao import __version__
 from jixiao.app.inbox import Inbox, collect, natural_key
 from jixiao.app.review import UNREADABLE, Item
 from jixiao.app.review_cache import ReviewCache, default_cache_dir
-from jixiao.app.review_run import Interrupted, ResultFile, RunStats, default_jobs, run_review
+from jixiao.app.review_run import (
+    Interrupted,
+    ResultFile,
+    RunStats,
+    default_jobs,
+    run_review,
+    start_early,
+)
 from jixiao.cli.common import EXIT_ERRORS, EXIT_INPUT, EXIT_INTERNAL, EXIT_OK
 from jixiao.core.errors import InputError
 from jixiao.core.profile import load_profile
 
 if TYPE_CHECKING:  # loaded when needed: see review()
-    from jixiao.app.review_book import Tables
+    from jixiao.app.review_book import SummaryBook, TableBuilder, Tables
 
 EXIT_INTERRUPTED = 130
 T = TypeVar("T")
@@ -64,6 +71,7 @@ def review(args: argparse.Namespace) -> int:
         raise InputError("-j/--jobs 应为正整数（同时运行的进程数）")
     cache_dir = None if args.no_cache else (args.cache_dir or default_cache_dir())
     cache_dir = _usable(cache_dir)
+    start_early()  # the workers' server loads the readers while the files are found
     inbox = collect(args.paths, exclude=[*targets.values(), *([cache_dir] if cache_dir else [])])
     if not inbox.items and not inbox.broken:
         raise InputError(
@@ -75,21 +83,29 @@ def review(args: argparse.Namespace) -> int:
     # workers check the files, not before.
     loading = threading.Thread(target=importlib.import_module, args=(_BOOK,), daemon=True)
     loading.start()
-    with _result_file(len(inbox.items)) as results:
+    meta = {"jixiao": __version__, "profile": args.profile}
+    with (
+        _result_file(len(inbox.items)) as results,
+        _Feed(_InOrder(inbox, results), loading, targets, meta) as feed,
+    ):
+
+        def finished(cached: bool) -> None:
+            step(cached)
+            feed.pump()  # what has arrived, in name order, to the tables and the workbook
+
         try:
             with _progress(len(inbox.items)) as step:
                 stats = run_review(
-                    inbox.items, profile, jobs=jobs, cache=cache, results=results, progress=step
+                    inbox.items, profile, jobs=jobs, cache=cache, results=results, progress=finished
                 )
         except Interrupted as stop:  # the progress bar is gone: say what was kept
             _say_interrupted(stop.stats, cache)
             return EXIT_INTERRUPTED
         loading.join()
-        meta = {"jixiao": __version__, "profile": args.profile}
         if sys.stderr.isatty():
             print("正在写出汇总……", file=sys.stderr, flush=True)
         try:
-            tables, written = _write(targets, _InOrder(inbox, results), meta)
+            tables, written = _write(targets, feed, meta)
         except KeyboardInterrupt:
             _say_interrupted(stats, cache, writing=True)
             return EXIT_INTERRUPTED
@@ -128,13 +144,14 @@ def _targets(args: argparse.Namespace) -> dict[str, Path]:
 
 
 def _write(
-    targets: dict[str, Path], batch: _InOrder, meta: dict[str, Any]
+    targets: dict[str, Path], feed: _Feed, meta: dict[str, Any]
 ) -> tuple[Tables, list[Path]]:
     """Write every output to a temporary file beside its target, then rename them all into
     place; on any failure or interrupt, remove the temporary files and keep the old outputs.
-    Each output reads the results from disk again (a pass takes a fraction of a
+    The summary workbook is written already but for its small sheets (see :class:`_Feed`);
+    the JSON and CSV outputs read the results from disk again (a pass takes a fraction of a
     millisecond a file): no output needs them all in memory."""
-    from jixiao.app.review_book import build_tables, write_csv, write_json, write_xlsx  # noqa: PLC0415
+    from jixiao.app.review_book import write_csv, write_json  # noqa: PLC0415  (see review())
 
     temps: dict[str, Path] = {}
     try:
@@ -143,11 +160,11 @@ def _write(
                 parents=True, exist_ok=True
             )
         temps = {key: _temp_beside(path) for key, path in targets.items()}
-        tables = build_tables(batch.results(), batch.items())
-        if "xlsx" in targets:
-            write_xlsx(temps["xlsx"], tables, targets["xlsx"].resolve().parent, meta)
+        tables = feed.tables()
+        if feed.book is not None:
+            feed.book.finish(tables)
         if "json" in targets:
-            write_json(temps["json"], batch.results(), meta, tables.totals)
+            write_json(temps["json"], feed.batch.results(), meta, tables.totals)
         csv = {k.split(":", 1)[1]: p for k, p in temps.items() if k.startswith("csv:")}
         if csv:
             write_csv(csv, tables)
@@ -163,6 +180,81 @@ def _write(
         for tmp in temps.values():
             with contextlib.suppress(OSError):
                 tmp.unlink()
+
+
+class _Feed:
+    """The results in name order as they arrive, to the summary's tables and workbook while
+    the run goes on: the workbook's largest sheet, 问题明细, is written by the time the last
+    file is checked, rather than after it. (It starts once the summary's libraries are
+    loaded — in a thread, while the first files are checked —; a result waits for those
+    before it in name order; the first ones are read twice, see SummaryBook.) The workbook goes to its temporary name beside the target; nothing
+    is there before it is finished, and on Ctrl-C or an error what it wrote so far (in
+    TMPDIR) is removed."""
+
+    def __init__(
+        self,
+        batch: _InOrder,
+        loading: threading.Thread,
+        targets: dict[str, Path],
+        meta: dict[str, Any],
+    ) -> None:
+        self.batch, self._loading, self._targets, self._meta = batch, loading, targets, meta
+        self.book: SummaryBook | None = None
+        self._builder: TableBuilder | None = None
+        self._next = 0  # the place in name order of the first result not fed yet
+
+    def pump(self) -> None:
+        """Feed every result that has arrived, up to the first one (in name order) still
+        missing."""
+        if self._builder is None:
+            if self._loading.is_alive():
+                return
+            self._start()
+        assert self._builder is not None
+        batch, order = self.batch, self.batch.order
+        book = self.book
+        while self._next < len(order) and batch.arrived(order[self._next]):
+            k = order[self._next]
+            result = batch.result(k)
+            self._builder.add(result, batch.item(k))
+            if book is not None:
+                if book.laid_out:
+                    book.add(result)
+                elif book.measure(result):
+                    self._lay_out(self._next + 1)
+            self._next += 1
+
+    def tables(self) -> Tables:
+        """The tables, once every result has arrived."""
+        self.pump()
+        assert self._builder is not None and self._next == len(self.batch.order)
+        if self.book is not None and not self.book.laid_out:
+            self._lay_out(self._next)
+        return self._builder.tables(self.batch.results())
+
+    def _lay_out(self, measured: int) -> None:
+        """问题明细 laid out from the first ``measured`` results: they are written now (read
+        from disk again), every later one as it comes."""
+        assert self.book is not None
+        self.book.lay_out()
+        for place in range(measured):
+            self.book.add(self.batch.result(self.batch.order[place]))
+
+    def _start(self) -> None:
+        from jixiao.app.review_book import SummaryBook, TableBuilder  # noqa: PLC0415  (see review())
+
+        self._builder = TableBuilder()
+        if "xlsx" in self._targets:
+            target = self._targets["xlsx"]
+            link_base = target.resolve().parent
+            self.book = SummaryBook(_temp_beside(target), link_base, self._meta)
+
+    def __enter__(self) -> _Feed:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.book is not None:
+            self.book.abort()  # finished already, or nothing of it is kept
 
 
 def _temp_beside(path: Path) -> Path:
@@ -199,15 +291,19 @@ class _InOrder:
         checked = ((k, item.name) for k, item in enumerate(inbox.items))
         broken = ((~k, item.name) for k, (item, _) in enumerate(inbox.broken))
         merged = heapq.merge(checked, broken, key=lambda pair: natural_key(pair[1]))
-        self._order = array("q", (k for k, _ in merged))
+        self.order = array("q", (k for k, _ in merged))
 
     def results(self) -> _Pass[dict[str, Any]]:
-        return _Pass(lambda: (self._result(k) for k in self._order))
+        return _Pass(lambda: (self.result(k) for k in self.order))
 
     def items(self) -> _Pass[Item | None]:
-        return _Pass(lambda: (self._item(k) for k in self._order))
+        return _Pass(lambda: (self.item(k) for k in self.order))
 
-    def _result(self, k: int) -> dict[str, Any]:
+    def arrived(self, k: int) -> bool:
+        """Whether the result of ``k`` (a place in :attr:`order`'s terms) is there yet."""
+        return k < 0 or k in self._results
+
+    def result(self, k: int) -> dict[str, Any]:
         if k >= 0:
             return self._results[k]
         item, reason = self.inbox.broken[~k]
@@ -218,7 +314,7 @@ class _InOrder:
             "reason": reason,
         }
 
-    def _item(self, k: int) -> Item | None:
+    def item(self, k: int) -> Item | None:
         if k >= 0:
             return self.inbox.items[k]
         item = self.inbox.broken[~k][0]

@@ -13,6 +13,7 @@ from typing import Any
 from jixiao.core import compute
 from jixiao.core.compute import EPS
 from jixiao.core.form import (
+    MAX_AMOUNT,
     MISSING,
     Form,
     Indicator,
@@ -23,7 +24,7 @@ from jixiao.core.form import (
     read_target,
 )
 from jixiao.core.layout import SheetLayout, is_shared, shared_layout
-from jixiao.core.memo import cached, memo
+from jixiao.core.memo import cached, memo, unfrozen
 from jixiao.core.profile import Profile
 from jixiao.core.standards import parent_of, split_points, standard_level1, standard_level2
 from jixiao.core.values import (
@@ -67,8 +68,25 @@ class IndicatorReading:
     def __init__(self, indicator: Indicator, profile: Profile) -> None:
         self.indicator = indicator
         self.profile = profile
-        v = self.values = value_reading(indicator)
-        self.labels = label_reading(indicator)
+        # value_reading() and label_reading(), their commonest case inlined (every row of
+        # every form is read here): cells that are text or absent (MISSING) are the key as
+        # they are, since no text equals a number, None or MISSING.
+        target, op, unit, actual = indicator.target, indicator.op, indicator.unit, indicator.actual
+        if (
+            (type(target) is str or target is MISSING)
+            and (type(op) is str or op is MISSING)
+            and (type(unit) is str or unit is MISSING)
+            and (type(actual) is str or actual is MISSING)
+        ):
+            v = _TEXT_PAIRS[(target, op, unit, actual)]
+        else:
+            v = value_reading(indicator)
+        self.values = v
+        level1, level2, name = indicator.level1, indicator.level2, indicator.name
+        if type(level1) is str and type(level2) is str and type(name) is str:
+            self.labels = _TEXT_LABELS[(level1, level2, name)]
+        else:
+            self.labels = label_reading(indicator)
         self.target = v.target
         self.actual = v.actual
         self.quantitative = v.quantitative
@@ -77,8 +95,11 @@ class IndicatorReading:
         self.deviation = v.deviation
         self.met = v.met  # did the result reach the target? None when that cannot be judged
         self.band = v.band  # qualitative band: 达成, 部分达成 or 未达成
-        self.points = number(indicator.points)
-        self.score = number(indicator.score)
+        # number(), its commonest case (a whole number of points) inlined
+        p = indicator.points
+        self.points = float(p) if type(p) is int and -MAX_AMOUNT < p < MAX_AMOUNT else number(p)
+        p = indicator.score
+        self.score = float(p) if type(p) is int and -MAX_AMOUNT < p < MAX_AMOUNT else number(p)
         self._reference: tuple[float | None] | None = None
 
     @property
@@ -115,11 +136,13 @@ class CellReading:
         """The cell as the clerk wrote it, with the Sichuan columns put back together:
         written out when a message first quotes it (most cells are never quoted)."""
         try:
-            return self._shown  # type: ignore[no-any-return]
-        except AttributeError:
+            text: str | None = self._shown
+        except AttributeError:  # made by the constructor or unpickled: not written out yet
+            text = None
+        if text is None:
             text = shown_with_columns(*self.columns)
             object.__setattr__(self, "_shown", text)
-            return text
+        return text
 
     # Pickling and copying, as a dataclass with slots=True does it (the written-out text
     # is not kept: it is written again when asked for).
@@ -175,6 +198,23 @@ class ValueReading:
 
 
 _PAIR_SETTERS = tuple(ValueReading.__dict__[f.name].__set__ for f in fields(ValueReading))
+_UnfrozenPair: Any = unfrozen(ValueReading)
+_UnfrozenCell: Any = unfrozen(CellReading)
+
+
+def _cell_reading(
+    value: ParsedValue, unfilled: bool, op_number: bool, columns: tuple[Any, Any, Any]
+) -> CellReading:
+    # CellReading(value, unfilled, op_number, columns), quicker (memo.unfrozen); the quoted
+    # text (_shown) is None, to be written when first asked for.
+    c = _UnfrozenCell()
+    c.value = value
+    c.unfilled = unfilled
+    c.op_number = op_number
+    c.columns = columns
+    c._shown = None
+    c.__class__ = CellReading
+    return c  # type: ignore[no-any-return]
 
 
 def _read_values(target_cell: CellReading, actual_cell: CellReading) -> ValueReading:
@@ -192,18 +232,20 @@ def _read_values(target_cell: CellReading, actual_cell: CellReading) -> ValueRea
         completion = compute.completion_rate(direction, target.number, actual.number)
         deviation = compute.deviation_rate(target.number, actual.number)
     met = _met(target, actual, quantitative, completion)
-    return ValueReading(
-        target_cell,
-        actual_cell,
-        target,
-        actual,
-        quantitative,
-        direction,
-        completion,
-        deviation,
-        met,
-        _band(target, actual, met),
-    )
+    # ValueReading(target_cell, …), quicker (memo.unfrozen): every new pair of values
+    v = _UnfrozenPair()
+    v.target_cell = target_cell
+    v.actual_cell = actual_cell
+    v.target = target
+    v.actual = actual
+    v.quantitative = quantitative
+    v.direction = direction
+    v.completion = completion
+    v.deviation = deviation
+    v.met = met
+    v.band = _band(target, actual, met)
+    v.__class__ = ValueReading
+    return v  # type: ignore[no-any-return]
 
 
 def _met(
@@ -280,9 +322,11 @@ def _actual_cell(ind: Indicator) -> CellReading:
 
 
 def _read_target(target: Any, op: Any, unit: Any) -> CellReading:
-    return CellReading(
-        read_target(target, op, unit),
-        is_unfilled(target),
+    value = read_target(target, op, unit, remember=False)  # the cell is remembered here
+    return _cell_reading(
+        value,
+        # a number is entered (it has a digit: no ellipsis or blank reads as one)
+        False if value.kind is Kind.NUMBER else is_unfilled(target),
         # Sichuan columns slid: a number under 指标性质 (Q03)
         not is_blank(op) and parse_operator(op) is None and parse_value(op).kind is Kind.NUMBER,
         (target, op, unit),
@@ -290,7 +334,9 @@ def _read_target(target: Any, op: Any, unit: Any) -> CellReading:
 
 
 def _read_actual(actual: Any, unit: Any) -> CellReading:
-    return CellReading(read_actual(actual, unit), is_unfilled(actual), False, (actual, None, unit))
+    value = read_actual(actual, unit, remember=False)  # the cell is remembered here
+    unfilled = False if value.kind is Kind.NUMBER else is_unfilled(actual)
+    return _cell_reading(value, unfilled, False, (actual, None, unit))
 
 
 def _target_of(key: tuple[Any, ...]) -> CellReading:
@@ -306,9 +352,36 @@ _ACTUALS = memo(_actual_of)
 _PAIRS = memo(_read_pair)
 
 
+def _read_text_pair(key: tuple[Any, Any, Any, Any]) -> ValueReading:
+    # The four cells as text or MISSING (absent, read as an empty cell): _read_pair() of the
+    # typed key value_reading() makes of them (a pair of text cells is remembered here only,
+    # not in _PAIRS too).
+    target, op, unit, actual = key
+    if target is MISSING:
+        target = None
+    if op is MISSING:
+        op = None
+    if unit is MISSING:
+        unit = None
+    if actual is MISSING:
+        actual = None
+    return _read_values(
+        _TARGETS[(type(target), target, type(op), op, type(unit), unit)],
+        _ACTUALS[(type(actual), actual, type(unit), unit)],
+    )
+
+
+_TEXT_PAIRS = memo(_read_text_pair)
+
+
 def shown_with_columns(value: object, op: object, unit: object) -> str:
     """A value as the clerk wrote it, with the Sichuan columns put back together ("100%"
     with the unit column "%" stays "100%")."""
+    if (op is None or op is MISSING) and (unit is None or unit is MISSING):
+        # no Sichuan columns (every national form): the loop below, for the value alone
+        if is_blank(value) or str(value).strip() in ("定性", "定量"):
+            return shown(None)
+        return shown(value) or shown(None)
     out = ""
     for x in (op, value, unit):
         if is_blank(x) or str(x).strip() in ("定性", "定量"):
@@ -386,6 +459,15 @@ def _label_reading_of(key: tuple[Any, ...]) -> LabelReading:
 
 
 _LABELS = memo(_label_reading_of)
+
+
+def _read_text_labels(key: tuple[str, str, str]) -> LabelReading:
+    # Three text cells: the typed key label_reading() makes of them.
+    level1, level2, name = key
+    return _LABELS[(str, level1, str, level2, str, name)]
+
+
+_TEXT_LABELS = memo(_read_text_labels)
 
 
 def _rank_against(target: ParsedValue, actual: ParsedValue) -> int | None:

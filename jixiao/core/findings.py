@@ -8,6 +8,8 @@ from dataclasses import asdict, dataclass, fields
 from enum import StrEnum
 from typing import Any
 
+from jixiao.core.memo import unfrozen
+
 
 class Severity(StrEnum):
     ERROR = "错误"  # must be fixed before submission
@@ -83,6 +85,33 @@ class Finding:
 
 
 _SETTERS = tuple(Finding.__dict__[f.name].__set__ for f in fields(Finding))
+_UnfrozenFinding: Any = unfrozen(Finding)
+
+
+def new_finding(
+    code: str,
+    severity: Severity,
+    sheet: str,
+    cell: str,
+    field: str,
+    message: str,
+    value: Any,
+    expected: Any,
+) -> Finding:
+    """``Finding(code, severity, sheet, cell, field, message, value, expected)`` in about
+    half its time (the engine makes every finding of a batch)."""
+    f = _UnfrozenFinding()
+    f.code = code
+    f.severity = severity
+    f.sheet = sheet
+    f.cell = cell
+    f.field = field
+    f.message = message
+    f.value = value
+    f.expected = expected
+    f.location = ""
+    f.__class__ = Finding
+    return f  # type: ignore[no-any-return]
 
 
 def summary(findings: Iterable[Finding]) -> dict[str, int]:

@@ -23,7 +23,14 @@ from jixiao.core.layout import (
 )
 from jixiao.core.memo import cached, memo
 from jixiao.core.standards import split_points
-from jixiao.core.values import Kind, ParsedValue, normalize_text, parse_operator, parse_value
+from jixiao.core.values import (
+    Kind,
+    ParsedValue,
+    normalize_text,
+    parse_operator,
+    parse_value,
+    parse_value_once,
+)
 
 
 class _Missing:
@@ -97,15 +104,18 @@ def _present(raw: Any) -> Any:
     return None if raw is MISSING else raw
 
 
-def read_target(target: Any, op: Any, unit: Any) -> ParsedValue:
-    """An indicator's 指标值 read with the Sichuan 指标性质 and 度量单位 columns."""
+def read_target(target: Any, op: Any, unit: Any, *, remember: bool = True) -> ParsedValue:
+    """An indicator's 指标值 read with the Sichuan 指标性质 and 度量单位 columns (not
+    remembered by ``parse_value`` when the caller remembers the reading itself)."""
     column_op = parse_operator(op) if not is_blank(op) else None
-    return parse_value(_present(target), op=column_op, unit=None if is_blank(unit) else str(unit))
+    read = parse_value if remember else parse_value_once
+    return read(_present(target), op=column_op, unit=None if is_blank(unit) else str(unit))
 
 
-def read_actual(actual: Any, unit: Any) -> ParsedValue:
-    """An indicator's 实际完成值 read with the Sichuan 度量单位 column."""
-    return parse_value(_present(actual), unit=None if is_blank(unit) else str(unit))
+def read_actual(actual: Any, unit: Any, *, remember: bool = True) -> ParsedValue:
+    """An indicator's 实际完成值 read with the Sichuan 度量单位 column (see read_target)."""
+    read = parse_value if remember else parse_value_once
+    return read(_present(actual), unit=None if is_blank(unit) else str(unit))
 
 
 def is_blank(raw: Any) -> bool:
@@ -240,6 +250,15 @@ class Form:
 
 
 _MONTH = re.compile(r"(\d{1,2})月?")
+
+
+def _month(key: str) -> int | None:
+    """The month a 执行进度 key names ("6月", "６", "12"), else None."""
+    m = _MONTH.fullmatch(normalize_text(key))
+    return int(m.group(1)) if m else None
+
+
+_MONTHS = memo(_month)
 _NAMED_SOURCE = re.compile(r"预算执行\.资金来源\[([^\]]+)\](.*)")
 _NAMED_BLOCK = re.compile(r"绩效指标\[([^\]\d][^\]]*)\](.*)")
 _NAMED_BUILDING = re.compile(r"楼堂馆所\[([^\]]+)\](.*)")
@@ -320,9 +339,9 @@ class SelfEvalForm(Form):
         raw = self.data.get("执行进度", {})
         out: dict[int, Any] = {}
         for k, v in raw.items() if isinstance(raw, dict) else ():
-            m = _MONTH.fullmatch(normalize_text(str(k)))
-            if m:
-                out[int(m.group(1))] = v
+            month = _MONTHS[k] if type(k) is str else _month(str(k))
+            if month is not None:
+                out[month] = v
         return out
 
     @cached

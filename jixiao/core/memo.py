@@ -1,4 +1,5 @@
-"""Bounded memos of pure functions, and a lock-free cached attribute.
+"""Bounded memos of pure functions, a lock-free cached attribute, and quick construction of
+frozen dataclasses with slots (``unfrozen``).
 
 A batch of forms repeats the same texts thousands of times (``≥95%``, ``产出指标``,
 ``满意度指标``): reading each distinct text once makes checking a batch several times
@@ -106,3 +107,17 @@ class cached(Generic[T]):
         value = self.fn(instance)
         instance.__dict__[self.name] = value
         return value
+
+
+def unfrozen(cls: type) -> type:
+    """A plain class with the slots of ``cls``, a frozen dataclass with slots.
+
+    An instance of it is filled in with ordinary attribute stores — two to three times
+    faster than the frozen class's ``__init__``, which must go around its own
+    ``__setattr__`` field by field — and then made a ``cls`` with ``obj.__class__ = cls``
+    (allowed: the two classes have one layout). The result is an ordinary ``cls``: equal,
+    hashed, pickled and frozen as any other. Whoever fills one in must store every field."""
+    slots = cls.__dict__.get("__slots__")
+    if not isinstance(slots, tuple) or not slots:
+        raise TypeError(f"{cls.__name__} has no slots to copy")
+    return type(f"Unfrozen{cls.__name__}", (), {"__slots__": slots})

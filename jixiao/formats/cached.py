@@ -15,8 +15,15 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from jixiao.formats.cells import ErrorValue, cache_values, package_strings, read_cells
-from jixiao.formats.package import Package, sheet_parts
+from jixiao.formats.cells import (
+    ErrorValue,
+    RowsPastLimit,
+    cache_values,
+    package_strings,
+    read_cells,
+)
+from jixiao.formats.grid import row_limit
+from jixiao.formats.package import Package, asks_recalculation, sheet_parts
 from jixiao.formats.xml import parse, q
 
 if TYPE_CHECKING:
@@ -31,6 +38,8 @@ _UNKNOWN = "#NAME?"
 class CachedReport:
     cells: int  # formula cells whose cached value was written
     kept: int  # formula cells left as they were (a function the evaluator does not know)
+    # (sheet, rows, limit) when a sheet holds more rows than may be read: nothing was written
+    too_long: tuple[str, int, int] | None = None
 
 
 def _evaluator() -> ModuleType:
@@ -39,17 +48,32 @@ def _evaluator() -> ModuleType:
     return importlib.import_module("jixiao.formats.formula")
 
 
+class SheetTooLong(ValueError):
+    """A sheet holds values past the rows jixiao reads (:func:`row_limit`)."""
+
+    def __init__(self, sheet: str, rows: int, limit: int) -> None:
+        super().__init__(f"{sheet}: {rows} rows, {limit} may be read")
+        self.sheet, self.rows, self.limit = sheet, rows, limit
+
+
 def read_formula_book(pkg: Package) -> tuple[Workbook, dict[str, str]]:
     """The package's cells, formulas and defined names for the evaluator, and the sheet
-    parts by sheet name."""
+    parts by sheet name. Raises SheetTooLong, having read no further, at a sheet with
+    values past the rows jixiao reads (JIXIAO_MAX_ROWS): formulas may refer to any row,
+    so what they give cannot be computed from part of a sheet."""
     parts = sheet_parts(pkg)
     strings = package_strings(pkg)
     cells: dict[tuple[str, int, int], Any] = {}
     formulas: dict[tuple[str, int, int], str] = {}
+    limit = row_limit()
     for sheet, part in parts.items():
         if part not in pkg.data:
             continue
-        for (row, col), content in read_cells(pkg, part, strings).items():
+        try:
+            contents = read_cells(pkg, part, strings, limit)
+        except RowsPastLimit as e:
+            raise SheetTooLong(sheet, e.rows, e.limit) from None
+        for (row, col), content in contents.items():
             if content.formula is not None:
                 formulas[(sheet, row, col)] = content.formula
             elif content.value is not None:
@@ -86,8 +110,11 @@ def stale(pkg: Package) -> bool:
     load, or a formula cell has no cached value. An empty ``<v>`` in a text cell
     (``t="str"``) is a value: the empty text that Excel, LibreOffice and jixiao write for
     a formula giving ""; openpyxl leaves an empty ``<v>`` without a type."""
-    if re.search(rb'<calcPr\b[^>]*fullCalcOnLoad="(1|true)"', pkg.data["xl/workbook.xml"]):
-        return True
+    return asks_recalculation(pkg) or lacks_values(pkg)
+
+
+def lacks_values(pkg: Package) -> bool:
+    """Whether a formula cell of a worksheet has no cached value (see :func:`stale`)."""
     for part in sheet_parts(pkg).values():
         for attributes, value in _NO_VALUE.findall(pkg.data.get(part, b"")):
             if not value or b't="str"' not in attributes or not _TEXT.search(attributes):
@@ -100,8 +127,14 @@ _TEXT = re.compile(rb'\bt="str"')
 
 def write_cached_values(pkg: Package, functions: ModuleType) -> CachedReport:
     """Set every formula cell's cached value to what the evaluator computes, in place;
-    ``functions`` (jixiao.udfs) are the worksheet functions, by the names in its __all__."""
-    book, parts = read_formula_book(pkg)
+    ``functions`` (jixiao.udfs) are the worksheet functions, by the names in its __all__.
+
+    A workbook with a sheet longer than the rows jixiao reads is left as it is (the
+    report's ``too_long`` says which): reading and computing are bounded like reading."""
+    try:
+        book, parts = read_formula_book(pkg)
+    except SheetTooLong as e:
+        return CachedReport(0, 0, (e.sheet, e.rows, e.limit))
     formula = _evaluator()
     results = formula.evaluate_all(
         book, {name: getattr(functions, name) for name in functions.__all__}
@@ -132,4 +165,12 @@ def _address(row: int, col: int) -> str:
     return f"{letters}{row}"
 
 
-__all__ = ["CachedReport", "read_formula_book", "stale", "write_cached_values"]
+__all__ = [
+    "CachedReport",
+    "SheetTooLong",
+    "asks_recalculation",
+    "lacks_values",
+    "read_formula_book",
+    "stale",
+    "write_cached_values",
+]

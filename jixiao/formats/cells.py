@@ -58,16 +58,29 @@ def package_strings(pkg: Package) -> list[str]:
     return shared_string_table(decode_part(pkg.data["xl/sharedStrings.xml"]))
 
 
-def read_cells(pkg: Package, part: str, strings: list[str] | None = None) -> dict[Pos, CellContent]:
-    """Every cell of a worksheet part with a value or a formula."""
+class RowsPastLimit(ValueError):
+    """A worksheet holds values past the rows that may be read (see :func:`read_cells`)."""
+
+    def __init__(self, part: str, rows: int, limit: int) -> None:
+        super().__init__(f"{part}: {rows} rows, {limit} may be read")
+        self.part, self.rows, self.limit = part, rows, limit
+
+
+def read_cells(
+    pkg: Package, part: str, strings: list[str] | None = None, max_rows: int = _ALL_ROWS
+) -> dict[Pos, CellContent]:
+    """Every cell of a worksheet part with a value or a formula; raises RowsPastLimit,
+    having read no further, when rows past ``max_rows`` hold values."""
     strings = package_strings(pkg) if strings is None else strings
     out: dict[Pos, CellContent] = {}
     shared: dict[str, tuple[str, int, int]] = {}  # si -> ("=formula", row, col) of the master
     columns = COLUMNS
-    scan = scan_cells(decode_part(pkg.data[part]), _ALL_ROWS)
-    for letters, digits, _s, t, extra, fm, fa, ft, v, im, ib, rest in scan.cells:
+    scan = scan_cells(decode_part(pkg.data[part]), max_rows)
+    if scan.truncated:
+        raise RowsPastLimit(part, scan.rows, max_rows)
+    for letters, digits, _s, t, extra, fm, fa, ft, vm, v, im, ib, rest in scan.cells:
         if rest and not rest.isspace():
-            fm, fa, ft, v, im, ib = with_odd_parts(fm, fa, ft, v, im, ib, rest)
+            fm, fa, ft, vm, v, im, ib = with_odd_parts(fm, fa, ft, vm, v, im, ib, rest)
         if extra and not extra.isspace():
             t = attributes(extra).get("t", t)
         row, col = int(digits), columns.get(letters) or column_number(letters)

@@ -107,6 +107,14 @@ class SheetGrid:
     def has_formula(self, row: int, col: int) -> bool:
         return self.formulas is not None and (row, col) in self.formulas
 
+    def formula(self, row: int, col: int) -> str | None:
+        """The cell's formula text; None without one, or when the source cannot tell."""
+        return self.formulas.get((row, col)) if self.formulas is not None else None
+
+    def has_error(self, row: int, col: int) -> bool:
+        """Whether the cell holds or shows an error value."""
+        return (row, col) in self.errors
+
     def named(self, name: str) -> Bounds | None:
         return self.names.get(name)
 
@@ -123,6 +131,12 @@ class BookGrid:
     # What the user should know about how the file was read ("工作表“数据”有 200000 行，
     # 只读取了前 2000 行"): shown with the findings.
     notes: list[str] = field(default_factory=list)
+    # Whether a formula cell read may lack its cached result, or rows were left unread
+    # (an .xlsx/.xlsm): False means every formula cell holds one, so a copy needs none of
+    # jixiao's (jixiao.formats.cached.stale need not look at the sheets again).
+    uncached: bool = False
+    # The sheets read only in part: (title, rows it has, rows read).
+    cut: list[tuple[str, int, int]] = field(default_factory=list)
 
     def __iter__(self) -> Iterator[SheetGrid]:
         return iter(self.sheets)

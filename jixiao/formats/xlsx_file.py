@@ -52,6 +52,7 @@ __all__ = [
     "check_package",
     "load_error",
     "open_package",
+    "open_package_data",
     "open_workbook",
     "picture_kind",
     "save_workbook",
@@ -143,6 +144,11 @@ def open_package(path: Path, shown: str | None = None) -> zipfile.ZipFile:
     """The workbook's zip, in memory, after the file-level checks of open_workbook (1–4
     above); ``shown`` names the file in messages (default: the path). What goes wrong
     reading its parts afterwards is said by :func:`load_error`."""
+    return open_package_data(path, shown)[1]
+
+
+def open_package_data(path: Path, shown: str | None = None) -> tuple[bytes, zipfile.ZipFile]:
+    """The file's bytes and its zip over them, as :func:`open_package` checks them."""
     path = Path(path)
     shown = str(path) if shown is None else shown
     data = _read(path, shown)
@@ -153,7 +159,7 @@ def open_package(path: Path, shown: str | None = None) -> zipfile.ZipFile:
         raise _fail(shown, _other_message(data, path))
     zf = _open_zip(data, shown)
     _check_package(zf, shown, path.suffix.lower())
-    return zf
+    return data, zf
 
 
 def load_error(e: BaseException, zf: zipfile.ZipFile, shown: str) -> InputError:

@@ -18,6 +18,12 @@ in a tenth of the time and without loading openpyxl:
   columns of each sheet. The rows after the limit are not parsed; when they hold values,
   :attr:`BookGrid.notes` says so ("工作表“数据”有 200000 行，只读取了前 2000 行").
 
+A worksheet's cells become values when a reader asks for them (``value``, ``entry``,
+``has_formula``, ``formula``, ``has_error``): the template reader looks at a few hundred
+cells of a sheet whose hidden helper columns hold thousands. The whole sheet is converted
+when its ``values``, ``formulas``, ``errors`` or ``number_formats`` are read, giving the
+same grid (see ``_LazySheet``).
+
 The file is checked first as :func:`jixiao.formats.xlsx_file.open_workbook` checks it
 (the same Chinese messages name the user's file); every XML part read is checked for
 well-formedness (expat), so a damaged part is named as before.
@@ -29,10 +35,12 @@ already open in openpyxl (jixiao import fills one); they load nothing themselves
 from __future__ import annotations
 
 import datetime
+import re
 import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from jixiao.core.layout import column_letter
 from jixiao.core.values import EXCEL_ERRORS
 from jixiao.formats.formula_text import destinations, translate
 from jixiao.formats.grid import (
@@ -57,11 +65,13 @@ from jixiao.formats.number_formats import (
 from jixiao.formats.package import rels_name, resolve_target
 from jixiao.formats.sheet_xml import (
     COLUMNS,
+    Raw,
     attribute,
     attributes,
     check_well_formed,
     column_number,
     decode_part,
+    decoded_part,
     inline_text,
     iter_merges,
     scan_cells,
@@ -76,7 +86,7 @@ if TYPE_CHECKING:
     from openpyxl.workbook.workbook import Workbook
     from openpyxl.worksheet.worksheet import Worksheet
 
-__all__ = ["MAX_COLS", "MAX_ROWS", "custom_properties", "read_grid", "sheet_grid"]
+__all__ = ["MAX_COLS", "MAX_ROWS", "custom_properties", "read_grid", "read_zip_grid", "sheet_grid"]
 
 NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -103,26 +113,52 @@ _DEFAULT_STYLE = CellStyle()
 def read_grid(path: Path, source: str | None = None) -> BookGrid:
     """Every worksheet of the file at ``path`` (``source`` names it in messages)."""
     source = source or str(path)
-    zf = open_package(Path(path), source)
+    return read_zip_grid(open_package(Path(path), source), source)
+
+
+def read_zip_grid(
+    zf: zipfile.ZipFile,
+    source: str,
+    unpacked: dict[str, bytes] | None = None,
+    texts: dict[str, str] | None = None,
+) -> BookGrid:
+    """Every worksheet of a workbook zip that :func:`jixiao.formats.xlsx_file.open_package`
+    opened; the parts read are put in ``unpacked`` when given (for a package made of the
+    same file, which then does not unpack them again), and in ``texts`` the worksheets
+    whose text is their bytes decoded as UTF-8 (see ``Package.from_zip``)."""
     try:
-        return _Reader(zf, source).read()
+        return _Reader(zf, source, unpacked, texts).read()
     except Exception as e:  # a damaged or missing part: say which, never a traceback
         raise load_error(e, zf, source) from None
 
 
 class _Reader:
-    def __init__(self, zf: zipfile.ZipFile, source: str) -> None:
+    def __init__(
+        self,
+        zf: zipfile.ZipFile,
+        source: str,
+        unpacked: dict[str, bytes] | None = None,
+        texts: dict[str, str] | None = None,
+    ) -> None:
         self.zf = zf
         self.source = source
         self.names = set(zf.namelist())
+        self.unpacked = {} if unpacked is None else unpacked
+        self.texts = texts
+
+    def part(self, name: str) -> bytes:
+        data = self.unpacked.get(name)
+        if data is None:
+            data = self.unpacked[name] = self.zf.read(name)
+        return data
 
     def xml(self, part: str) -> Any:
         """A small part as an element tree (lxml; raises on malformed XML)."""
-        return parse(self.zf.read(part))
+        return parse(self.part(part))
 
     def text(self, part: str) -> str:
         """A large part as text, after checking it is well-formed."""
-        data = self.zf.read(part)
+        data = self.part(part)
         check_well_formed(data)
         return decode_part(data)
 
@@ -144,7 +180,7 @@ class _Reader:
         properties = self._custom_properties()
         for extra in ("docProps/core.xml",):  # parsed by openpyxl too: damaged, it fails
             if extra in self.names:
-                check_well_formed(self.zf.read(extra))
+                check_well_formed(self.part(extra))
         book = BookGrid(self.source, properties=properties)
         loaded: list[SheetGrid | None] = []  # worksheets and chart sheets, as openpyxl counts
         limit = row_limit()
@@ -230,19 +266,31 @@ class _Reader:
     # ---- sheets ------------------------------------------------------------------------------
 
     def _sheet(self, title: str, part: str, limit: int, book: BookGrid) -> SheetGrid:
-        data = self.zf.read(part)
-        text = decode_part(data)
+        data = self.part(part)
+        text, plain = decoded_part(data)
+        if plain and self.texts is not None:
+            self.texts[part] = text
         scan = scan_cells(text, limit)
         if scan.truncated:  # only what was read must be well-formed
             check_well_formed(text[: scan.read_upto].encode("utf-8"), final=False)
             book.notes.append(truncated_note(title, scan.rows, limit))
+            book.uncached = True  # the rows not read are not known to hold their results
+            book.cut.append((title, scan.rows, limit))
         else:
             check_well_formed(data)
         for rel_part in self._sheet_parts(part):
-            check_well_formed(self.zf.read(rel_part))
+            check_well_formed(self.part(rel_part))
+        merges = self._merge_bounds(text)
+        lazy = _LazySheet.make(title, self, scan.cells, merges, limit, text)
+        if lazy is not None:
+            if _lacks_cached(scan.cells):
+                book.uncached = True
+            return lazy
         grid = SheetGrid(title, formulas={})
-        self._cells(grid, scan.cells, limit)
-        self._merges(grid, text)
+        if self._cells(grid, scan.cells, limit):
+            book.uncached = True
+        grid.merges = merges
+        _hide_merged(grid)
         return grid
 
     def _sheet_parts(self, part: str) -> list[str]:
@@ -254,16 +302,19 @@ class _Reader:
         targets = [t for _k, t in self._relationships(part).values()]
         return [rels, *(t for t in targets if t.endswith(".xml") and t in self.names)]
 
-    def _cells(self, grid: SheetGrid, cells: list[Any], limit: int) -> None:
+    def _cells(self, grid: SheetGrid, cells: list[Any], limit: int) -> bool:
+        """Read the cells into ``grid``; whether a formula cell may lack its cached result
+        (no ``<v>``, an empty or blank one: see :attr:`BookGrid.uncached`)."""
+        uncached = False
         values, errors, formats = grid.values, grid.errors, grid.number_formats
         formulas: dict[Pos, str] = grid.formulas  # type: ignore[assignment]
         strings, epoch = self.strings, self.epoch
         style_of = self._style_of
         columns = COLUMNS
         shared: dict[str, tuple[str, int, int]] = {}  # si -> (formula, row, col) of its master
-        for letters, digits, s, t, extra, fm, fa, ft, v, im, ib, rest in cells:
+        for letters, digits, s, t, extra, fm, fa, ft, vm, v, im, ib, rest in cells:
             if rest and not rest.isspace():  # parts in an unusual shape
-                fm, fa, ft, v, im, ib = with_odd_parts(fm, fa, ft, v, im, ib, rest)
+                fm, fa, ft, vm, v, im, ib = with_odd_parts(fm, fa, ft, vm, v, im, ib, rest)
             if not (fm or v or im):
                 continue  # an empty (formatted) cell
             if extra and not extra.isspace():
@@ -276,6 +327,8 @@ class _Reader:
             if fm:  # a formula; its value is the cached result (openpyxl's data_only pass)
                 text = unescape(ft) if ft else ""
                 formula = _formula(fa, text, row, col, shared) if fa else "=" + text
+                if not im and (not vm or (t != "str" and (not v or v[0] <= " "))):
+                    uncached = True  # as jixiao.formats.cached.lacks_values finds them
                 if row > limit or col > MAX_COLS:
                     continue
                 if pos in formulas or pos in values:  # a cell written twice: the last wins
@@ -313,6 +366,7 @@ class _Reader:
             values[pos] = value
             if t == "e" and value in EXCEL_ERRORS:
                 errors.add(pos)
+        return uncached
 
     def _style(self, s: str) -> CellStyle:
         """The style of a cell's ``s`` (openpyxl fails on an index past the styles)."""
@@ -324,34 +378,42 @@ class _Reader:
         self._style_of[s] = style
         return style
 
-    def _merges(self, grid: SheetGrid, text: str) -> None:
-        """Merged ranges; the cells of each but its top-left lose what they held."""
-        for ref in iter_merges(text):
-            bounds = bounds_of(ref)
-            if bounds is None:
-                continue
-            grid.merges.append(bounds)
-            c1, r1, c2, r2 = bounds
-            if (c2 - c1 + 1) * (r2 - r1 + 1) <= len(grid.values) + len(grid.formulas or ()):
-                hidden = [
-                    (r, c)
-                    for r in range(r1, r2 + 1)
-                    for c in range(c1, c2 + 1)
-                    if (r, c) != (r1, c1)
-                ]
-            else:
-                cells = set(grid.values) | set(grid.formulas or ())
-                hidden = [
-                    (r, c)
-                    for r, c in cells
-                    if r1 <= r <= r2 and c1 <= c <= c2 and (r, c) != (r1, c1)
-                ]
-            for pos in hidden:
-                grid.values.pop(pos, None)
-                grid.errors.discard(pos)
-                grid.number_formats.pop(pos, None)
-                if grid.formulas is not None:
-                    grid.formulas.pop(pos, None)
+    def _merge_bounds(self, text: str) -> list[Bounds]:
+        """The sheet's merged ranges."""
+        return [b for b in map(bounds_of, iter_merges(text)) if b is not None]
+
+    def _one(self, raw: Raw, row: int, col: int) -> _Cell | None:
+        """What one cell holds, as :meth:`_cells` reads it: (formula, value, whether it
+        shows an error, number format); None for an empty cell. Not for a shared formula
+        (its text depends on the master cell: such sheets are read whole)."""
+        _l, _d, s, t, extra, fm, fa, ft, vm, v, im, ib, rest = raw
+        if rest and not rest.isspace():
+            fm, fa, ft, vm, v, im, ib = with_odd_parts(fm, fa, ft, vm, v, im, ib, rest)
+        if not (fm or v or im):
+            return None
+        if extra and not extra.isspace():
+            attrs = attributes(extra)
+            s, t = attrs.get("s", s), attrs.get("t", t)
+        style = self._style_of.get(s) or self._style(s)
+        fmt = style.number_format if style.number_format != "General" else None
+        if fm:
+            text = unescape(ft) if ft else ""
+            formula = _formula(fa, text, row, col, {}) if fa else "=" + text
+            if not v and not im:
+                return formula, None, False, fmt
+            if (t == "n" or not t) and not style.date and v.isdecimal():
+                return formula, int(v), False, fmt
+            value = _value(t or "n", v, im, ib, style, self.strings, self.epoch)
+            if value is None:
+                return formula, None, False, fmt
+            value = str(value) if isinstance(value, _Error) else value
+            return formula, value, isinstance(value, str) and value in EXCEL_ERRORS, fmt
+        value = _value(t or "n", v, im, ib, style, self.strings, self.epoch)
+        if value is None:
+            return None
+        if isinstance(value, _Error):  # openpyxl: an error cell showing #VALUE!
+            value, t = str(value), "e"
+        return None, value, t == "e" and value in EXCEL_ERRORS, fmt
 
     # ---- defined names ----------------------------------------------------------------------
 
@@ -382,6 +444,194 @@ class _Reader:
             for name, value in names.items():
                 if not _reserved(name):
                     grid.names[name] = _sheet_target(value, grid.title)
+
+
+# ---- cells converted when asked for -------------------------------------------------------
+
+# One cell as :meth:`_Reader._one` gives it: formula, value, shows an error, number format.
+_Cell = tuple[str | None, Any, bool, str | None]
+_LEADING_ZERO = re.compile(r'<c r="[A-Z]{1,3}0')
+# A merged range larger than this makes its sheet read whole (hidden cells are listed).
+_MAX_MERGED = 10_000
+
+
+class _Whole:
+    """A field of :class:`_LazySheet` made on first use, with the whole sheet converted.
+    A non-data descriptor: once the instance holds the field, that is what is read."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, obj: _LazySheet | None, owner: type | None = None) -> Any:
+        if obj is None:
+            return self
+        obj._convert_all()
+        return obj.__dict__[self.name]
+
+
+class _LazySheet(SheetGrid):
+    """A worksheet read from the XML whose cells become values when asked for.
+
+    Most cells of jixiao's templates are hidden helper columns that the template reader
+    never looks at (a unit workbook: 36,000 cells, a few hundred read per sheet). The
+    sheet keeps the scanner's raw cells by reference; :meth:`value`, :meth:`entry`,
+    :meth:`has_formula`, :meth:`formula` and :meth:`has_error` convert one cell (as
+    :meth:`_Reader._cells` would) and remember it. Reading ``values``, ``formulas``,
+    ``errors`` or ``number_formats`` (the paper readers, ``max_row``, comparing grids)
+    converts the whole sheet at once with :meth:`_Reader._cells`, as an eager read does.
+    """
+
+    values = _Whole()  # type: ignore[assignment]
+    formulas = _Whole()  # type: ignore[assignment]
+    errors = _Whole()  # type: ignore[assignment]
+    number_formats = _Whole()  # type: ignore[assignment]
+
+    def __init__(
+        self,
+        title: str,
+        reader: _Reader,
+        cells: list[Raw],
+        index: dict[str, Raw],
+        merges: list[Bounds],
+        hidden: set[Pos],
+        limit: int,
+    ) -> None:
+        # Not SheetGrid.__init__: values, formulas, errors and number_formats are made
+        # when first read (_Whole).
+        self.title, self.merges, self.names, self.visible = title, merges, {}, True
+        self._reader, self._raw, self._index = reader, cells, index
+        self._hidden, self._limit = hidden, limit
+        self._done: dict[Pos, _Cell | None] = {}
+        self._lazy = True  # False once the whole sheet is converted
+
+    @classmethod
+    def make(
+        cls,
+        title: str,
+        reader: _Reader,
+        cells: list[Raw],
+        merges: list[Bounds],
+        limit: int,
+        text: str,
+    ) -> _LazySheet | None:
+        """The sheet, or None when it must be read whole: shared formulas (a cell's text
+        comes from its master), a cell written twice (the last one wins), row numbers
+        with leading zeros, a very large merged range."""
+        if "shared" in text or _LEADING_ZERO.search(text) is not None:
+            return None
+        index = {c[0] + c[1]: c for c in cells}  # by reference ("AB17")
+        if len(index) != len(cells):
+            return None
+        hidden: set[Pos] = set()
+        for c1, r1, c2, r2 in merges:
+            if (c2 - c1 + 1) * (r2 - r1 + 1) > _MAX_MERGED:
+                return None
+            # Every cell but the top-left; a top-left inside another range is hidden by it.
+            hidden.update(
+                (r, c) for r in range(r1, r2 + 1) for c in range(c1, c2 + 1) if (r, c) != (r1, c1)
+            )
+        return cls(title, reader, cells, index, merges, hidden, limit)
+
+    def _convert_all(self) -> None:
+        self.values, self.formulas, self.errors, self.number_formats = {}, {}, set(), {}
+        self._reader._cells(self, self._raw, self._limit)
+        _hide_merged(self)
+        self._lazy, self._raw, self._index, self._done = False, [], {}, {}
+
+    def _cell(self, row: int, col: int) -> _Cell | None:
+        pos = (row, col)
+        got = self._done.get(pos, _UNSEEN)
+        if got is not _UNSEEN:
+            return got  # type: ignore[return-value]
+        got = None
+        if row <= self._limit and col <= MAX_COLS and pos not in self._hidden:
+            letters = _LETTERS.get(col)
+            if letters is None:
+                letters = _LETTERS[col] = column_letter(col)
+            raw = self._index.get(letters + str(row))
+            if raw is not None:
+                got = self._reader._one(raw, row, col)
+        self._done[pos] = got
+        return got
+
+    def value(self, row: int, col: int) -> Any:
+        if not self._lazy:
+            return super().value(row, col)
+        got = self._cell(row, col)
+        return None if got is None else got[1]
+
+    def entry(self, row: int, col: int) -> Any:
+        if not self._lazy:
+            return super().entry(row, col)
+        got = self._cell(row, col)
+        return None if got is None or got[0] is not None else got[1]
+
+    def has_formula(self, row: int, col: int) -> bool:
+        if not self._lazy:
+            return super().has_formula(row, col)
+        got = self._cell(row, col)
+        return got is not None and got[0] is not None
+
+    def formula(self, row: int, col: int) -> str | None:
+        if not self._lazy:
+            return super().formula(row, col)
+        got = self._cell(row, col)
+        return None if got is None else got[0]
+
+    def has_error(self, row: int, col: int) -> bool:
+        if not self._lazy:
+            return super().has_error(row, col)
+        got = self._cell(row, col)
+        return got is not None and got[2]
+
+
+_UNSEEN = object()
+_LETTERS: dict[int, str] = {}  # column number -> letters
+
+
+def _lacks_cached(cells: list[Raw]) -> bool:
+    """Whether a formula cell lacks its cached result, as :meth:`_Reader._cells` finds.
+
+    A first pass picks, by the tuple's fields only, the cells in an unusual shape (other
+    attributes, parts left over) and the usual ones lacking a result; the second pass
+    looks at those as _cells does. Most sheets have none: one quick pass."""
+    suspects = [
+        c
+        for c in cells
+        if c[4]
+        or c[12]
+        or (c[5] and not c[10] and (not c[8] or (c[3] != "str" and (not c[9] or c[9][0] <= " "))))
+    ]
+    for _l, _d, _s, t, extra, fm, fa, ft, vm, v, im, ib, rest in suspects:
+        if rest and not rest.isspace():
+            fm, fa, ft, vm, v, im, ib = with_odd_parts(fm, fa, ft, vm, v, im, ib, rest)
+        if not fm or im:
+            continue
+        if extra and not extra.isspace():
+            t = attributes(extra).get("t", t)
+        if not vm or (t != "str" and (not v or v[0] <= " ")):
+            return True
+    return False
+
+
+def _hide_merged(grid: SheetGrid) -> None:
+    """The cells of each merged range but its top-left lose what they held."""
+    for c1, r1, c2, r2 in grid.merges:
+        if (c2 - c1 + 1) * (r2 - r1 + 1) <= len(grid.values) + len(grid.formulas or ()):
+            hidden = [
+                (r, c) for r in range(r1, r2 + 1) for c in range(c1, c2 + 1) if (r, c) != (r1, c1)
+            ]
+        else:
+            cells = set(grid.values) | set(grid.formulas or ())
+            hidden = [
+                (r, c) for r, c in cells if r1 <= r <= r2 and c1 <= c <= c2 and (r, c) != (r1, c1)
+            ]
+        for pos in hidden:
+            grid.values.pop(pos, None)
+            grid.errors.discard(pos)
+            grid.number_formats.pop(pos, None)
+            if grid.formulas is not None:
+                grid.formulas.pop(pos, None)
 
 
 # ---- cell values ------------------------------------------------------------------------------

@@ -15,16 +15,18 @@ a mark needs and copies every other part byte for byte.
 from __future__ import annotations
 
 import base64
-import html
 import re
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
 from jixiao.app.marks import MARKER, SheetMarks, plan, rows_of, run_now
+from jixiao.core.errors import InputError
 from jixiao.core.findings import Finding, Severity
 from jixiao.core.layout import RESULTS_SHEET, RESULTS_SHEET_FALLBACK, split_address
-from jixiao.formats.cached import stale, write_cached_values
+from jixiao.formats.files import FileKind, file_kind
+from jixiao.formats.grid import ROWS_SETTING
 from jixiao.formats.package import (
     CT_COMMENTS,
     CT_SHEET,
@@ -34,6 +36,7 @@ from jixiao.formats.package import (
     Package,
     add_content_type,
     add_relationship,
+    asks_recalculation,
     insert_before_first,
     override,
     relationships,
@@ -42,8 +45,10 @@ from jixiao.formats.package import (
     sheet_parts,
     sheet_rows,
 )
-from jixiao.formats.sheet_xml import escape
-from jixiao.readers.workbook import BookContents, read_workbook_file
+from jixiao.formats.sheet_xml import escape, unescape
+from jixiao.formats.xlsx_file import open_package_data
+from jixiao.formats.xlsx_grid import read_zip_grid
+from jixiao.readers.workbook import BookContents, read_forms, read_workbook_file
 from jixiao.templates.results import (
     FILL,
     FONT,
@@ -128,16 +133,45 @@ class PackageHost:
         # command line gives the loader, since the module loads xlwings (and pandas).
         self.functions = functions
         self._pkg: Package | None = None
+        # What ``read`` left for the package: the file's bytes, its zip, the parts unpacked
+        # and the sheets' text as decoded.
+        self._read: tuple[bytes, zipfile.ZipFile, dict[str, bytes], dict[str, str]] | None = None
+        # Whether a formula cell read may lack its cached value (None: not read here).
+        self._uncached: bool | None = None
+        # A sheet read only in part (sheet, rows, rows read): no cached values are computed.
+        self._too_long: tuple[str, int, int] | None = None
+        # What the user should know about the copy ``save`` wrote.
+        self.notes: list[str] = []
 
     @property
     def pkg(self) -> Package:
-        # Read on first use: the reader's clearer messages about a damaged file come first.
+        # Made on first use, of the bytes ``read`` read and the parts it unpacked: the
+        # reader's clearer messages about a damaged file come first.
         if self._pkg is None:
-            self._pkg = Package.read(self.src)
+            if self._read is None:
+                self._pkg = Package.read(self.src)
+            else:
+                data, zf, unpacked, texts = self._read
+                self._read = None
+                try:
+                    self._pkg = Package.from_zip(data, zf, unpacked, texts)
+                except (zipfile.BadZipFile, OSError, EOFError) as e:
+                    raise InputError(f"无法读取工作簿（{e}）", file=self.source) from None
         return self._pkg
 
     def read(self) -> BookContents:
-        return read_workbook_file(self.src, self.source)
+        """Every form of the workbook. The file is read once: the package that takes the
+        marks is made of the same bytes (and the parts the grid reader unpacked)."""
+        if self._pkg is not None or file_kind(self.src) is not FileKind.XLSX:
+            return read_workbook_file(self.src, self.source)
+        data, zf = open_package_data(self.src, self.source)
+        unpacked: dict[str, bytes] = {}
+        texts: dict[str, str] = {}
+        grid = read_zip_grid(zf, self.source, unpacked, texts)
+        self._read = (data, zf, unpacked, texts)
+        self._uncached = grid.uncached
+        self._too_long = grid.cut[0] if grid.cut else None
+        return read_forms(grid)
 
     async def clear_marks(self) -> None:
         _clear(self.pkg)
@@ -156,12 +190,42 @@ class PackageHost:
     def save(self, dst: Path) -> None:
         # Cached values a program saved are its own results and stay; a file that asks to
         # be recalculated, or lacks them, gets ours so that viewers show the numbers.
-        if self.functions is not None and stale(self.pkg):
-            functions = self.functions
-            if not isinstance(functions, ModuleType):
-                functions = functions()
-            write_cached_values(self.pkg, functions)
-        self.pkg.write(Path(dst))
+        self.notes = []
+        if self.functions is not None and self._stale():
+            too_long = self._too_long
+            if too_long is None:  # bounded as reading is: a long sheet is not computed
+                functions = self.functions
+                if not isinstance(functions, ModuleType):
+                    functions = functions()
+                # Loaded here: a file with its cached values (what Excel saves) needs
+                # neither this module nor the cell reader it brings (jixiao.formats.cells).
+                from jixiao.formats.cached import write_cached_values  # noqa: PLC0415
+
+                too_long = write_cached_values(self.pkg, functions).too_long
+            if too_long is not None:
+                self.notes.append(uncomputed_note(*too_long))
+        self.pkg.write(Path(dst), copy=True)
+
+    def _stale(self) -> bool:
+        """jixiao.formats.cached.stale; the sheets are not searched again when reading
+        them found a cached value in every formula cell."""
+        pkg = self.pkg
+        if asks_recalculation(pkg):
+            return True
+        if self._uncached is False:
+            return False
+        from jixiao.formats.cached import lacks_values  # noqa: PLC0415  (as in save)
+
+        return lacks_values(pkg)
+
+
+def uncomputed_note(sheet: str, rows: int, limit: int) -> str:
+    """Why a copy of a file without cached values got none of jixiao's either."""
+    return (
+        f"工作表“{sheet}”有 {rows} 行，超过每张表最多读取的 {limit} 行，所以没有为副本计算公式的结果"
+        f"（缓存值）：副本中公式的结果与原文件相同，在 Excel 或 WPS 中打开时会重新计算；"
+        f"需要时可用环境变量 {ROWS_SETTING} 调高行数上限"
+    )
 
 
 def annotate(src: Path, dst: Path, findings: list[Finding]) -> None:
@@ -332,7 +396,7 @@ def _clear(pkg: Package) -> None:
         if part == RESULTS_PART or part not in pkg.data:
             continue
         xml = pkg.text(part)
-        cleaned = _CF_BLOCK.sub(lambda m: "" if _is_our_rule(m.group(0)) else m.group(0), xml)
+        cleaned = _clear_rules(xml)
         removed: set[str] = set()
         for _, rel_type, target in relationships(pkg, part):
             if rel_type.endswith("/comments"):
@@ -378,6 +442,23 @@ _COMMENT = re.compile(r"<(?:\w+:)?comment\b([^>]*)>(.*?)</(?:\w+:)?comment>", re
 _TEXT = re.compile(r"<(?:\w+:)?t(?:\s[^>]*)?>(.*?)</(?:\w+:)?t>", re.S)
 
 
+def _clear_rules(xml: str) -> str:
+    """The sheet without our conditional formats. They follow the cells (schema order),
+    so only the text after ``sheetData`` is searched: the cells are most of a sheet."""
+    at = max(xml.rfind("sheetData"), 0)
+    if xml.find("conditionalFormatting", at) < 0:
+        return xml
+    ours = [m.span() for m in _CF_BLOCK.finditer(xml, at) if _is_our_rule(m.group(0))]
+    if not ours:
+        return xml  # the same text, not a copy: nothing to put back
+    kept, pos = [], 0
+    for start, end in ours:
+        kept.append(xml[pos:start])
+        pos = end
+    kept.append(xml[pos:])
+    return "".join(kept)
+
+
 def _attr(attrs: str, name: str) -> str | None:
     m = re.search(rf'\b{name}="([^"]*)"', attrs)
     return m.group(1) if m else None
@@ -385,7 +466,7 @@ def _attr(attrs: str, name: str) -> str | None:
 
 def _is_our_rule(block: str) -> bool:
     """A conditionalFormatting block whose every rule is our mark (MARKER)."""
-    formulas = [html.unescape(f).strip() for f in _FORMULA.findall(block)]
+    formulas = [unescape(f).strip() for f in _FORMULA.findall(block)]
     return bool(formulas) and all(f == MARKER for f in formulas)
 
 
@@ -404,7 +485,7 @@ def _clear_comments(pkg: Package, part: str, ours: dict[str, str]) -> set[str]:
 
     def drop(m: re.Match[str]) -> str:
         cell, body = _attr(m.group(1), "ref"), m.group(2)
-        shown = html.unescape("".join(_TEXT.findall(body)))
+        shown = unescape("".join(_TEXT.findall(body)))
         if cell in ours and shown.replace("\r\n", "\n") == ours[cell]:
             removed.add(cell)
             return ""

@@ -233,6 +233,13 @@ class _Reader:
         self.hints: dict[str, Any] = meta.get("cells", {})
         self.lists: dict[str, Any] = meta.get("lists", {})
         self.moved: dict[str, Cell] = {}  # list items renumbered after skipped rows
+        self._capacity: dict[str, int] | None = None
+
+    def capacity(self, path: str) -> int:
+        """:func:`capacity` of every block at once: the cells are looked through once."""
+        if self._capacity is None:
+            self._capacity = capacities(self.cells)
+        return self._capacity.get(path, 0)
 
     def get(self, path: str) -> Any:
         ref = self.cells.get(path)
@@ -291,7 +298,7 @@ class _Reader:
         """Rows of a positional block; a row with values only in ``labels`` is empty."""
         count = self.lists.get(path, ABSENT)
         items: list[dict[str, Any]] = []
-        for k in range(1, capacity(self.cells, path) + 1):
+        for k in range(1, self.capacity(path) + 1):
             item = {}
             for col in columns:
                 value = self.get(f"{path}[{k}].{col}")
@@ -385,6 +392,24 @@ def same_value(a: Any, b: Any) -> bool:
 
 
 # ---- layout helpers --------------------------------------------------------------------
+
+
+def capacities(cells: dict[str, Cell]) -> dict[str, int]:
+    """How many rows each positional block has on the sheet, by its path."""
+    out: dict[str, int] = {}
+    for p in cells:
+        item = _ITEMS.get(p, ABSENT)
+        if item is ABSENT:
+            m = LIST_ITEM.match(p) if "[" in p else None
+            item = _ITEMS[p] = (m["head"], int(m["k"])) if m else None
+        if item is not None and item[1] > out.get(item[0], 0):
+            out[item[0]] = item[1]
+    return out
+
+
+# Path -> (block, row number) of a list item's path, None for others: paths repeat on every
+# sheet of a workbook.
+_ITEMS: dict[str, Any] = {}
 
 
 def capacity(cells: dict[str, Cell], path: str) -> int:

@@ -26,8 +26,6 @@ from jixiao.core.layout import (
 from jixiao.core.values import EXCEL_ERRORS
 from jixiao.formats.files import FileKind, read_book_grid
 from jixiao.formats.grid import BookGrid, SheetGrid
-from jixiao.readers.paper import profile_hint, read_paper_form
-from jixiao.readers.paper_basic import looks_like_basic_table, read_paper_basic
 from jixiao.readers.template import read_sheet
 
 SKIPPED_SHEETS = frozenset({SETTINGS_SHEET, CONF_SHEET, RESULTS_SHEET, RESULTS_SHEET_FALLBACK})
@@ -86,11 +84,8 @@ def read_forms(book: BookGrid) -> BookContents:
                 form.cells.update(lay.cells)
                 form.cells.update(moved)
                 form.cell_states = _cell_states(ws, form)
-            elif looks_like_basic_table(ws):
-                form = read_paper_basic(ws, source)
             else:
-                form = read_paper_form(ws, source)
-                hint = hint or profile_hint(ws)
+                form, hint = _read_paper(ws, source, hint)
         except InputError as e:
             found.append((ws.title, e.detail))
             continue
@@ -111,6 +106,20 @@ def read_forms(book: BookGrid) -> BookContents:
     return BookContents(
         forms, skipped, settings_profile(book), book.with_formulas, hint, list(book.notes)
     )
+
+
+def _read_paper(
+    ws: SheetGrid, source: str, hint: tuple[str, str] | None
+) -> tuple[Form, tuple[str, str] | None]:
+    """A sheet in a paper form's layout, and the profile hint so far. The paper readers
+    are loaded with the first such sheet: a workbook of template sheets (what jixiao's
+    users send) is read without them (about 10 ms of imports per process)."""
+    from jixiao.readers.paper import profile_hint, read_paper_form  # noqa: PLC0415  (above)
+    from jixiao.readers.paper_basic import looks_like_basic_table, read_paper_basic  # noqa: PLC0415
+
+    if looks_like_basic_table(ws):
+        return read_paper_basic(ws, source), hint
+    return read_paper_form(ws, source), hint or profile_hint(ws)
 
 
 def settings_profile(book: BookGrid) -> str | None:
@@ -144,12 +153,21 @@ def _cell_states(ws: SheetGrid, form: Form) -> dict[str, CellState]:
     stands as typed: Q08 then compares what it shows with what the formula gives.
     """
     states: dict[str, CellState] = {}
+    # Cell by cell (not ws.values): a sheet read from the XML converts only these cells.
     for path, cell in form.cells.items():
-        pos = (cell.row, cell.col)
-        computed = is_computed(path)
-        formula = ws.formulas.get(pos) if ws.formulas is not None else None
-        shown = ws.values.get(pos)
-        error = str(shown) if pos in ws.errors and str(shown) in EXCEL_ERRORS else None
+        row, col = cell.row, cell.col
+        computed = _COMPUTED.get(path)
+        if computed is None:
+            computed = _COMPUTED[path] = is_computed(path)
+        error = None
+        if ws.has_error(row, col):
+            shown = str(ws.value(row, col))
+            error = shown if shown in EXCEL_ERRORS else None
         if computed or error:
-            states[path] = CellState(formula, shown, error, template_formula=computed)
+            value = ws.value(row, col)
+            states[path] = CellState(ws.formula(row, col), value, error, template_formula=computed)
     return states
+
+
+# Whether a field path is computed, by path: the paths repeat on every sheet of a workbook.
+_COMPUTED: dict[str, bool] = {}

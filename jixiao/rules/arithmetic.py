@@ -376,9 +376,10 @@ def weights(ctx: Context) -> Iterator[Hit]:
     issues: dict[int, _Weights] = {}  # by the block's first row
 
     blocks = _blocks(indicator_readings(ctx))
+    last = _last_block(blocks)
     for name, rows in blocks.items():
         declared = _declared(rows)
-        if declared is None or not _complete(ctx, blocks, name):
+        if declared is None or not _complete(ctx, last, name):
             continue
         label = name
         if name == OUTPUT and COST in blocks and _declared(blocks[COST]) is None:
@@ -478,10 +479,15 @@ def _points_of(rows: list[IndicatorReading]) -> float | None:
     return sum(points) if rows and len(points) == len(rows) else None
 
 
-def _complete(ctx: Context, blocks: dict[str, list[IndicatorReading]], name: str) -> bool:
-    """A block is known to be whole when another block follows it or the form has its 总分
-    row: the last block of a page cut off short is not compared with its heading."""
-    last = max(blocks, key=lambda n: blocks[n][-1].indicator.index)
+def _last_block(blocks: dict[str, list[IndicatorReading]]) -> str | None:
+    """The block whose rows end last on the form (None: no blocks)."""
+    return max(blocks, key=lambda n: blocks[n][-1].indicator.index) if blocks else None
+
+
+def _complete(ctx: Context, last: str | None, name: str) -> bool:
+    """A block is known to be whole when another block follows it (``last``: the block that
+    ends last, ``_last_block``) or the form has its 总分 row: the last block of a page cut
+    off short is not compared with its heading."""
     return name != last or has_place(ctx.form, "总分.分值") or has_place(ctx.form, "总分.得分")
 
 
@@ -496,9 +502,10 @@ def _complete(ctx: Context, blocks: dict[str, list[IndicatorReading]], name: str
 )
 def generous_scores(ctx: Context) -> Iterator[Hit]:
     for r in indicator_readings(ctx):
-        if r.score is None or not r.quantitative or r.reference_score is None:
+        if r.score is None or not r.quantitative:
             continue
-        if r.score > r.reference_score + SCORE_TOLERANCE + EPS:
+        reference = r.reference_score
+        if reference is not None and r.score > reference + SCORE_TOLERANCE + EPS:
             ind = r.indicator
             yield Hit(
                 f"绩效指标[{ind.index}].得分",
@@ -508,11 +515,11 @@ def generous_scores(ctx: Context) -> Iterator[Hit]:
                     "completion": fmt_pct(r.completion),
                     "target": r.values.target_cell.shown,
                     "actual": r.values.actual_cell.shown,
-                    "reference": fmt_num(r.reference_score),
+                    "reference": fmt_num(reference),
                     "score": fmt_num(r.score),
                 },
                 value=r.score,
-                expected=round(r.reference_score, 2),
+                expected=round(reference, 2),
             )
 
 

@@ -89,12 +89,12 @@ class Context:
         # field where every such form puts it: those places are remembered across forms.
         lay = self.form.sheet_layout
         shared = lay is not None and not self.form.cells and is_shared(lay)
-        self._layout_key = id(lay) if shared else None
+        self.layout_key = id(lay) if shared else None
 
     def place(self, path: str) -> Place:
         """Where a finding about ``path`` points (see ``locate``)."""
-        if self._layout_key is not None:
-            shared = _SHARED_PLACES[(self._layout_key, path)]
+        if self.layout_key is not None:
+            shared = SHARED_PLACES[(self.layout_key, path)]
             if shared is not None:
                 return shared
         found = self.places.get(path)
@@ -104,8 +104,8 @@ class Context:
 
     def cell(self, path: str) -> Cell | None:
         """The form's own cell for the field at ``path`` (``Form.locate``), if it has one."""
-        if self._layout_key is not None and named_item(path) is None:
-            return _SHARED_CELLS[(self._layout_key, path)]
+        if self.layout_key is not None and named_item(path) is None:
+            return _SHARED_CELLS[(self.layout_key, path)]
         return self.form.locate(path)
 
 
@@ -174,7 +174,9 @@ def _shared_place(key: tuple[int, str]) -> Place | None:
     return place_of(Form(lay.form_type, {}, "", lay), key[1])
 
 
-_SHARED_PLACES = memo(_shared_place)
+# Where a field of a template layout is, for every form without cells of its own on that
+# layout (None: where the form's data puts it): (id of the layout, path) -> Place.
+SHARED_PLACES = memo(_shared_place)
 
 
 def _shared_cell(key: tuple[int, str]) -> Cell | None:
@@ -197,10 +199,11 @@ def _first_cell(form: Form) -> Cell | None:
 
 def indicator_readings(ctx: Context) -> list[IndicatorReading]:
     """The filled indicators as the rules read them, computed once per form."""
-    if "readings" not in ctx.cache:
+    found: list[IndicatorReading] | None = ctx.cache.get("readings")
+    if found is None:
         assert isinstance(ctx.form, SelfEvalForm)
-        ctx.cache["readings"] = readings(ctx.form, ctx.profile)
-    return ctx.cache["readings"]
+        found = ctx.cache["readings"] = readings(ctx.form, ctx.profile)
+    return found
 
 
 def budget_reading(ctx: Context) -> BudgetReading:
@@ -259,7 +262,7 @@ def to_finding(chk: Check, hit: Hit, place: Place) -> Finding:
 
 def render(template: str, params: dict[str, Any]) -> str:
     """``template.format_map(params)``: a message with its fields filled in."""
-    printf = _PRINTF[template]
+    printf = PRINTF[template]
     return template.format_map(params) if printf is None else printf % params
 
 
@@ -278,7 +281,8 @@ def _printf_template(template: str) -> str | None:
     return "".join(out)
 
 
-_PRINTF = memo(_printf_template, maxsize=4096)
+# Each template for the % operator (None: format_map only); the engine fills in with it.
+PRINTF = memo(_printf_template, maxsize=4096)
 
 
 def _sheet_of(form: Form) -> str:

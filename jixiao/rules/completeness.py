@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from jixiao.core.assess import (
+    IndicatorReading,
     fmt_num,
     fmt_pct,
     has_place,
@@ -14,7 +15,7 @@ from jixiao.core.assess import (
 )
 from jixiao.core.compute import EPS, SCORE_TOLERANCE
 from jixiao.core.findings import Severity
-from jixiao.core.form import is_blank, number
+from jixiao.core.form import SelfEvalForm, is_blank, number
 from jixiao.core.layout import BASIC, PROJECT, WHOLE
 from jixiao.core.memo import memo
 from jixiao.core.standards import (
@@ -148,7 +149,7 @@ def indicator_rows(ctx: Context) -> Iterator[Hit]:
     with_scores = scored(form)
     other = framework(form) is not None
     for r in indicator_readings(ctx):
-        ind, labels, values = r.indicator, r.labels, r.values
+        labels, values = r.labels, r.values
         if (
             r.points is not None
             and r.score is not None
@@ -157,42 +158,52 @@ def indicator_rows(ctx: Context) -> Iterator[Hit]:
             and not values.actual_cell.unfilled
         ):
             continue  # every cell filled, the scores numbers: nothing to ask for
-        if labels.placeholder_name and is_placeholder_row(ind):
-            continue  # the template's unused row (指标2：, ……), not an indicator
-        asked = _ASKED[
-            not with_scores or labels.part,  # a 其中 row is scored with the row above it
-            other and labels.block is None,  # a criterion of the framework's own (项目决策 …)
-        ]
-        missing: list[tuple[str, str]] = []  # (label, field path)
-        not_numbers: list[tuple[str, str, object]] = []
-        for label, attr in asked:
-            if attr in _SCORE_FIELDS and getattr(r, attr) is not None:
-                continue  # a number: filled
-            raw = getattr(ind, attr)
-            if is_unfilled(raw):
-                path = f"绩效指标[{ind.index}].{label}"
-                if has_place(form, path):
-                    missing.append((label, path))
-            elif attr in _SCORE_FIELDS:  # not a number (checked above)
-                not_numbers.append((label, f"绩效指标[{ind.index}].{label}", raw))
-        if not missing and not not_numbers:
-            continue
-        problems = []
-        if missing:
-            problems.append("缺少" + "、".join(f"“{label}”" for label, _ in missing))
-        for label, _, raw in not_numbers:
-            problems.append(f"“{label}”填的是“{shown(raw)}”，不是数字")
-        paths = [p for _, p in missing] + [p for _, p, _ in not_numbers]
-        first = min(paths, key=lambda p: _column_order(ctx, p))
-        template = None
-        if not missing:
-            template = "第 {n} 个指标{name}{problems}：请只填数字。"
-        yield Hit(
-            first,
-            {"n": ind.index, "name": labels.named, "problems": "，".join(problems)},
-            value=not_numbers[0][2] if not_numbers and not missing else None,
-            template=template,
-        )
+        hit = incomplete_row(ctx, form, r, with_scores, other)
+        if hit is not None:
+            yield hit
+
+
+def incomplete_row(
+    ctx: Context, form: SelfEvalForm, r: IndicatorReading, with_scores: bool, other: bool
+) -> Hit | None:
+    """W05's finding for a row that lacks a cell or has a score that is not a number."""
+    ind, labels = r.indicator, r.labels
+    if labels.placeholder_name and is_placeholder_row(ind):
+        return None  # the template's unused row (指标2：, ……), not an indicator
+    asked = _ASKED[
+        not with_scores or labels.part,  # a 其中 row is scored with the row above it
+        other and labels.block is None,  # a criterion of the framework's own (项目决策 …)
+    ]
+    missing: list[tuple[str, str]] = []  # (label, field path)
+    not_numbers: list[tuple[str, str, object]] = []
+    for label, attr in asked:
+        if attr in _SCORE_FIELDS and getattr(r, attr) is not None:
+            continue  # a number: filled
+        raw = getattr(ind, attr)
+        if is_unfilled(raw):
+            path = f"绩效指标[{ind.index}].{label}"
+            if has_place(form, path):
+                missing.append((label, path))
+        elif attr in _SCORE_FIELDS:  # not a number (checked above)
+            not_numbers.append((label, f"绩效指标[{ind.index}].{label}", raw))
+    if not missing and not not_numbers:
+        return None
+    problems = []
+    if missing:
+        problems.append("缺少" + "、".join(f"“{label}”" for label, _ in missing))
+    for label, _, raw in not_numbers:
+        problems.append(f"“{label}”填的是“{shown(raw)}”，不是数字")
+    paths = [p for _, p in missing] + [p for _, p, _ in not_numbers]
+    first = min(paths, key=lambda p: _column_order(ctx, p))
+    template = None
+    if not missing:
+        template = "第 {n} 个指标{name}{problems}：请只填数字。"
+    return Hit(
+        first,
+        {"n": ind.index, "name": labels.named, "problems": "，".join(problems)},
+        value=not_numbers[0][2] if not_numbers and not missing else None,
+        template=template,
+    )
 
 
 def _column_order(ctx: Context, path: str) -> tuple[int, int]:
@@ -271,10 +282,17 @@ def explanations(ctx: Context) -> Iterator[Hit]:
                 f"绩效指标[{ind.index}].偏差原因",
                 {"n": ind.index, "name": r.labels.named, "why": "，".join(why)},
             )
+    hit = budget_unexplained(ctx, form)
+    if hit is not None:
+        yield hit
+
+
+def budget_unexplained(ctx: Context, form: SelfEvalForm) -> Hit | None:
+    """W07's finding for the budget row: executed short, or scored below what the rate earns."""
     budget = budget_reading(ctx)
     limit = ctx.profile.reason_required_below
     if not _unexplained(form.budget.reason) or not has_place(form, "预算执行.原因"):
-        return
+        return None
     why, advice = [], []
     if budget.rate is not None and budget.rate < limit - EPS:
         why.append(f"执行率 {fmt_pct(budget.rate)} 低于 {fmt_pct(limit)}")
@@ -286,13 +304,14 @@ def explanations(ctx: Context) -> Iterator[Hit]:
             f"执行率 {fmt_pct(budget.rate)} 应得 {fmt_num(earned)} 分却只得 {fmt_num(score)} 分"
         )
         advice.append("扣分的理由")
-    if why:
-        yield Hit(
-            "预算执行.原因",
-            {"why": "，".join(why), "advice": "和".join(advice)},
-            value=round(budget.rate, 4) if budget.rate is not None else None,
-            template="{why}，但未说明原因：请说明{advice}。",
-        )
+    if not why:
+        return None
+    return Hit(
+        "预算执行.原因",
+        {"why": "，".join(why), "advice": "和".join(advice)},
+        value=round(budget.rate, 4) if budget.rate is not None else None,
+        template="{why}，但未说明原因：请说明{advice}。",
+    )
 
 
 def _unexplained(reason: object) -> bool:

@@ -8,16 +8,17 @@ order.
 
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from jixiao.core import memo
-from jixiao.core.findings import Finding
-from jixiao.core.form import Form
+from jixiao.core.findings import Finding, new_finding
+from jixiao.core.form import MISSING, Form
 from jixiao.core.profile import Profile, load_profile
 from jixiao.rules import REGISTRY, Check, Context
-from jixiao.rules.base import framework, plain, render, scored
+from jixiao.rules.base import PRINTF, SHARED_PLACES, framework, scored
 
 
 def check_form(
@@ -30,37 +31,90 @@ def check_form(
     checks: Iterable[Check] = REGISTRY,
 ) -> list[Finding]:
     """All findings for one form, in sheet order. ``timings`` accumulates seconds per family."""
+    # The garbage collector is off while the form is checked, and on again after (unless
+    # the caller had turned it off). Checking makes no reference cycles — everything it
+    # makes is freed as it is dropped (tests/test_engine_loop.py) — so the collector has
+    # nothing to find here; left on, it would walk the whole batch of forms and findings
+    # again and again (about a twelfth of the time of a batch).
+    if not gc.isenabled():
+        return _check_form(form, profile, others, reference, timings, checks)
+    gc.disable()
+    try:
+        return _check_form(form, profile, others, reference, timings, checks)
+    finally:
+        gc.enable()
+
+
+def _check_form(
+    form: Form,
+    profile: Profile | None,
+    others: Sequence[Form],
+    reference: Form | None,
+    timings: dict[str, float] | None,
+    checks: Iterable[Check],
+) -> list[Finding]:
     profile = profile or load_profile()
     ctx = Context(form, profile, tuple(others), reference)
     plan = _plan(ctx, tuple(checks))
     place = ctx.place
+    # Context.place(), its commonest case inlined: a form on a template layout, whose
+    # fields are where every such form has them (None: a field placed by the form's data).
+    layout_key = ctx.layout_key
+    shared_places = SHARED_PLACES
+    printf = PRINTF
     found: list[Finding] = []
-    places: list[tuple[str, str]] = []  # where each finding points, as settle() compares
     order: list[tuple[str, int, int, str]] = []  # sheet, row, column, code
+    # A code is reported once per cell (settle()): a hit of a code already reported where
+    # it points is not made into a finding at all.
+    seen: set[tuple[str, str, str]] = set()
+    add, add_order, add_seen = found.append, order.append, seen.add
     for chk in plan.run:
         start = time.perf_counter() if timings is not None else 0.0
         code, severity, template = chk.code, chk.severity, chk.template
         for hit in chk.rule(ctx):
             # to_finding(), inlined: this loop makes every finding of a batch.
-            field, value, expected = hit.field, hit.value, hit.expected
-            sheet, cell, row, col = place(field)
-            found.append(
-                Finding(
+            field = hit.field
+            found_at = shared_places[(layout_key, field)] if layout_key is not None else None
+            sheet, cell, row, col = place(field) if found_at is None else found_at
+            at = (code, sheet, cell or field)
+            if at in seen:
+                continue
+            add_seen(at)
+            value, expected, params = hit.value, hit.expected, hit.params
+            text = hit.template or template
+            fill = printf[text]  # render(), inlined
+            # plain(), inlined for value and expected
+            if value is MISSING:
+                value = None
+            elif isinstance(value, float):
+                value = round(value, 6)
+            if expected is MISSING:
+                expected = None
+            elif isinstance(expected, float):
+                expected = round(expected, 6)
+            add(
+                new_finding(
                     code,
                     hit.severity or severity,
                     sheet,
                     cell,
                     field,
-                    render(hit.template or template, hit.params),
-                    None if value is None else plain(value),
-                    None if expected is None else plain(expected),
+                    text.format_map(params) if fill is None else fill % params,
+                    value,
+                    expected,
                 )
             )
-            places.append((sheet, cell or field))
-            order.append((sheet, row, col, code))
+            add_order((sheet, row, col, code))
         if timings is not None:
             timings[chk.family] = timings.get(chk.family, 0.0) + time.perf_counter() - start
-    kept = _settled(found, places, plan)
+    # settle() on what is left: already one finding per code and cell, so only a finding
+    # that another check's finding on the same cell supersedes is dropped (the same ones
+    # settle() drops: dropping duplicates first leaves each cell the same codes).
+    superseded = plan.superseded
+    if any(f.code in superseded for f in found):
+        kept = _settled(found, [_place(f) for f in found], plan)
+    else:
+        kept = list(range(len(found)))
     kept.sort(key=order.__getitem__)  # stable: equal places keep the order found
     return [found[k] for k in kept]
 

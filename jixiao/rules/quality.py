@@ -72,6 +72,13 @@ def standard_names(ctx: Context) -> Iterator[Hit]:
             if std != given:
                 options = LEVEL2_OF.get(level1 or "", _ALL_LEVEL2)
                 _note(ctx, found, r, "二级指标", given, std, options)
+    yield from name_hits(found)
+
+
+def name_hits(
+    found: dict[tuple[str, str], tuple[str, dict[str, object], list[int]]],
+) -> Iterator[Hit]:
+    """Q01's findings: one per name cell noted, naming the rows under it."""
     for field, params, rows in found.values():
         params = {**params, "n": _rows_text(rows)}
         if params["standard"] is None:
@@ -333,7 +340,11 @@ def _is_money(unit: str) -> bool:
     forms=SELF_EVAL,
 )
 def cost_vs_budget(ctx: Context) -> Iterator[Hit]:
-    rows = [r for r in indicator_readings(ctx) if _money_cost(r)]
+    yield from cost_hits(ctx, [r for r in indicator_readings(ctx) if _money_cost(r)])
+
+
+def cost_hits(ctx: Context, rows: list[IndicatorReading]) -> Iterator[Hit]:
+    """Q07's findings for the form's cost indicators in money (``_money_cost`` rows)."""
     if not rows:
         return
     b = budget_reading(ctx)

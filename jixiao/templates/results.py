@@ -82,8 +82,21 @@ def report(findings: Sequence[Finding] | None, *, created: bool = False) -> Repo
 
 def text_width(text: str) -> float:
     """Width in Excel's character units: a CJK character takes two, others one."""
-    longest = max(str(text).split("\n"), key=len) if text else ""
-    return float(sum(_char_width(ch) for ch in longest))
+    if not text:
+        return 0.0
+    text = str(text)
+    width = _WIDTHS.get(text)
+    if width is None:
+        longest = max(text.split("\n"), key=len)
+        # map over the cached _char_width: the loop runs in C (a results sheet measures
+        # tens of thousands of characters, each column twice: widths and row heights).
+        width = float(len(longest) if longest.isascii() else sum(map(_char_width, longest)))
+        if len(_WIDTHS) < 100_000:
+            _WIDTHS[text] = width
+    return width
+
+
+_WIDTHS: dict[str, float] = {}  # text -> width: codes, sheets, cells and messages repeat
 
 
 @functools.cache
