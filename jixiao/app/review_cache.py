@@ -15,7 +15,7 @@ import contextlib
 import hashlib
 import json
 import os
-import tempfile
+import secrets
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -91,13 +91,13 @@ class ReviewCache:
         if self.folder is None:
             return False
         target = self._path(key)
+        # The name is chosen before the file exists, so a Ctrl-C at any point before the
+        # rename finds it in the finally below (mkstemp could be interrupted after creating
+        # the file but before returning its name).
+        tmp = str(target.parent / f".tmp-{secrets.token_hex(8)}.json")
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".json")
-        except OSError:
-            return False
-        try:
-            with os.fdopen(fd, "wb") as f:
+            with open(tmp, "xb") as f:
                 if isinstance(result, bytes):
                     f.write(result)
                 else:

@@ -24,9 +24,11 @@ from __future__ import annotations
 import contextlib
 import gc
 import multiprocessing
+import multiprocessing.util
 import os
 import signal
 import tempfile
+import time
 import zlib
 from array import array
 from collections.abc import Callable, Iterator, Sequence
@@ -170,6 +172,9 @@ def run_review(
     try:
         runner.run()
     except KeyboardInterrupt:
+        # The process ends now: a pool thread that was writing to a worker when its pipe
+        # closed would print a traceback (multiprocessing stays quiet once it is exiting).
+        multiprocessing.util._exiting = True  # type: ignore[attr-defined]
         runner.stop()
         raise Interrupted(stats) from None
     finally:
@@ -294,7 +299,7 @@ class _Runner:
         for job in sorted(suspects, key=lambda j: j.index):
             alone = self._new_pool(1)
             try:
-                status, data = alone.submit(_job, job.item, job.data, self.profile).result()
+                status, data = self._submit_alone(alone, job).result()
             except BrokenProcessPool:
                 died = {
                     "file": job.item.name,
@@ -306,6 +311,19 @@ class _Runner:
             finally:
                 self._kill(alone)
             self._done(job, status, data)
+
+    def _submit_alone(self, alone: ProcessPoolExecutor, job: _Job) -> Future[tuple[str, bytes]]:
+        # Python 3.11's fork server dies when a pool that is being torn down opened a
+        # connection to it and closed it unused (EOFError in its loop); a connection made
+        # while it exits is refused. ensure_running() starts a new one once it is gone.
+        for attempt in range(_RETRIES):
+            try:
+                return alone.submit(_job, job.item, job.data, self.profile)
+            except (ConnectionError, EOFError):
+                if attempt == _RETRIES - 1:
+                    raise
+                time.sleep(0.2 * (attempt + 1))
+        raise AssertionError("unreachable")
 
     def _done(self, job: _Job, status: str, data: bytes) -> None:
         if (
@@ -358,6 +376,8 @@ class _Runner:
         for process in processes:
             process.join(timeout=5)
 
+
+_RETRIES = 5
 
 _DIED = (
     "检查这个文件时工作进程意外退出（可能是内存不足或文件使读取程序崩溃）：请单独用 "
