@@ -1,7 +1,7 @@
 """The quick ways of making findings and readings make exactly what the plain ones make.
 
 ``check_form`` makes its findings, and reads the values it meets for the first time, by
-shorter paths: frozen dataclasses filled in through ``memo.unfrozen`` (``new_finding``,
+shorter paths: frozen dataclasses filled in through ``memo.builder`` (``new_finding``,
 ``values.number_value``, the readings of ``core.assess``), the Sichuan columns applied to
 a number without ``dataclasses.replace``, a cell read without ``parse_value``'s memo (its
 reading is remembered whole), a number known to be entered without asking
@@ -30,7 +30,7 @@ from jixiao.core.assess import (
 )
 from jixiao.core.findings import Finding, Severity, new_finding
 from jixiao.core.form import MISSING, read_actual, read_target
-from jixiao.core.memo import unfrozen
+from jixiao.core.memo import builder, unfrozen
 from jixiao.core.values import Kind, ParsedValue, number_value, parse_value, parse_value_once
 from jixiao.rules.engine import clear_caches
 
@@ -68,7 +68,17 @@ def _generated(seed: int, count: int) -> list[Any]:
 
 def test_a_new_finding_is_an_ordinary_finding() -> None:
     for value, expected in ((None, None), (0.5, "≥95%"), ("96%", 1), (-0.0, 3)):
-        args = ("S01", Severity.ERROR, "整体支出表", "G12", "预算执行.执行率", "…", value, expected)
+        args = (
+            "S01",
+            Severity.ERROR,
+            "整体支出表",
+            "G12",
+            "预算执行.执行率",
+            "…",
+            value,
+            expected,
+            "",
+        )
         made, plain = new_finding(*args), Finding(*args)
         assert type(made) is Finding and _same(made, plain) and made == plain
         assert hash(made) == hash(plain) and repr(made) == repr(plain)
@@ -87,6 +97,17 @@ def test_only_a_class_with_slots_is_unfrozen() -> None:
     with pytest.raises(TypeError):
         unfrozen(Plain)
     assert unfrozen(Finding).__slots__ == Finding.__slots__
+
+
+def test_a_builder_stores_every_slot_or_is_refused() -> None:
+    # A field added to a class cannot be left unset by its quick constructor.
+    with pytest.raises(TypeError):
+        builder(Finding, ("code", "severity"))
+    with pytest.raises(TypeError):
+        builder(assess.CellReading, ("value", "unfilled", "op_number", "columns"))
+    cell = builder(assess.CellReading, ("value", "unfilled", "op_number", "columns", "_shown"))
+    made = cell(parse_value("95%"), False, False, ("95%", None, None), None)
+    assert type(made) is assess.CellReading and made.shown == "95%"
 
 
 def test_a_number_value_is_the_constructed_one() -> None:

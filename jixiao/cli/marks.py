@@ -8,45 +8,24 @@ with the commands that give a marked standard workbook.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import gc
 import importlib
 import json
-from collections.abc import Iterator
 from types import ModuleType
 
 from jixiao.app import marks
 from jixiao.app.validate import validate_workbook
 from jixiao.cli.books import book_object, located, no_copy_lines, print_book
 from jixiao.cli.common import EXIT_OK, exit_code, output_path
+from jixiao.core.gcpause import without_cycle_collection
 from jixiao.core.profile import load_profile
 from jixiao.formats.files import FileKind, file_kind
 from jixiao.formats.xlsx_file import check_package, open_workbook
 from jixiao.hosts.package import PackageHost
 
 
-@contextlib.contextmanager
-def without_cycle_collection() -> Iterator[None]:
-    """Automatic garbage collection paused, as it was afterwards.
-
-    Reading a workbook makes some 40,000 small tuples and strings that stay alive until
-    the end (the cells of every sheet) and almost no reference cycles; CPython's cyclic
-    collector, triggered by the allocations, would traverse all of them again and again:
-    about a quarter of the time reading a unit workbook takes. Memory is still freed by
-    reference counting; one workbook is bounded by its size and the row limit. (The
-    rule engine does the same for each form: jixiao.rules.engine.)"""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def validate(args: argparse.Namespace) -> int:
-    with without_cycle_collection():
-        return _validate(args)
+    # Reading a workbook makes some 40,000 small objects that live to the end (core.gcpause).
+    return without_cycle_collection(_validate, args)
 
 
 def _validate(args: argparse.Namespace) -> int:

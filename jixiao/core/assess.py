@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -24,7 +25,7 @@ from jixiao.core.form import (
     read_target,
 )
 from jixiao.core.layout import SheetLayout, is_shared, shared_layout
-from jixiao.core.memo import cached, memo, unfrozen
+from jixiao.core.memo import builder, cached, memo
 from jixiao.core.profile import Profile
 from jixiao.core.standards import parent_of, split_points, standard_level1, standard_level2
 from jixiao.core.values import (
@@ -198,23 +199,13 @@ class ValueReading:
 
 
 _PAIR_SETTERS = tuple(ValueReading.__dict__[f.name].__set__ for f in fields(ValueReading))
-_UnfrozenPair: Any = unfrozen(ValueReading)
-_UnfrozenCell: Any = unfrozen(CellReading)
-
-
-def _cell_reading(
-    value: ParsedValue, unfilled: bool, op_number: bool, columns: tuple[Any, Any, Any]
-) -> CellReading:
-    # CellReading(value, unfilled, op_number, columns), quicker (memo.unfrozen); the quoted
-    # text (_shown) is None, to be written when first asked for.
-    c = _UnfrozenCell()
-    c.value = value
-    c.unfilled = unfilled
-    c.op_number = op_number
-    c.columns = columns
-    c._shown = None
-    c.__class__ = CellReading
-    return c  # type: ignore[no-any-return]
+# ValueReading(target_cell, …) and CellReading(value, unfilled, op_number, columns), quicker
+# (memo.builder): every new pair of values makes three. A CellReading's quoted text
+# (_shown) is None, to be written when first asked for.
+_make_pair: Callable[..., ValueReading] = builder(ValueReading)
+_make_cell: Callable[..., CellReading] = builder(
+    CellReading, ("value", "unfilled", "op_number", "columns", "_shown")
+)
 
 
 def _read_values(target_cell: CellReading, actual_cell: CellReading) -> ValueReading:
@@ -232,20 +223,18 @@ def _read_values(target_cell: CellReading, actual_cell: CellReading) -> ValueRea
         completion = compute.completion_rate(direction, target.number, actual.number)
         deviation = compute.deviation_rate(target.number, actual.number)
     met = _met(target, actual, quantitative, completion)
-    # ValueReading(target_cell, …), quicker (memo.unfrozen): every new pair of values
-    v = _UnfrozenPair()
-    v.target_cell = target_cell
-    v.actual_cell = actual_cell
-    v.target = target
-    v.actual = actual
-    v.quantitative = quantitative
-    v.direction = direction
-    v.completion = completion
-    v.deviation = deviation
-    v.met = met
-    v.band = _band(target, actual, met)
-    v.__class__ = ValueReading
-    return v  # type: ignore[no-any-return]
+    return _make_pair(
+        target_cell,
+        actual_cell,
+        target,
+        actual,
+        quantitative,
+        direction,
+        completion,
+        deviation,
+        met,
+        _band(target, actual, met),
+    )
 
 
 def _met(
@@ -284,18 +273,9 @@ def _band(t: ParsedValue, a: ParsedValue, met: bool | None) -> str | None:
 def value_reading(ind: Indicator) -> ValueReading:
     """The row's values read. Each distinct target (with its columns) and each distinct
     result is read once, and each distinct combination of the four cells compared once."""
-    target, op, unit, actual = ind.target, ind.op, ind.unit, ind.actual
     # Types are part of the keys (1, 1.0, True and "1" read differently); a zero is not
-    # remembered, since -0.0 == 0 and the value keeps the sign it was given. An absent
-    # field reads as an empty cell: None in the key.
-    if target is MISSING:
-        target = None
-    if op is MISSING:
-        op = None
-    if unit is MISSING:
-        unit = None
-    if actual is MISSING:
-        actual = None
+    # remembered, since -0.0 == 0 and the value keeps the sign it was given.
+    target, op, unit, actual = _cells(ind.target, ind.op, ind.unit, ind.actual)
     if 0 in (target, op, unit, actual):
         return _value_reading(ind)
     try:
@@ -323,20 +303,21 @@ def _actual_cell(ind: Indicator) -> CellReading:
 
 def _read_target(target: Any, op: Any, unit: Any) -> CellReading:
     value = read_target(target, op, unit, remember=False)  # the cell is remembered here
-    return _cell_reading(
+    return _make_cell(
         value,
         # a number is entered (it has a digit: no ellipsis or blank reads as one)
         False if value.kind is Kind.NUMBER else is_unfilled(target),
         # Sichuan columns slid: a number under 指标性质 (Q03)
         not is_blank(op) and parse_operator(op) is None and parse_value(op).kind is Kind.NUMBER,
         (target, op, unit),
+        None,
     )
 
 
 def _read_actual(actual: Any, unit: Any) -> CellReading:
     value = read_actual(actual, unit, remember=False)  # the cell is remembered here
     unfilled = False if value.kind is Kind.NUMBER else is_unfilled(actual)
-    return _cell_reading(value, unfilled, False, (actual, None, unit))
+    return _make_cell(value, unfilled, False, (actual, None, unit), None)
 
 
 def _target_of(key: tuple[Any, ...]) -> CellReading:
@@ -353,21 +334,19 @@ _PAIRS = memo(_read_pair)
 
 
 def _read_text_pair(key: tuple[Any, Any, Any, Any]) -> ValueReading:
-    # The four cells as text or MISSING (absent, read as an empty cell): _read_pair() of the
-    # typed key value_reading() makes of them (a pair of text cells is remembered here only,
-    # not in _PAIRS too).
-    target, op, unit, actual = key
-    if target is MISSING:
-        target = None
-    if op is MISSING:
-        op = None
-    if unit is MISSING:
-        unit = None
-    if actual is MISSING:
-        actual = None
-    return _read_values(
-        _TARGETS[(type(target), target, type(op), op, type(unit), unit)],
-        _ACTUALS[(type(actual), actual, type(unit), unit)],
+    # The four cells as text or MISSING: _read_pair() of the typed key value_reading() makes
+    # of them (a pair of text cells is remembered here only, not in _PAIRS too).
+    target, op, unit, actual = _cells(*key)
+    return _read_pair((type(target), target, type(op), op, type(unit), unit, type(actual), actual))
+
+
+def _cells(target: Any, op: Any, unit: Any, actual: Any) -> tuple[Any, Any, Any, Any]:
+    """The four value cells, an absent field read as an empty cell (None)."""
+    return (
+        None if target is MISSING else target,
+        None if op is MISSING else op,
+        None if unit is MISSING else unit,
+        None if actual is MISSING else actual,
     )
 
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, fields
 from enum import StrEnum
 from typing import Any
 
-from jixiao.core.memo import unfrozen
+from jixiao.core.memo import builder
 
 
 class Severity(StrEnum):
@@ -85,33 +85,9 @@ class Finding:
 
 
 _SETTERS = tuple(Finding.__dict__[f.name].__set__ for f in fields(Finding))
-_UnfrozenFinding: Any = unfrozen(Finding)
-
-
-def new_finding(
-    code: str,
-    severity: Severity,
-    sheet: str,
-    cell: str,
-    field: str,
-    message: str,
-    value: Any,
-    expected: Any,
-) -> Finding:
-    """``Finding(code, severity, sheet, cell, field, message, value, expected)`` in about
-    half its time (the engine makes every finding of a batch)."""
-    f = _UnfrozenFinding()
-    f.code = code
-    f.severity = severity
-    f.sheet = sheet
-    f.cell = cell
-    f.field = field
-    f.message = message
-    f.value = value
-    f.expected = expected
-    f.location = ""
-    f.__class__ = Finding
-    return f  # type: ignore[no-any-return]
+# Finding(code, severity, sheet, cell, field, message, value, expected, location) in about
+# half its time (memo.builder): the engine makes every finding of a batch.
+new_finding: Callable[..., Finding] = builder(Finding)
 
 
 def summary(findings: Iterable[Finding]) -> dict[str, int]:

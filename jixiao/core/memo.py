@@ -1,5 +1,5 @@
 """Bounded memos of pure functions, a lock-free cached attribute, and quick construction of
-frozen dataclasses with slots (``unfrozen``).
+frozen classes with slots (``builder``).
 
 A batch of forms repeats the same texts thousands of times (``≥95%``, ``产出指标``,
 ``满意度指标``): reading each distinct text once makes checking a batch several times
@@ -14,7 +14,8 @@ handed to every caller.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import fields
 from typing import Any, Generic, TypeVar, overload
 
 K = TypeVar("K")
@@ -121,3 +122,23 @@ def unfrozen(cls: type) -> type:
     if not isinstance(slots, tuple) or not slots:
         raise TypeError(f"{cls.__name__} has no slots to copy")
     return type(f"Unfrozen{cls.__name__}", (), {"__slots__": slots})
+
+
+def builder(cls: type, names: Sequence[str] | None = None) -> Callable[..., Any]:
+    """A function ``make(*values)`` giving a ``cls`` with ``names`` (default: the dataclass's
+    fields, in order) set to ``values`` — each field stored on an :func:`unfrozen` instance,
+    then the class switched. Written out once per class (as dataclasses writes ``__init__``),
+    so every field is stored and none can be forgotten when one is added."""
+    names = [f.name for f in fields(cls)] if names is None else list(names)
+    if sorted(names) != sorted(cls.__dict__.get("__slots__") or ()):
+        raise TypeError(f"{cls.__name__}: {names} are not its slots")
+    params = ", ".join(names)
+    stores = "".join(f"    o.{name} = {name}\n" for name in names)
+    source = (
+        f"def make({params}):\n    o = Unfrozen()\n{stores}    o.__class__ = cls\n    return o\n"
+    )
+    scope: dict[str, Any] = {"Unfrozen": unfrozen(cls), "cls": cls}
+    exec(source, scope)  # generated from the class's own field names only
+    make: Callable[..., Any] = scope["make"]
+    make.__qualname__ = make.__name__ = f"make_{cls.__name__}"
+    return make

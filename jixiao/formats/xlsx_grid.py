@@ -280,15 +280,14 @@ class _Reader:
             check_well_formed(data)
         for rel_part in self._sheet_parts(part):
             check_well_formed(self.part(rel_part))
+        if _lacks_cached(scan.cells):
+            book.uncached = True
         merges = self._merge_bounds(text)
         lazy = _LazySheet.make(title, self, scan.cells, merges, limit, text)
         if lazy is not None:
-            if _lacks_cached(scan.cells):
-                book.uncached = True
             return lazy
         grid = SheetGrid(title, formulas={})
-        if self._cells(grid, scan.cells, limit):
-            book.uncached = True
+        self._cells(grid, scan.cells, limit)
         grid.merges = merges
         _hide_merged(grid)
         return grid
@@ -302,71 +301,34 @@ class _Reader:
         targets = [t for _k, t in self._relationships(part).values()]
         return [rels, *(t for t in targets if t.endswith(".xml") and t in self.names)]
 
-    def _cells(self, grid: SheetGrid, cells: list[Any], limit: int) -> bool:
-        """Read the cells into ``grid``; whether a formula cell may lack its cached result
-        (no ``<v>``, an empty or blank one: see :attr:`BookGrid.uncached`)."""
-        uncached = False
+    def _cells(self, grid: SheetGrid, cells: list[Any], limit: int) -> None:
+        """Read the cells into ``grid``, each as :meth:`_one` reads it."""
         values, errors, formats = grid.values, grid.errors, grid.number_formats
         formulas: dict[Pos, str] = grid.formulas  # type: ignore[assignment]
-        strings, epoch = self.strings, self.epoch
-        style_of = self._style_of
-        columns = COLUMNS
+        columns, one = COLUMNS, self._one
         shared: dict[str, tuple[str, int, int]] = {}  # si -> (formula, row, col) of its master
-        for letters, digits, s, t, extra, fm, fa, ft, vm, v, im, ib, rest in cells:
-            if rest and not rest.isspace():  # parts in an unusual shape
-                fm, fa, ft, vm, v, im, ib = with_odd_parts(fm, fa, ft, vm, v, im, ib, rest)
-            if not (fm or v or im):
-                continue  # an empty (formatted) cell
-            if extra and not extra.isspace():
-                attrs = attributes(extra)
-                s, t = attrs.get("s", s), attrs.get("t", t)
-            row = int(digits)
+        for raw in cells:
+            letters = raw[0]
+            row = int(raw[1])
             col = columns.get(letters) or column_number(letters)
-            style = style_of.get(s) or self._style(s)
+            got = one(raw, row, col, shared)  # past the limits too: a shared formula's master
+            if got is None or row > limit or col > MAX_COLS:
+                continue
             pos = (row, col)
-            if fm:  # a formula; its value is the cached result (openpyxl's data_only pass)
-                text = unescape(ft) if ft else ""
-                formula = _formula(fa, text, row, col, shared) if fa else "=" + text
-                if not im and (not vm or (t != "str" and (not v or v[0] <= " "))):
-                    uncached = True  # as jixiao.formats.cached.lacks_values finds them
-                if row > limit or col > MAX_COLS:
-                    continue
-                if pos in formulas or pos in values:  # a cell written twice: the last wins
-                    values.pop(pos, None)
-                    errors.discard(pos)
-                    formats.pop(pos, None)
-                formulas[pos] = formula
-                if style.number_format != "General":
-                    formats[pos] = style.number_format
-                if not v and not im:
-                    continue  # no cached result
-                if (t == "n" or not t) and not style.date and v.isdecimal():
-                    values[pos] = int(v)  # the common case of _value, inline
-                    continue
-                value = _value(t or "n", v, im, ib, style, strings, epoch)
-                if value is not None:
-                    value = str(value) if isinstance(value, _Error) else value
-                    values[pos] = value
-                    if isinstance(value, str) and value in EXCEL_ERRORS:
-                        errors.add(pos)
-                continue
-            if row > limit or col > MAX_COLS:
-                continue
-            value = _value(t or "n", v, im, ib, style, strings, epoch)
-            if value is None:
-                continue
             if pos in formulas or pos in values:  # a cell written twice: the last wins
+                values.pop(pos, None)
                 formulas.pop(pos, None)
                 errors.discard(pos)
                 formats.pop(pos, None)
-            if style.number_format != "General":
-                formats[pos] = style.number_format
-            if isinstance(value, _Error):  # openpyxl: an error cell showing #VALUE!
-                value, t = str(value), "e"
-            values[pos] = value
-            if t == "e" and value in EXCEL_ERRORS:
+            formula, value, error, fmt = got
+            if formula is not None:
+                formulas[pos] = formula
+            if fmt is not None:
+                formats[pos] = fmt
+            if value is not None:
+                values[pos] = value
+            if error:
                 errors.add(pos)
-        return uncached
 
     def _style(self, s: str) -> CellStyle:
         """The style of a cell's ``s`` (openpyxl fails on an index past the styles)."""
@@ -382,10 +344,12 @@ class _Reader:
         """The sheet's merged ranges."""
         return [b for b in map(bounds_of, iter_merges(text)) if b is not None]
 
-    def _one(self, raw: Raw, row: int, col: int) -> _Cell | None:
-        """What one cell holds, as :meth:`_cells` reads it: (formula, value, whether it
-        shows an error, number format); None for an empty cell. Not for a shared formula
-        (its text depends on the master cell: such sheets are read whole)."""
+    def _one(
+        self, raw: Raw, row: int, col: int, shared: dict[str, tuple[str, int, int]] | None = None
+    ) -> _Cell | None:
+        """What one cell holds: (formula, value, whether it shows an error, number format);
+        None for an empty cell. A shared formula's text comes from its master cell, met
+        earlier in ``shared`` (so a sheet with shared formulas is read whole, in order)."""
         _l, _d, s, t, extra, fm, fa, ft, vm, v, im, ib, rest = raw
         if rest and not rest.isspace():
             fm, fa, ft, vm, v, im, ib = with_odd_parts(fm, fa, ft, vm, v, im, ib, rest)
@@ -398,7 +362,9 @@ class _Reader:
         fmt = style.number_format if style.number_format != "General" else None
         if fm:
             text = unescape(ft) if ft else ""
-            formula = _formula(fa, text, row, col, {}) if fa else "=" + text
+            formula = (
+                _formula(fa, text, row, col, {} if shared is None else shared) if fa else "=" + text
+            )
             if not v and not im:
                 return formula, None, False, fmt
             if (t == "n" or not t) and not style.date and v.isdecimal():
@@ -476,7 +442,7 @@ class _LazySheet(SheetGrid):
     never looks at (a unit workbook: 36,000 cells, a few hundred read per sheet). The
     sheet keeps the scanner's raw cells by reference; :meth:`value`, :meth:`entry`,
     :meth:`has_formula`, :meth:`formula` and :meth:`has_error` convert one cell (as
-    :meth:`_Reader._cells` would) and remember it. Reading ``values``, ``formulas``,
+    :meth:`_Reader._one` reads it) and remember it. Reading ``values``, ``formulas``,
     ``errors`` or ``number_formats`` (the paper readers, ``max_row``, comparing grids)
     converts the whole sheet at once with :meth:`_Reader._cells`, as an eager read does.
     """
@@ -590,11 +556,12 @@ _LETTERS: dict[int, str] = {}  # column number -> letters
 
 
 def _lacks_cached(cells: list[Raw]) -> bool:
-    """Whether a formula cell lacks its cached result, as :meth:`_Reader._cells` finds.
+    """Whether a formula cell lacks its cached result (no ``<v>``, an empty or blank one;
+    see :attr:`BookGrid.uncached`), as :func:`jixiao.formats.cached.lacks_values` finds.
 
     A first pass picks, by the tuple's fields only, the cells in an unusual shape (other
     attributes, parts left over) and the usual ones lacking a result; the second pass
-    looks at those as _cells does. Most sheets have none: one quick pass."""
+    looks at those in full. Most sheets have none: one quick pass."""
     suspects = [
         c
         for c in cells

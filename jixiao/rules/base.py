@@ -89,12 +89,12 @@ class Context:
         # field where every such form puts it: those places are remembered across forms.
         lay = self.form.sheet_layout
         shared = lay is not None and not self.form.cells and is_shared(lay)
-        self.layout_key = id(lay) if shared else None
+        self._layout_key = id(lay) if shared else None
 
     def place(self, path: str) -> Place:
         """Where a finding about ``path`` points (see ``locate``)."""
-        if self.layout_key is not None:
-            shared = SHARED_PLACES[(self.layout_key, path)]
+        if self._layout_key is not None:
+            shared = _SHARED_PLACES[(self._layout_key, path)]
             if shared is not None:
                 return shared
         found = self.places.get(path)
@@ -104,8 +104,8 @@ class Context:
 
     def cell(self, path: str) -> Cell | None:
         """The form's own cell for the field at ``path`` (``Form.locate``), if it has one."""
-        if self.layout_key is not None and named_item(path) is None:
-            return _SHARED_CELLS[(self.layout_key, path)]
+        if self._layout_key is not None and named_item(path) is None:
+            return _SHARED_CELLS[(self._layout_key, path)]
         return self.form.locate(path)
 
 
@@ -176,7 +176,7 @@ def _shared_place(key: tuple[int, str]) -> Place | None:
 
 # Where a field of a template layout is, for every form without cells of its own on that
 # layout (None: where the form's data puts it): (id of the layout, path) -> Place.
-SHARED_PLACES = memo(_shared_place)
+_SHARED_PLACES = memo(_shared_place)
 
 
 def _shared_cell(key: tuple[int, str]) -> Cell | None:
@@ -262,7 +262,7 @@ def to_finding(chk: Check, hit: Hit, place: Place) -> Finding:
 
 def render(template: str, params: dict[str, Any]) -> str:
     """``template.format_map(params)``: a message with its fields filled in."""
-    printf = PRINTF[template]
+    printf = _PRINTF[template]
     return template.format_map(params) if printf is None else printf % params
 
 
@@ -281,8 +281,8 @@ def _printf_template(template: str) -> str | None:
     return "".join(out)
 
 
-# Each template for the % operator (None: format_map only); the engine fills in with it.
-PRINTF = memo(_printf_template, maxsize=4096)
+# Each template for the % operator (None: format_map only), as render() fills it in.
+_PRINTF = memo(_printf_template, maxsize=4096)
 
 
 def _sheet_of(form: Form) -> str:

@@ -8,17 +8,17 @@ order.
 
 from __future__ import annotations
 
-import gc
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from jixiao.core import memo
 from jixiao.core.findings import Finding, new_finding
-from jixiao.core.form import MISSING, Form
+from jixiao.core.form import Form
+from jixiao.core.gcpause import without_cycle_collection
 from jixiao.core.profile import Profile, load_profile
 from jixiao.rules import REGISTRY, Check, Context
-from jixiao.rules.base import PRINTF, SHARED_PLACES, framework, scored
+from jixiao.rules.base import framework, plain, render, scored
 
 
 def check_form(
@@ -31,18 +31,11 @@ def check_form(
     checks: Iterable[Check] = REGISTRY,
 ) -> list[Finding]:
     """All findings for one form, in sheet order. ``timings`` accumulates seconds per family."""
-    # The garbage collector is off while the form is checked, and on again after (unless
-    # the caller had turned it off). Checking makes no reference cycles — everything it
-    # makes is freed as it is dropped (tests/test_engine_loop.py) — so the collector has
-    # nothing to find here; left on, it would walk the whole batch of forms and findings
-    # again and again (about a twelfth of the time of a batch).
-    if not gc.isenabled():
-        return _check_form(form, profile, others, reference, timings, checks)
-    gc.disable()
-    try:
-        return _check_form(form, profile, others, reference, timings, checks)
-    finally:
-        gc.enable()
+    # Checking makes no reference cycles — everything it makes is freed as it is dropped
+    # (tests/test_engine_loop.py) — so the collector has nothing to find here; left on, it
+    # would walk the whole batch of forms and findings again and again (about a twelfth of
+    # the time of a batch).
+    return without_cycle_collection(_check_form, form, profile, others, reference, timings, checks)
 
 
 def _check_form(
@@ -57,11 +50,6 @@ def _check_form(
     ctx = Context(form, profile, tuple(others), reference)
     plan = _plan(ctx, tuple(checks))
     place = ctx.place
-    # Context.place(), its commonest case inlined: a form on a template layout, whose
-    # fields are where every such form has them (None: a field placed by the form's data).
-    layout_key = ctx.layout_key
-    shared_places = SHARED_PLACES
-    printf = PRINTF
     found: list[Finding] = []
     order: list[tuple[str, int, int, str]] = []  # sheet, row, column, code
     # A code is reported once per cell (settle()): a hit of a code already reported where
@@ -74,24 +62,11 @@ def _check_form(
         for hit in chk.rule(ctx):
             # to_finding(), inlined: this loop makes every finding of a batch.
             field = hit.field
-            found_at = shared_places[(layout_key, field)] if layout_key is not None else None
-            sheet, cell, row, col = place(field) if found_at is None else found_at
+            sheet, cell, row, col = place(field)
             at = (code, sheet, cell or field)
             if at in seen:
                 continue
             add_seen(at)
-            value, expected, params = hit.value, hit.expected, hit.params
-            text = hit.template or template
-            fill = printf[text]  # render(), inlined
-            # plain(), inlined for value and expected
-            if value is MISSING:
-                value = None
-            elif isinstance(value, float):
-                value = round(value, 6)
-            if expected is MISSING:
-                expected = None
-            elif isinstance(expected, float):
-                expected = round(expected, 6)
             add(
                 new_finding(
                     code,
@@ -99,9 +74,10 @@ def _check_form(
                     sheet,
                     cell,
                     field,
-                    text.format_map(params) if fill is None else fill % params,
-                    value,
-                    expected,
+                    render(hit.template or template, hit.params),
+                    plain(hit.value),
+                    plain(hit.expected),
+                    "",
                 )
             )
             add_order((sheet, row, col, code))
