@@ -7,7 +7,7 @@ PIP = $(PY) -m pip install --quiet --disable-pip-version-check
 APT_PACKAGES = libreoffice-calc-nogui python3-uno libreoffice-script-provider-python gnumeric fonts-noto-cjk poppler-utils
 SUDO = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test setup setup-test system-packages bench lint lint-imports templates render
+.PHONY: demo test setup setup-test system-packages bench lint lint-imports templates render fuzz
 
 setup:
 	$(PIP) -e .
@@ -57,3 +57,10 @@ templates: setup-test
 # Render every template to PDF and PNG pages (out/render/) to look at them.
 render: setup-test
 	$(PY) xlsx_templates/render.py
+
+# The long fuzz run (tests/fuzz/README.md): FUZZ_CASES mutated files through validate, clear,
+# check, export and import, on every core. A failing case prints the command that reruns it.
+FUZZ_SEED ?= 20261201
+FUZZ_CASES ?= 5000
+fuzz: setup
+	$(PY) -m tests.fuzz.run --seed $(FUZZ_SEED) --cases $(FUZZ_CASES)

@@ -9,7 +9,8 @@ from pathlib import Path
 import openpyxl
 
 import jixiao.udfs
-from jixiao.formats.cached import stale, write_cached_values
+from jixiao.formats.cached import lacks_values, stale, write_cached_values
+from jixiao.formats.cells import cache_values, read_cells
 from jixiao.formats.package import Package
 from jixiao.hosts.package import PackageHost
 
@@ -87,3 +88,81 @@ def test_a_file_that_asks_to_be_recalculated_gets_fresh_values(tmp_path):
     values = cached(tmp_path / "out.xlsx")
     assert values == {"B1": "7", "B2": "3", "B3": "6", "B4": "0.75"}
     assert openpyxl.load_workbook(tmp_path / "out.xlsx", data_only=True)["表"]["B1"].value == 7
+
+
+MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+
+
+def with_sheet(path: Path, sheet_data: str, root: str = f'<worksheet xmlns="{MAIN}">') -> Package:
+    """The openpyxl workbook at ``path`` with its sheet's cells replaced."""
+    pkg = Package.read(workbook(path))
+    end = "</" + root[1:].split()[0] + ">"
+    pkg.put("xl/worksheets/sheet1.xml", f"{root}{sheet_data}{end}".encode())
+    return pkg
+
+
+def test_cells_in_any_spelling_get_their_values_and_nothing_else_changes(tmp_path):
+    """Cached values are written into the cells as an XML parser finds them: a comment
+    between cells (holding text that looks like a cell), a row that declares the
+    namespace again, a cell without ``r`` (the next column), a stale ``t`` spelled with
+    single quotes, an empty ``<v/>``; every other byte of the sheet stays."""
+    cells = (
+        '<sheetData><row r="1"><c r="A1"><v>3</v></c>'
+        '<!-- <c r="B1"><f>A1</f></c> -->'
+        "<c r = 'B1' t = 'str'\n><f>A1+A2</f><v></v></c></row>"
+        f'<row xmlns="{MAIN}" r="2"><c r="A2"><v>4</v></c><c><f>1/0</f><v/></c></row>'
+        "</sheetData>"
+    )
+    pkg = with_sheet(tmp_path / "a.xlsx", cells)
+    assert lacks_values(pkg)
+    write_cached_values(pkg, jixiao.udfs)
+    xml = pkg.data["xl/worksheets/sheet1.xml"].decode()
+    assert xml == (
+        f'<worksheet xmlns="{MAIN}"><sheetData><row r="1"><c r="A1"><v>3</v></c>'
+        '<!-- <c r="B1"><f>A1</f></c> -->'
+        "<c r = 'B1'\n><f>A1+A2</f><v>7</v></c></row>"
+        f'<row xmlns="{MAIN}" r="2"><c r="A2"><v>4</v></c><c t="e"><f>1/0</f><v>#DIV/0!</v></c>'
+        "</row></sheetData></worksheet>"
+    )
+    assert not lacks_values(pkg)
+
+
+def test_the_namespace_is_followed_where_a_row_binds_it_to_another_prefix():
+    sheet = (
+        f'<worksheet xmlns="{MAIN}"><sheetData><y:row xmlns:y="{MAIN}" r="1">'
+        '<y:c r="A1"><y:f>1+1</y:f></y:c><c r="B1"><f>1</f></c></y:row>'
+        '<row xmlns="urn:other" r="2"><c r="A2"><f>1</f></c></row></sheetData></worksheet>'
+    )
+    xml, n = cache_values(sheet, {"A1": 2, "B1": "x", "A2": 1})
+    assert n == 2
+    assert (
+        '<y:c r="A1"><y:f>1+1</y:f><y:v>2</y:v></y:c><c r="B1" t="str"><f>1</f><v>x</v></c>' in xml
+    )
+    assert '<c r="A2"><f>1</f></c>' in xml  # not SpreadsheetML: left alone
+
+
+def test_a_prefixed_sheet_is_seen_to_lack_values_and_gets_them(tmp_path):
+    """<x:c>, <x:f>: the cells lack their values (stale) and get them, under x:."""
+    root = f'<x:worksheet xmlns:x="{MAIN}">'
+    cells = (
+        '<x:sheetData><x:row r="1"><x:c r="A1"><x:v>3</x:v></x:c><x:c r="B1"><x:f>A1*2</x:f>'
+        "</x:c></x:row></x:sheetData>"
+    )
+    pkg = with_sheet(tmp_path / "a.xlsx", cells, root)
+    assert stale(pkg)
+    assert write_cached_values(pkg, jixiao.udfs).cells == 1
+    assert b'<x:c r="B1"><x:f>A1*2</x:f><x:v>6</x:v></x:c>' in pkg.data["xl/worksheets/sheet1.xml"]
+    assert not lacks_values(pkg)
+
+
+def test_a_number_no_cell_can_hold_is_read_as_its_text_when_computing() -> None:
+    """The values validate computes formulas from: <v>1E+309</v> is the text as written
+    (as the sheet reader gives it, so a check quotes it), never infinity."""
+    ns = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    sheet = (
+        f'<worksheet xmlns="{ns}"><sheetData><row r="1"><c r="A1"><v>1E+309</v></c>'
+        '<c r="B1"><v>-1e400</v></c><c r="C1"><v>12.5</v></c></row></sheetData></worksheet>'
+    )
+    pkg = Package(["s.xml"], {"s.xml": sheet.encode()}, {})
+    cells = {pos: c.value for pos, c in read_cells(pkg, "s.xml", []).items()}
+    assert cells == {(1, 1): "1E+309", (1, 2): "-1e400", (1, 3): 12.5}

@@ -480,3 +480,21 @@ def test_everything_the_lite_scripts_import_installs_in_pyodide():
         assert "Root-Is-Purelib: true" in (dist.read_text("WHEEL") or ""), module
     requirements = (REPO / "xlwings_lite" / "requirements.txt").read_text("utf-8").split()
     assert {"jixiao", "openpyxl", "lxml"} <= set(requirements)
+
+
+def test_a_users_rule_written_like_ours_stays_where_no_finding_was_recorded(tmp_path):
+    path = imported(EXAMPLES / "shifeng-2020-whole.json", tmp_path)
+    client = ClientBook.from_file(path)
+    before_sheets = [s.name for s in client.sheets]
+    client.run(buttons.validate)
+    flagged = {sheet for sheet, _cell in marks(client)["colours"]}
+    client.run(buttons.clear_marks)
+    quiet = next(n for n in before_sheets if n not in flagged and n != RESULTS)
+    client = ClientBook.from_file(path)
+    client.sheet(quiet).rules.append(Rule(["A2"], "Custom", "=" + MARKER, "#00FF00", None, {}))
+    before = client.state()
+    client.run(buttons.clear_marks)  # a workbook never checked: nothing of ours in it
+    assert client.state() == before
+    client.run(buttons.validate)
+    client.run(buttons.clear_marks)
+    assert client.state() == before

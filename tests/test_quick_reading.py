@@ -184,3 +184,30 @@ def test_a_value_without_columns_is_quoted_as_with_empty_columns() -> None:
     for raw in [*_generated(14, 200), "定性", " 定量 ", "", "  ", 0, -0.0, math.nan, [1, "a"]]:
         for blank in (None, MISSING):
             assert shown_with_columns(raw, blank, blank) == shown_with_columns(raw, "", ""), raw
+
+
+def _as_rules_md(f: Finding) -> dict[str, object]:
+    """The finding as rules.md lists it, built the plain way (asdict, then trimmed)."""
+    d = asdict(f)
+    d["severity"] = str(f.severity)
+    return {
+        k: v
+        for k, v in d.items()
+        if not (k in ("value", "expected") and v is None) and not (k == "location" and not v)
+    }
+
+
+def test_to_dict_is_the_plain_dict_for_every_kind_of_value() -> None:
+    values = (None, 0.5, -0.0, 3, True, "≥95%", "", [1, [2, "a"]], (1, 2), {"a": [1]})
+    for value in values:
+        for expected in values[:4] + values[-3:]:
+            for location in ("", "表3 第5行第4列"):
+                f = Finding(
+                    "S01", Severity.WARNING, "表", "A1", "字段", "…", value, expected, location
+                )
+                d = f.to_dict()
+                assert d == _as_rules_md(f) and list(d) == list(_as_rules_md(f))
+                assert type(d["severity"]) is str
+                for key in ("value", "expected"):  # a container is a copy, as asdict gives
+                    if isinstance(getattr(f, key), list | dict):
+                        assert d[key] is not getattr(f, key)

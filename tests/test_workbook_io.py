@@ -721,3 +721,18 @@ def test_date_formatted_cells(tmp_path: Path, vba_bin: Path) -> None:
     wb[lay.sheet].cell(cell.row, cell.col).value = 45353  # typed later in Excel
     wb.save(out)
     assert read_workbook_form(out)["填报日期"] == "2024-03-02"
+
+
+def test_a_number_no_cell_can_hold_is_refused_naming_the_field(
+    tmp_path: Path, vba_bin: Path
+) -> None:
+    data = load_example("shifeng-2020-project.json")
+    template = _template_for(tmp_path, data, vba_bin)
+    data["预算执行"]["全年预算数"] = 10**400  # as read from a paper form's cell of 401 digits
+    with pytest.raises(InputError) as e:
+        fill_workbook(form_from_data(data, "paper.xlsx"), template, tmp_path / "o.xlsm")
+    message = str(e.value)
+    assert "paper.xlsx" in message and "全年预算数" in message and "超出" in message
+    assert not (tmp_path / "o.xlsm").exists()
+    data["预算执行"]["全年预算数"] = 10**300  # within range: written as a number
+    fill_workbook(form_from_data(data, "paper.xlsx"), template, tmp_path / "o.xlsm")

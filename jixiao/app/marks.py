@@ -7,13 +7,23 @@ xlwings, xlwings Lite, or xlwings' remote engine in tests).
 What 校验 adds, and how 清除标记 finds exactly that again:
 
 - a colour mark on each cell with a finding: a conditional format whose formula is
-  ``MARKER`` (an always-true expression nobody types), so the user's own cell formats are
-  never touched and our rules are told from theirs by formula;
+  ``MARKER`` (an always-true expression), so the user's own cell formats are never
+  touched;
 - a note on each such cell that has no note yet, holding the cell's messages;
-- the 校验结果 sheet, which lists every finding (级别, 代码, 工作表, 单元格, 说明). It is
-  also the record of what 校验 added: 清除标记 rebuilds each cell's note text from its rows
-  and removes a note only where it still reads exactly so. A note a user wrote, or ours
-  after a user edited it, stays.
+- the 校验结果 sheet, which lists every finding (级别, 代码, 工作表, 单元格, 说明).
+
+清除标记 removes what the record of 校验 names, never what merely looks like ours (a
+note by the author "jixiao 校验", a text starting "【错误 S05】"). The headless host keeps
+an exact record of its edits inside the 校验结果 sheet it writes and undoes exactly them;
+where that record is gone (the file was saved by Excel since, or an earlier version wrote
+it) the rows of our 校验结果 sheet are the record: a rule with the MARKER formula goes only
+where every cell it covers is a cell those rows list for its sheet, and each cell's note
+text is rebuilt from them and a note removed only where it still reads exactly so. A file
+without our 校验结果 sheet holds nothing of ours. A note or rule a user wrote (even with
+our formula, elsewhere than on a listed cell), or ours after a user edited it, stays.
+
+MARKER keeps the text every version wrote, so that files marked before stay clearable
+(also by the Excel button, which finds its rules by this formula).
 """
 
 from __future__ import annotations

@@ -81,7 +81,7 @@ class ReviewCache:
             return None
         try:
             data = json.loads(self._path(key).read_text("utf-8"))
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError):  # a damaged or tampered entry
             return None
         return data if isinstance(data, dict) else None
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +17,7 @@ from types import ModuleType
 from typing import Any
 
 from jixiao.app.summary import form_object
-from jixiao.cli.common import EXIT_INPUT, EXIT_OK, exit_code
+from jixiao.cli.common import EXIT_INPUT, EXIT_OK, exit_code, json_text
 from jixiao.cli.textui import findings_table
 from jixiao.core.errors import InputError
 from jixiao.core.findings import Finding, summary_line
@@ -67,7 +66,7 @@ def check(args: argparse.Namespace) -> int:
             _json_object(item, found, profile) for item, found in zip(items, results, strict=True)
         ]
         payload: Any = objects[0] if len(args.forms) == 1 and objects else objects
-        print(json.dumps(payload, ensure_ascii=False, indent=1))
+        print(json_text(payload))
     else:
         for k, (item, found) in enumerate(zip(items, results, strict=True)):
             if k:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,26 @@ def exit_code(findings: list[Finding]) -> int:
 
 def report_object(source: str, found: list[Finding]) -> dict[str, Any]:
     return {"file": source, "findings": [f.to_dict() for f in found], "summary": summary(found)}
+
+
+def json_text(obj: Any) -> str:
+    """``obj`` as the JSON a command prints: always valid JSON. A number no JSON can hold
+    (infinity, NaN: a value some reader let through) is written as its text, never as the
+    bare ``Infinity``/``NaN`` that JSON readers refuse."""
+    try:
+        return json.dumps(obj, ensure_ascii=False, indent=1, allow_nan=False)
+    except ValueError:
+        return json.dumps(_finite(obj), ensure_ascii=False, indent=1, allow_nan=False)
+
+
+def _finite(obj: Any) -> Any:
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return str(obj)
+    if isinstance(obj, dict):
+        return {k: _finite(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_finite(v) for v in obj]
+    return obj
 
 
 def output_path(args: argparse.Namespace, tag: str) -> Path:

@@ -9,18 +9,18 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import json
 from types import ModuleType
 
 from jixiao.app import marks
 from jixiao.app.validate import validate_workbook
 from jixiao.cli.books import book_object, located, no_copy_lines, print_book
-from jixiao.cli.common import EXIT_OK, exit_code, output_path
+from jixiao.cli.common import EXIT_OK, exit_code, json_text, output_path
 from jixiao.core.gcpause import without_cycle_collection
 from jixiao.core.profile import load_profile
 from jixiao.formats.files import FileKind, file_kind
-from jixiao.formats.xlsx_file import check_package, open_workbook
+from jixiao.formats.xlsx_file import check_package
 from jixiao.hosts.package import PackageHost
+from jixiao.readers.workbook import NoForm
 
 
 def validate(args: argparse.Namespace) -> int:
@@ -44,7 +44,7 @@ def _validate(args: argparse.Namespace) -> int:
         obj["output"] = str(out)
         if host.notes:  # about the copy: a long sheet's formulas left without results
             obj["output_notes"] = host.notes
-        print(json.dumps(obj, ensure_ascii=False, indent=1))
+        print(json_text(obj))
     else:
         print_book(args.workbook, kind, report)
         print(f"已写出带标记的工作簿：{out}")
@@ -71,7 +71,7 @@ def _validate_unmarked(args: argparse.Namespace, kind: FileKind) -> int:
         obj = book_object(args.workbook, kind, report)
         obj["output"] = None
         obj["note"] = "\n".join(lines)
-        print(json.dumps(obj, ensure_ascii=False, indent=1))
+        print(json_text(obj))
     else:
         print_book(args.workbook, kind, report)
         print("\n".join(lines))
@@ -79,8 +79,20 @@ def _validate_unmarked(args: argparse.Namespace, kind: FileKind) -> int:
 
 
 def clear(args: argparse.Namespace) -> int:
-    open_workbook(args.workbook, read_only=True).close()  # refuse anything we could not write back
+    return without_cycle_collection(_clear, args)
+
+
+def _clear(args: argparse.Namespace) -> int:
+    # The input is checked exactly as validate checks it (the file, the reading of its
+    # sheets, every part of the package), so that what validate accepts, and the copy it
+    # writes, can be cleared, and what it refuses is refused with the same message.
+    check_package(args.workbook)
     host = PackageHost(args.workbook)
+    try:
+        host.read()
+    except NoForm as e:  # nothing to check (a blank template): still cleared, unless a
+        if e.missing:  # sheet the form may be in is lost: refused, as validate refuses it
+            raise
     out = output_path(args, "已清除")
     marks.run_now(marks.clear(host))
     host.save(out)

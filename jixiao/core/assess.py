@@ -646,6 +646,11 @@ _NUMBERS = memo(_fmt_num)
 EMPTY_SHOWN = "（空）"
 
 
+# A number beyond any amount a form holds (and beyond what Python prints as an integer).
+HUGE_SHOWN = "（超出范围的数）"
+_HUGE_INT = 10**40
+
+
 def shown(raw: Any) -> str:
     """A cell's value as a message shows it: as the clerk sees it, never a program's value
     (None, nan, a list's brackets) and without the line breaks of a wrapped label."""
@@ -655,11 +660,13 @@ def shown(raw: Any) -> str:
         return "是" if raw else "否"
     if isinstance(raw, float):
         if not math.isfinite(raw):
-            return EMPTY_SHOWN
+            # A workbook cell of 1E+309 reads as infinity: say what it is, not "inf" or "（空）".
+            return HUGE_SHOWN if raw == raw else EMPTY_SHOWN
         text = f"{round(raw, 6):.6f}".rstrip("0").rstrip(".")
         return "0" if text in ("", "-0") else text
     if isinstance(raw, int):
-        return str(raw)
+        # str() of an int of 4,301+ digits raises; no amount has more than a few dozen.
+        return str(raw) if -_HUGE_INT < raw < _HUGE_INT else HUGE_SHOWN
     if isinstance(raw, list | tuple):
         return "、".join(shown(x) for x in raw) or EMPTY_SHOWN
     if isinstance(raw, dict):

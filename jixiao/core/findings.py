@@ -74,7 +74,15 @@ class Finding:
 
     def to_dict(self) -> dict[str, Any]:
         """The finding as rules.md lists it; value/expected/location only where they apply."""
-        d = asdict(self)
+        value, expected = self.value, self.expected
+        if type(value) not in _PLAIN or type(expected) not in _PLAIN:
+            d = asdict(self)  # a value that holds containers: copied as asdict copies them
+        else:  # the usual case, without asdict's recursive copy (a tenth of review's time)
+            d = {
+                "code": self.code, "severity": self.severity, "sheet": self.sheet,
+                "cell": self.cell, "field": self.field, "message": self.message,
+                "value": value, "expected": expected, "location": self.location,
+            }  # fmt: skip
         d["severity"] = str(self.severity)
         for key in ("value", "expected"):
             if d[key] is None:
@@ -82,6 +90,10 @@ class Finding:
         if not d["location"]:
             del d["location"]
         return d
+
+
+# Values to_dict passes on as they are (asdict would return them unchanged too).
+_PLAIN = frozenset({str, int, float, bool, type(None)})
 
 
 _SETTERS = tuple(Finding.__dict__[f.name].__set__ for f in fields(Finding))

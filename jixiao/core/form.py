@@ -60,17 +60,17 @@ def number(raw: Any) -> float | None:
     if kind is str:
         return _TEXT_NUMBERS[raw]
     if kind is int:
-        value = float(raw)
-        return value if -MAX_AMOUNT < value < MAX_AMOUNT else None
+        # Compared before float(), which overflows on an int of 309+ digits.
+        return float(raw) if -MAX_AMOUNT < raw < MAX_AMOUNT else None
     return _number(raw)
 
 
 def _number(raw: Any) -> float | None:
     if isinstance(raw, bool) or raw is None or raw is MISSING:
         return None
-    if isinstance(raw, _REAL):
-        value = float(raw)
-    elif isinstance(raw, str) and _PLAIN_NUMBER.fullmatch(text := normalize_text(raw)):
+    if isinstance(raw, _REAL):  # subclasses (numpy.float64, IntEnum): compared first, as above
+        return float(raw) if -MAX_AMOUNT < raw < MAX_AMOUNT else None
+    if isinstance(raw, str) and _PLAIN_NUMBER.fullmatch(text := normalize_text(raw)):
         value = float(text)
     else:
         return None

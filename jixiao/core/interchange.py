@@ -8,6 +8,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
+from jixiao.core import json_input
 from jixiao.core.errors import InputError
 from jixiao.core.fields import (
     BASIC,
@@ -85,26 +86,8 @@ def read_form(path: str | Path) -> Form:
         raise InputError(
             "不是 UTF-8 编码的 JSON 文本（若是 GBK 编码，请另存为 UTF-8）", file=name
         ) from None
-    try:
-        data = json.loads(text, parse_constant=_reject_constant)
-    except _NonFinite as e:
-        raise InputError(
-            f"含有 {e.args[0]}：JSON 表单中的数字必须是普通数字，请改为实际金额或删去该值",
-            file=name,
-        ) from None
-    except json.JSONDecodeError as e:
-        raise InputError(
-            f"第 {e.lineno} 行第 {e.colno} 列：JSON 格式错误（{_json_reason(e.msg)}）", file=name
-        ) from None
+    data = json_input.load(text, name, raw)
     return form_from_data(data, source=name)
-
-
-class _NonFinite(ValueError):
-    pass
-
-
-def _reject_constant(name: str) -> None:
-    raise _NonFinite(name)
 
 
 def form_from_data(data: Any, source: str = "") -> Form:
@@ -211,16 +194,3 @@ def kind_name(value: Any) -> str:
 def _suggest(word: str, options: tuple[str, ...]) -> str:
     close = difflib.get_close_matches(word, options, n=1, cutoff=0.5)
     return f"，是否应为“{close[0]}”？" if close else ""
-
-
-def _json_reason(msg: str) -> str:
-    table = {
-        "Expecting ',' delimiter": "缺少逗号",
-        "Expecting ':' delimiter": "缺少冒号",
-        "Expecting value": "此处应有一个值",
-        "Expecting property name enclosed in double quotes": "键名应使用英文双引号",
-        "Unterminated string starting at": "字符串缺少结尾引号",
-        "Extra data": "JSON 结束后还有多余内容",
-        "Invalid control character at": "字符串中含有控制字符",
-    }
-    return table.get(msg, msg)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import json
+import math
+import re
 import tomllib
 from dataclasses import dataclass, replace
 from functools import cache
@@ -10,6 +11,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from jixiao.core import json_input
 from jixiao.core.errors import InputError
 
 BUILTIN = ("national", "sichuan", "hunan")
@@ -121,20 +123,62 @@ def _load_raw(spec: str, seen: tuple[str, ...]) -> dict[str, Any]:
 
 
 def _read_file(path: Path) -> dict[str, Any]:
+    name = str(path)
     try:
         text = path.read_text("utf-8")
     except UnicodeDecodeError:
-        raise InputError("配置文件不是 UTF-8 编码的文本", file=str(path)) from None
-    try:
-        if path.suffix.lower() == ".json":
-            data = json.loads(text)
-        else:
-            data = tomllib.loads(text)
-    except (json.JSONDecodeError, tomllib.TOMLDecodeError) as e:
-        raise InputError(f"配置文件格式错误（{e}）", file=str(path)) from None
+        raise InputError("配置文件不是 UTF-8 编码的文本", file=name) from None
+    except OSError as e:
+        raise InputError(f"无法读取配置文件（{e.strerror or '读取失败'}）", file=name) from None
+    if path.suffix.lower() == ".json":
+        try:
+            data = json_input.parse(text)
+        except json_input.JsonProblem as e:
+            raise InputError(f"配置文件格式错误：{e.message}", file=name) from None
+    else:
+        data = _parse_toml(text, name)
     if not isinstance(data, dict):
-        raise InputError("配置文件应为键值表", file=str(path))
+        raise InputError("配置文件应为键值表", file=name)
     return data
+
+
+def _parse_toml(text: str, name: str) -> dict[str, Any]:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        at = _TOML_PLACE.search(str(e))
+        where = f"第 {at.group(1)} 行第 {at.group(2)} 列：" if at else ""
+        if "end of document" in str(e):
+            where = "文件末尾："
+        raise InputError(f"配置文件格式错误：{where}不符合 TOML 格式", file=name) from None
+    except (RecursionError, ValueError):  # tomllib: nesting ~1,000 deep, an int of 4,301+ digits
+        raise InputError(
+            "配置文件格式错误：嵌套过深或数字位数过多，超出 jixiao 能读取的上限", file=name
+        ) from None
+    bad = _non_finite(data, "")
+    if bad:  # TOML allows inf and nan; JSON profiles refuse them (json_input)
+        raise InputError(f"配置项“{bad}”应为普通数字，不能是 inf 或 nan", file=name)
+    return data
+
+
+_TOML_PLACE = re.compile(r"line (\d+), column (\d+)")
+
+
+def _non_finite(value: Any, key: str) -> str | None:
+    """The key of the first inf or nan in a parsed profile, or None."""
+    if isinstance(value, float):
+        return None if math.isfinite(value) else key
+    if isinstance(value, dict):
+        pairs: Any = value.items()
+    elif isinstance(value, list):
+        pairs = enumerate(value, 1)
+    else:
+        return None
+    for k, v in pairs:
+        bad = _non_finite(v, f"{key}.{k}" if key else str(k))
+        if bad:
+            return bad
+    return None
 
 
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:

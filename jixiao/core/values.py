@@ -657,7 +657,9 @@ def _take_number(text: str) -> tuple[float, bool, str] | None:
     """Split the leading number off: (number, written in Chinese numerals?, rest)."""
     match = ARABIC_NUMBER_RE.match(text)
     if match:
-        return float(match.group()), False, text[match.end() :]
+        number = float(match.group())
+        # 309+ digits are infinity to float: no figure, so no quantity (never "inf" shown)
+        return (number, False, text[match.end() :]) if math.isfinite(number) else None
     match = CN_NUMBER_RE.match(text)
     if match:
         number = _cn_to_number(match.group())
@@ -927,8 +929,11 @@ def _number_in_words(raw: str, text: str) -> ParsedValue | None:
     shape = _QUANTITY_SHAPES[(before, after)]
     if shape is None:
         return None
+    number = float(digits)
+    if not math.isfinite(number):
+        return None  # read by _read_text, which says it is no figure (see _take_number)
     op, op_symbolic, unit, approx = shape
-    return number_value(raw, op, op_symbolic, float(digits), unit, approx)
+    return number_value(raw, op, op_symbolic, number, unit, approx)
 
 
 def _quantity_shape(key: tuple[str, str]) -> tuple[str | None, bool, str, bool] | None:

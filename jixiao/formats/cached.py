@@ -18,12 +18,13 @@ from typing import TYPE_CHECKING, Any
 from jixiao.formats.cells import (
     ErrorValue,
     RowsPastLimit,
-    cache_values,
+    cache_part_values,
     package_strings,
     read_cells,
 )
 from jixiao.formats.grid import row_limit
 from jixiao.formats.package import Package, asks_recalculation, sheet_parts
+from jixiao.formats.sheet_xml import MalformedPart, decode_part
 from jixiao.formats.xml import parse, q
 
 if TYPE_CHECKING:
@@ -99,10 +100,15 @@ def _defined_names(
     return names, local
 
 
-# A formula cell whose <v> is empty or absent (group 1: the cell's attributes, 2: its <v>).
+# A formula cell whose <v> is empty or absent, in a part as decode_part gives it (the
+# main namespace without a prefix): group 1, the cell's attributes; 2, its <v>.
 _NO_VALUE = re.compile(
-    rb"<c\b([^>]*)>\s*(?:<f\b[^>]*/>|<f\b[^>]*>[^<]*</f>)\s*(<v>\s*</v>|<v/>)?\s*</c>"
+    r"""<c((?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*>\s*"""
+    r"(?:<f\b[^>]*/>|<f\b[^>]*>[^<]*</f\s*>)\s*(<v\s*>\s*</v\s*>|<v\s*/>)?\s*</c\s*>"
 )
+_COMMENT = re.compile(r"<!--.*?-->", re.S)
+# t="str" however it is spelled (quotes, spaces), and not another attribute ending in t.
+_TEXT = re.compile(r"""(?<![\w:.-])t\s*=\s*(["'])str\1""")
 
 
 def stale(pkg: Package) -> bool:
@@ -114,15 +120,22 @@ def stale(pkg: Package) -> bool:
 
 
 def lacks_values(pkg: Package) -> bool:
-    """Whether a formula cell of a worksheet has no cached value (see :func:`stale`)."""
+    """Whether a formula cell of a worksheet has no cached value (see :func:`stale`),
+    whatever prefix or encoding the sheet is written in."""
     for part in sheet_parts(pkg).values():
-        for attributes, value in _NO_VALUE.findall(pkg.data.get(part, b"")):
-            if not value or b't="str"' not in attributes or not _TEXT.search(attributes):
+        data = pkg.data.get(part)
+        if not data or (b"<f" not in data and b"f\x00" not in data):
+            continue  # no formula (in UTF-16, "f" is followed or preceded by a zero byte)
+        try:
+            text = decode_part(data)
+        except MalformedPart:
+            continue  # not read as a sheet either
+        if "<!--" in text:
+            text = _COMMENT.sub("", text)  # a cell in a comment is no cell
+        for attributes, value in _NO_VALUE.findall(text):
+            if not value or not _TEXT.search(attributes):
                 return True
     return False
-
-
-_TEXT = re.compile(rb'\bt="str"')
 
 
 def write_cached_values(pkg: Package, functions: ModuleType) -> CachedReport:
@@ -150,9 +163,10 @@ def write_cached_values(pkg: Package, functions: ModuleType) -> CachedReport:
         by_sheet.setdefault(sheet, {})[_address(row, col)] = value
     written = 0
     for sheet, values in by_sheet.items():
-        xml, n = cache_values(pkg.text(parts[sheet]), values)
+        # In the part's bytes as they are: any prefix or encoding, other bytes kept.
+        data, n = cache_part_values(pkg.data[parts[sheet]], values)
         if n:
-            pkg.put(parts[sheet], xml)
+            pkg.put(parts[sheet], data)
             written += n
     return CachedReport(written, kept)
 

@@ -40,7 +40,13 @@ from lxml import etree
 
 from jixiao.core.errors import InputError
 from jixiao.formats.grid import MAX_COLS, BookGrid, SheetGrid, row_limit
-from jixiao.formats.xlsx_file import MAX_MEMBERS, MAX_UNPACKED_BYTES, PICTURE_HINT, picture_kind
+from jixiao.formats.xlsx_file import (
+    MAX_MEMBERS,
+    MAX_PART_BYTES,
+    MAX_UNPACKED_BYTES,
+    PICTURE_HINT,
+    picture_kind,
+)
 from jixiao.formats.xml import parse
 
 __all__ = ["MAX_DOCX_BYTES", "read_docx_grid", "word_address"]
@@ -110,11 +116,8 @@ def read_docx_grid(path: Path, source: str | None = None) -> BookGrid:
         return _book_grid(body, shown)
     except MemoryError:
         raise InputError(_TOO_MUCH, file=shown) from None
-    except Exception as e:  # never anything but InputError
-        raise InputError(
-            f"无法读取文档中的表格：内部结构有误（{type(e).__name__}: {_short(e)}）：{_REPAIR}",
-            file=shown,
-        ) from None
+    except Exception:  # never anything but InputError
+        raise InputError(f"无法读取文档中的表格：内部结构有误：{_REPAIR}", file=shown) from None
 
 
 _TOO_MUCH = "文档内容过多，内存不足以读取：请删除多余的图片后另存为 .docx 再试"
@@ -319,9 +322,14 @@ def _body(data: bytes, shown: str) -> Any:
 
 
 def _explain(e: Exception, data: bytes) -> str:
+    if isinstance(e, NotImplementedError):  # zipfile: a compression method it lacks (99: AES)
+        return (
+            "文档内部有部分（压缩包成员）使用了不支持的压缩方式（可能被压缩软件加密），"
+            f"jixiao 无法读取：{_SAVE_AS}"
+        )
     if isinstance(e, zipfile.BadZipFile | zlib.error | EOFError):
-        return f"文件已损坏（{_short(e)}）：{_REPAIR}"
-    broken = _broken_part(data)
+        return f"文件已损坏（压缩数据校验失败）：{_REPAIR}"
+    broken = _broken_part(data) or _odd_relationships(data)
     if broken is not None:
         return broken
     if isinstance(e, KeyError):
@@ -330,8 +338,23 @@ def _explain(e: Exception, data: bytes) -> str:
             return f"文档内部缺少 {missing.group(1)} 部分，文件不完整：{_REPAIR}"
         if "relationship" in str(e):
             return f"文档内部的关系清单（_rels/.rels）缺失或不完整，找不到正文部分：{_REPAIR}"
-        return f"文档内部缺少部分（{_short(e)}），文件不完整：{_REPAIR}"
-    return f"无法读取 Word 文档：内部结构有误或使用了不支持的格式（{type(e).__name__}: {_short(e)}）：{_REPAIR}"
+        return f"文档内部缺少部分，文件不完整：{_REPAIR}"
+    return f"无法读取 Word 文档：内部结构有误或使用了不支持的格式：{_REPAIR}"
+
+
+_RELATIONSHIPS = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationships"
+
+
+def _odd_relationships(data: bytes) -> str | None:
+    """A relationships part (``*.rels``) whose root is not a relationship list."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            for name in zf.namelist():
+                if name.endswith(".rels") and parse(zf.read(name)).tag != _RELATIONSHIPS:
+                    return f"文档内部的关系清单（{name}）不是有效的关系清单，文件不完整：{_REPAIR}"
+    except Exception:
+        return None
+    return None
 
 
 def _broken_part(data: bytes) -> str | None:
@@ -346,7 +369,8 @@ def _broken_part(data: bytes) -> str | None:
         try:
             parse(zf.read(name))
         except etree.XMLSyntaxError as bad:
-            return f"文档内部的 {name} 部分已损坏（XML 格式错误：{_short(bad)}）：{_REPAIR}"
+            line, column = bad.position
+            return f"文档内部的 {name} 部分已损坏（XML 格式错误，第 {line} 行第 {column} 列）：{_REPAIR}"
         except Exception:
             return f"文档内部的 {name} 部分已损坏（数据校验失败）：{_REPAIR}"
     return None
@@ -498,13 +522,19 @@ def _check_zip(data: bytes, shown: str) -> None:
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
         infos = zf.infolist()
-    except Exception as e:
+    except Exception:
         raise InputError(
-            f"文件不完整或已损坏（{_short(e)}），可能下载或复制时中断了：请重新下载或向填报人"
-            "索取原文件；若 Word 或 WPS 能打开它，请另存为 .docx 后再试",
+            "文件不完整或已损坏（压缩包的目录读不出来），可能下载或复制时中断了：请重新下载或向"
+            "填报人索取原文件；若 Word 或 WPS 能打开它，请另存为 .docx 后再试",
             file=shown,
         ) from None
     names = {i.filename for i in infos}
+    if len(names) < len(infos):  # a name held twice: readers disagree on which one counts
+        seen: set[str] = set()
+        twice = next(i.filename for i in infos if i.filename in seen or seen.add(i.filename))
+        raise InputError(
+            f"文档内部的 {twice} 部分出现了两次，无法确定使用哪一个：{_REPAIR}", file=shown
+        )
     if not _has_main_part(zf, names):
         raise InputError(_not_docx_zip_message(zf, names), file=shown)
     if any(i.flag_bits & 0x1 for i in infos):
@@ -514,11 +544,12 @@ def _check_zip(data: bytes, shown: str) -> None:
             file=shown,
         )
     unpacked = sum(i.file_size for i in infos)
-    if unpacked > MAX_UNPACKED_BYTES or len(infos) > MAX_MEMBERS:
+    largest = max((i.file_size for i in infos), default=0)
+    if unpacked > MAX_UNPACKED_BYTES or len(infos) > MAX_MEMBERS or largest > MAX_PART_BYTES:
         raise InputError(
-            f"文档解压后超过 jixiao 能处理的上限（{MAX_UNPACKED_BYTES // _MB} MB、"
-            f"{MAX_MEMBERS} 个部分），可能已损坏或是恶意构造的文件：请在 Word 或 WPS 中打开检查，"
-            "删除或压缩图片后另存再试",
+            f"文档解压后超过 jixiao 能处理的上限（共 {MAX_UNPACKED_BYTES // _MB} MB、"
+            f"单个部分 {MAX_PART_BYTES // _MB} MB、{MAX_MEMBERS} 个部分），可能已损坏或是恶意"
+            "构造的文件：请在 Word 或 WPS 中打开检查，删除或压缩图片后另存再试",
             file=shown,
         )
 

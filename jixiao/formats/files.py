@@ -164,8 +164,11 @@ def _zip_kind(path: Path, by_name: FileKind) -> FileKind:
     try:
         with zipfile.ZipFile(path) as zf:
             names = set(zf.namelist())
-            rels = zf.read("_rels/.rels") if "_rels/.rels" in names else b""
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError, RuntimeError, KeyError):
+            try:
+                rels = zf.read("_rels/.rels") if "_rels/.rels" in names else b""
+            except Exception:  # damaged (zlib.error, Bad CRC), method 99: the reader says so
+                rels = b""
+    except Exception:  # not a zip after all, truncated: the reader its name picks says so
         return FileKind.DOCX if by_name is FileKind.DOCX else FileKind.XLSX
     if "word/document.xml" in names:
         return FileKind.DOCX

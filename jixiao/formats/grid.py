@@ -137,6 +137,8 @@ class BookGrid:
     uncached: bool = False
     # The sheets read only in part: (title, rows it has, rows read).
     cut: list[tuple[str, int, int]] = field(default_factory=list)
+    # The sheets the workbook lists whose relationship or part the file lacks (skipped).
+    missing: list[str] = field(default_factory=list)
 
     def __iter__(self) -> Iterator[SheetGrid]:
         return iter(self.sheets)

@@ -6,15 +6,20 @@ that is not edited is written back exactly as it was read.
 
 from __future__ import annotations
 
+import codecs
 import io
 import posixpath
 import re
 import struct
 import zipfile
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from xml.parsers import expat
+
+from lxml import etree
 
 from jixiao.core.errors import InputError
 from jixiao.formats.xml import parse, q
@@ -23,6 +28,12 @@ NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 
 
 REL_BASE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+
+NS_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
+
+
+NS_TYPES = "http://schemas.openxmlformats.org/package/2006/content-types"
 
 
 CT_COMMENTS = "application/vnd.openxmlformats-officedocument.spreadsheetml.comments+xml"
@@ -61,9 +72,9 @@ class Package:
     texts: dict[str, tuple[bytes, str]] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
-    def from_bytes(cls, data: bytes) -> Package:
+    def from_bytes(cls, data: bytes, shown: str | None = None) -> Package:
         with zipfile.ZipFile(io.BytesIO(data)) as z:
-            return cls.from_zip(data, z)
+            return cls.from_zip(data, z, shown=shown)
 
     @classmethod
     def from_zip(
@@ -72,13 +83,24 @@ class Package:
         z: zipfile.ZipFile,
         read: dict[str, bytes] | None = None,
         texts: dict[str, str] | None = None,
+        shown: str | None = None,
     ) -> Package:
         """The package of the zip ``z`` over the file's bytes ``data``; ``read``: members
         already unpacked (by the grid reader), which are not unpacked again; ``texts``:
-        some of those as UTF-8 text, exactly as ``text`` would decode them."""
+        some of those as UTF-8 text, exactly as ``text`` would decode them. A member
+        that cannot be unpacked, or a name held twice, is an InputError naming it
+        (``shown``: the file, for the message)."""
         read = read or {}
-        infos = {i.filename: i for i in z.infolist()}
-        parts = {n: read[n] if n in read else z.read(n) for n in infos}
+        infos: dict[str, zipfile.ZipInfo] = {}
+        for info in z.infolist():
+            if info.filename in infos:
+                # A copy would keep only one of them, and readers disagree on which counts.
+                raise InputError(
+                    f"工作簿内部的 {info.filename} 部分出现了两次，无法确定使用哪一个：{REPAIR}",
+                    file=shown,
+                )
+            infos[info.filename] = info
+        parts = {n: read[n] if n in read else _unpack(z, infos[n], shown) for n in infos}
         pkg = cls(list(infos), parts, infos, data)
         for name, text in (texts or {}).items():
             if name in read:
@@ -91,23 +113,35 @@ class Package:
         return buffer.getvalue()
 
     @classmethod
-    def read(cls, path: Path) -> Package:
+    def read(cls, path: Path, shown: str | None = None) -> Package:
+        shown = str(path) if shown is None else shown
         try:
-            return cls.from_bytes(Path(path).read_bytes())
-        except (zipfile.BadZipFile, OSError) as e:
-            raise InputError(f"无法读取工作簿（{e}）", file=str(path)) from None
+            data = Path(path).read_bytes()
+        except OSError:
+            raise InputError(
+                "无法读取这个文件：请确认文件存在且没有被其他程序占用", file=shown
+            ) from None
+        try:
+            return cls.from_bytes(data, shown)
+        except (zipfile.BadZipFile, zlib.error, EOFError, ValueError):
+            raise InputError(
+                f"文件不是完好的 Excel 工作簿（zip 结构已损坏）：{REPAIR}", file=shown
+            ) from None
 
     def text(self, name: str) -> str:
+        """A member's text, decoded as its byte order mark or XML declaration says (UTF-8
+        when neither does); :meth:`put` encodes text given back the same way. Raises
+        UnicodeDecodeError when the bytes are not in that encoding, or it is unknown."""
         data = self.data[name]
         known = self.texts.get(name)
         if known is not None and known[0] is data:
             return known[1]
-        text = data.decode("utf-8")
+        text = decode_text(data)
         self.texts[name] = (data, text)
         return text
 
     def put(self, name: str, text: str | bytes) -> None:
-        data = text.encode("utf-8") if isinstance(text, str) else text
+        data = encode_text(text, self.data.get(name, b"")) if isinstance(text, str) else text
         if name not in self.data:
             self.names.append(name)
         elif self.data[name] == data:
@@ -159,9 +193,16 @@ class Package:
         if len(head) < _LOCAL_HEADER.size:
             return False
         fields = _LOCAL_HEADER.unpack(head)
-        if fields[0] != _LOCAL_SIGNATURE:
+        if fields[0] != _LOCAL_SIGNATURE or fields[4] != info.compress_type:
             return False
-        begin = start + _LOCAL_HEADER.size + fields[-2] + fields[-1]  # after name and extra
+        name_at = start + _LOCAL_HEADER.size
+        local_name = self.source[name_at : name_at + fields[-2]]
+        if local_name not in (
+            info.filename.encode("utf-8"),
+            info.filename.encode("cp437", "replace"),
+        ):
+            return False  # the central directory points at another member's header
+        begin = name_at + fields[-2] + fields[-1]  # after name and extra
         raw = self.source[begin : begin + info.compress_size]
         if len(raw) != info.compress_size:
             return False
@@ -175,6 +216,100 @@ class Package:
         z.NameToInfo[out.filename] = out
         z.start_dir = z.fp.tell()
         return True
+
+
+_DECLARED = re.compile(
+    rb"""^(?:\xef\xbb\xbf)?\s*<\?xml\s[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)"""
+)
+
+
+def _utf16(data: bytes) -> str | None:
+    """The UTF-16 codec of a part that starts with a byte order mark or with "<"."""
+    if data[:2] in (codecs.BOM_UTF16_LE, b"<\x00"):
+        return "utf-16-le"
+    if data[:2] in (codecs.BOM_UTF16_BE, b"\x00<"):
+        return "utf-16-be"
+    return None
+
+
+def _declared(head: bytes) -> str:
+    """The Python codec of the encoding an XML declaration names ("utf-8" when none)."""
+    m = _DECLARED.match(head)
+    if m is None:
+        return "utf-8"
+    try:
+        return codecs.lookup(m.group(1).decode("ascii")).name
+    except LookupError:
+        raise UnicodeDecodeError("ascii", head, 0, len(head), "unknown declared encoding") from None
+
+
+def decode_text(data: bytes) -> str:
+    """A part's text. UTF-16 keeps its byte order mark (as U+FEFF), as UTF-8 does, so that
+    :func:`encode_text` gives the same bytes back."""
+    codec = _utf16(data)
+    if codec is not None:
+        return data.decode(codec)
+    codec = _declared(data[:200])
+    # A declaration read as ASCII: whatever it says, the bytes are not UTF-16.
+    return data.decode("utf-8" if codec.startswith("utf-16") else codec)
+
+
+def encode_text(text: str, before: bytes = b"") -> bytes:
+    """Text as the bytes of a part: in the encoding its declaration names (UTF-16 in the
+    byte order of the part's bytes ``before``, with a byte order mark), characters an
+    8-bit code page lacks as character references."""
+    head = text[:200].lstrip("\ufeff").encode("ascii", "replace")
+    codec = _declared(head)
+    if codec.startswith("utf-16") and not (before and _utf16(before) is None):
+        order = (_utf16(before) if codec == "utf-16" else codec) or "utf-16-le"
+        # The part's own byte order mark (kept in the text), or none where it had none.
+        bare = before[:2] in (b"<\x00", b"\x00<") or text.startswith("\ufeff")
+        return ("" if bare else "\ufeff").encode(order) + text.encode(order)
+    if codec.startswith(("utf-8", "utf-16")):
+        return text.encode("utf-8")
+    return text.encode(codec, "xmlcharrefreplace")
+
+
+REPAIR = (
+    "请在 Excel 或 WPS 中打开（Excel 会提示修复），修复后另存为 .xlsx 或 .xlsm 再试；"
+    "打不开时请向填报人索取原文件"
+)
+
+
+def _unpack(z: zipfile.ZipFile, info: zipfile.ZipInfo, shown: str | None) -> bytes:
+    """A member's bytes; what keeps them from being unpacked, said in Chinese."""
+    try:
+        return z.read(info)
+    except NotImplementedError:
+        why = "使用了不支持的压缩方式"
+    except RuntimeError:  # encrypted
+        why = "已加密"
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError):
+        why = "数据已损坏"
+    raise InputError(f"工作簿内部的 {info.filename} 部分无法读取（{why}）：{REPAIR}", file=shown)
+
+
+def check_xml_parts(pkg: Package, shown: str, skip: Iterable[str] = ()) -> None:
+    """Refuse a package with an XML part (.xml, .rels, .vml) that is not well-formed, as
+    ``jixiao clear`` would: a copy written from it could not be cleared. ``skip``: parts
+    already parsed (the sheets the reader read)."""
+    done = set(skip)
+    for name in pkg.names:
+        if name in done or not name.lower().endswith((".xml", ".rels", ".vml")):
+            continue
+        p = expat.ParserCreate()
+        try:
+            p.Parse(pkg.data[name], True)
+        except expat.ExpatError as e:
+            raise InputError(
+                f"工作簿内部的 {name} 部分已损坏（XML 格式错误，第 {e.lineno} 行第 {e.offset + 1} 列）："
+                f"{REPAIR}",
+                file=shown,
+            ) from None
+        except ValueError:  # "multi-byte encodings are not supported" (GBK, Shift_JIS …)
+            raise InputError(
+                f"工作簿内部的 {name} 部分使用了 jixiao 无法读取的字符编码：{REPAIR}", file=shown
+            ) from None
 
 
 def copy_info(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
@@ -215,34 +350,46 @@ def resolve_target(part: str, target: str) -> str:
 
 
 def relationships(pkg: Package, part: str) -> list[tuple[str, str, str]]:
-    """(Id, Type, target part) of a part's relationships."""
+    """(Id, Type, target part) of a part's internal relationships, whatever prefix the
+    rels part uses; none when it has none or cannot be read."""
     name = rels_name(part)
     if name not in pkg.data:
         return []
+    try:
+        root = parse(pkg.data[name])
+    except etree.XMLSyntaxError:
+        return []
     out = []
-    for m in re.finditer(r"<Relationship\b([^>]*)/>", pkg.text(name)):
-        attrs = dict(re.findall(r'(\w+)="([^"]*)"', m.group(1)))
-        if attrs.get("TargetMode") == "External":
+    # Also in no namespace, as the string search this replaces read them.
+    for rel in root.iter(q("Relationship", NS_PKG_REL), "Relationship"):
+        rid, kind, target = rel.get("Id"), rel.get("Type"), rel.get("Target")
+        if rel.get("TargetMode") == "External" or not rid or not kind or target is None:
             continue
-        out.append((attrs["Id"], attrs["Type"], resolve_target(part, attrs["Target"])))
+        out.append((rid, kind, resolve_target(part, target)))
     return out
 
 
 def asks_recalculation(pkg: Package) -> bool:
     """Whether the workbook asks to be recalculated when it is opened (fullCalcOnLoad)."""
-    return bool(re.search(rb'<calcPr\b[^>]*fullCalcOnLoad="(1|true)"', pkg.data["xl/workbook.xml"]))
+    data = pkg.data.get("xl/workbook.xml", b"")
+    if b"fullCalcOnLoad" not in data:
+        return False
+    return any(
+        n.attrs.get("fullCalcOnLoad") in ("1", "true")
+        for n in scan(data)
+        if n.tag == "calcPr" and n.ns in (NS_MAIN, "")
+    )
 
 
 def sheet_parts(pkg: Package) -> dict[str, str]:
-    """Sheet name -> worksheet part."""
-    wb = pkg.text("xl/workbook.xml")
+    """Sheet name -> worksheet part, whatever prefixes workbook.xml uses."""
     rels = {rid: target for rid, _, target in relationships(pkg, "xl/workbook.xml")}
     out = {}
-    for m in re.finditer(r"<sheet\b([^>]*)/>", wb):
-        attrs = dict(re.findall(r'([\w:]+)="([^"]*)"', m.group(1)))
-        rid = attrs.get("r:id")
-        if rid in rels:
-            out[unescape(attrs["name"])] = rels[rid]
+    for n in scan(pkg.data["xl/workbook.xml"]):
+        if n.tag == "sheet" and n.ns in (NS_MAIN, ""):
+            rid = n.attrs.get(f"{REL_BASE} id")
+            if rid in rels and "name" in n.attrs:
+                out[n.attrs["name"]] = rels[rid]
     return out
 
 
@@ -256,58 +403,188 @@ def unescape(text: str) -> str:
     )
 
 
-def insert_before_first(xml: str, tags: Iterable[str], snippet: str, root_close: str) -> str:
-    """``snippet`` inserted before the first of ``tags`` (else before ``root_close``); in a
-    worksheet, looked for after the cells (an ``extLst`` may sit inside a cell)."""
-    start = xml.find("</sheetData>")
-    pattern = "|".join(re.escape(t) for t in tags)
-    m = re.compile(rf"<(?:{pattern})[\s/>]").search(xml, max(start, 0)) if pattern else None
-    at = m.start() if m else xml.rindex(root_close)
-    return xml[:at] + snippet + xml[at:]
+# ---- XML located without a tree: elements with their byte offsets ----------------------
+#
+# A part jixiao edits is changed only where a mark goes in: elements are found by
+# namespace and name (expat, whatever prefix or attribute order a writer chose), and
+# snippets spliced in at their byte offsets, so the rest of the part stays byte for byte.
 
 
-def add_relationship(pkg: Package, part: str, rel_type: str, target_part: str, prefix: str) -> str:
-    """Add a relationship with a fresh Id starting ``prefix``; its Id."""
-    name = rels_name(part)
-    text = (
-        pkg.text(name)
-        if name in pkg.data
-        else '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"></Relationships>'
+@dataclass
+class Node:
+    """An element of a scanned part: namespace, local name and byte offsets."""
+
+    ns: str
+    tag: str
+    depth: int
+    attrs: dict[str, str]  # prefixed attributes as "namespace local"
+    start: int  # the "<" of its start tag
+    open_end: int  # just after its start tag
+    close: int = -1  # the "<" of its end tag (= open_end for an empty element)
+    end: int = -1  # just after the element
+    default_ns: str = ""  # the default namespace inside it
+
+    @property
+    def empty(self) -> bool:
+        return self.close == self.open_end and self.end == self.open_end
+
+    def is_(self, tag: str, ns: str = NS_MAIN) -> bool:
+        return self.tag == tag and self.ns == ns
+
+
+_QUOTE_OR_GT = re.compile(rb"[\"'>]")
+
+
+def tag_end(data: bytes, at: int) -> int:
+    """The offset just after the tag starting at ``at`` (quoted ">" skipped)."""
+    quote = 0
+    pos = at
+    while True:
+        m = _QUOTE_OR_GT.search(data, pos)
+        if m is None:
+            raise ValueError("unterminated tag")
+        ch = data[m.start()]
+        if quote:
+            if ch == quote:
+                quote = 0
+        elif ch == 0x3E:
+            return m.end()
+        else:
+            quote = ch
+        pos = m.end()
+
+
+class _Stop(Exception):
+    pass
+
+
+class ScanError(ValueError):
+    """A part that expat cannot read: not well-formed, or in an encoding it lacks."""
+
+
+def scan(data: bytes, *, utf8: bool = False, first: bool = False) -> list[Node]:
+    """The elements of an XML part, in document order, with their byte offsets; raises
+    ValueError when the part is not well-formed. ``utf8``: the bytes are UTF-8 whatever
+    their declaration says (a UTF-16 part transcoded, see :func:`to_utf8`); ``first``:
+    stop after the root's start tag."""
+    p = expat.ParserCreate("UTF-8" if utf8 else None, " ")
+    nodes: list[Node] = []
+    stack: list[Node] = []
+    declared: list[str | None] = [None]
+
+    def on_ns(prefix: str | None, uri: str | None) -> None:
+        if prefix is None:
+            declared[0] = uri or ""
+
+    def on_start(name: str, attrs: dict[str, str]) -> None:
+        at = p.CurrentByteIndex
+        ns, _, tag = name.rpartition(" ")
+        outer = stack[-1].default_ns if stack else ""
+        node = Node(ns, tag, len(stack), attrs, at, tag_end(data, at))
+        node.default_ns = outer if declared[0] is None else declared[0]
+        declared[0] = None
+        nodes.append(node)
+        stack.append(node)
+        if first:
+            raise _Stop
+
+    def on_end(name: str) -> None:
+        at = p.CurrentByteIndex
+        node = stack.pop()
+        if data[node.open_end - 2 : node.open_end] == b"/>":
+            node.close = node.end = node.open_end
+        else:
+            node.close, node.end = at, tag_end(data, at)
+
+    p.StartNamespaceDeclHandler = on_ns
+    p.StartElementHandler = on_start
+    p.EndElementHandler = on_end
+    try:
+        p.Parse(data, True)
+    except _Stop:
+        pass
+    except (expat.ExpatError, ValueError, IndexError) as e:
+        raise ScanError("not well-formed XML") from e
+    return nodes
+
+
+def scan_sheet(data: bytes) -> list[Node]:
+    """The root and the elements after the cells of a worksheet part, with offsets in
+    ``data``. The cells (most of a sheet's bytes) are skipped: the root's start tag and
+    what follows ``sheetData`` are scanned as one small document."""
+    root = scan(data, first=True)[0]
+    cut = data.rfind(b"sheetData")
+    if cut > root.open_end:
+        try:
+            tail = tag_end(data, cut)
+        except ValueError:
+            return scan(data)
+        try:
+            nodes = scan(data[: root.open_end] + data[tail:])
+        except ValueError:
+            return scan(data)  # "sheetData" also in the text after the cells
+        shift = tail - root.open_end
+        for n in nodes[1:]:
+            n.start, n.open_end, n.close, n.end = (
+                n.start + shift,
+                n.open_end + shift,
+                n.close + shift,
+                n.end + shift,
+            )
+        nodes[0].close += shift
+        nodes[0].end += shift
+        return nodes
+    return scan(data)
+
+
+def to_utf8(data: bytes) -> tuple[bytes, str | None]:
+    """A part as UTF-8 bytes to edit, and how to give them back (None: as they are).
+    UTF-16 parts are transcoded, losslessly both ways; parts in 8-bit code pages are
+    edited as they are (the snippets inserted are ASCII)."""
+    for bom, codec in ((codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be")):
+        if data.startswith(bom):
+            return data[2:].decode(codec, "surrogatepass").encode("utf-8", "surrogatepass"), (
+                codec + "+bom"
+            )
+    for start, codec in ((b"<\x00", "utf-16-le"), (b"\x00<", "utf-16-be")):
+        if data.startswith(start):
+            return data.decode(codec, "surrogatepass").encode("utf-8", "surrogatepass"), codec
+    return data, None
+
+
+def from_utf8(data: bytes, codec: str | None) -> bytes:
+    if codec is None:
+        return data
+    name, bom, _ = codec.partition("+")
+    out = data.decode("utf-8", "surrogatepass").encode(name, "surrogatepass")
+    return (
+        (codecs.BOM_UTF16_LE if name.endswith("le") else codecs.BOM_UTF16_BE) + out if bom else out
     )
-    used = set(re.findall(r'Id="([^"]+)"', text))
-    k = 1
-    while f"{prefix}{k}" in used:
-        k += 1
-    rid = f"{prefix}{k}"
-    target = posixpath.relpath(target_part, posixpath.dirname(part))
-    snippet = f'<Relationship Id="{rid}" Type="{REL_BASE}/{rel_type}" Target="{target}"/>'
-    pkg.put(name, text.replace("</Relationships>", snippet + "</Relationships>"))
-    return rid
 
 
-def remove_relationships(pkg: Package, part: str, prefix: str) -> None:
-    """Remove the relationships whose Id starts ``prefix``; a rels part left empty goes."""
-    name = rels_name(part)
-    if name not in pkg.data:
-        return
-    text = re.sub(rf'<Relationship Id="{prefix}\d+"[^>]*/>', "", pkg.text(name))
-    if re.fullmatch(r"<\?xml[^>]*\?>\s*<Relationships [^>]*></Relationships>", text):
-        pkg.remove(name)  # we made this rels part
-    else:
-        pkg.put(name, text)
+def root_of(nodes: list[Node]) -> Node:
+    return nodes[0]
 
 
-def add_content_type(pkg: Package, snippet: str) -> None:
-    text = pkg.text("[Content_Types].xml")
-    if snippet not in text:
-        pkg.put("[Content_Types].xml", text.replace("</Types>", snippet + "</Types>"))
+def children(nodes: list[Node], parent: Node) -> list[Node]:
+    """The child elements of ``parent`` among the scanned ``nodes``."""
+    return [n for n in nodes if n.depth == parent.depth + 1 and parent.start < n.start < parent.end]
 
 
-def remove_content_type(pkg: Package, snippet: str) -> None:
-    text = pkg.text("[Content_Types].xml")
-    if snippet in text:
-        pkg.put("[Content_Types].xml", text.replace(snippet, ""))
+def first_of(
+    nodes: list[Node], parent: Node, tags: Iterable[str], ns: str = NS_MAIN
+) -> Node | None:
+    wanted = set(tags)
+    return next((n for n in children(nodes, parent) if n.ns == ns and n.tag in wanted), None)
+
+
+def has_default(pkg: Package, extension: str) -> bool:
+    """Whether [Content_Types].xml has a Default for ``extension`` (any spelling)."""
+    nodes = scan(pkg.data["[Content_Types].xml"])
+    return any(
+        n.is_("Default", NS_TYPES) and n.attrs.get("Extension", "").lower() == extension.lower()
+        for n in nodes
+    )
 
 
 def override(part: str, content_type: str) -> str:

@@ -180,7 +180,8 @@ def _through_lxml(data: bytes) -> str:
     try:
         return str(etree.tostring(parse(data), encoding="unicode"))
     except etree.XMLSyntaxError as e:
-        raise MalformedPart(f"XML 格式错误（{e}）") from None
+        line, column = e.position
+        raise MalformedPart(f"XML 格式错误，第 {line} 行第 {column} 列") from None
 
 
 def _without_prefix(text: str) -> str:

@@ -326,7 +326,7 @@ def _explain(e: Exception, data: bytes, suffix: str = ".xls") -> str:
         if suffix == ".et":
             return "这是 WPS 表格自己格式的文件（.et），jixiao 读不了：请在 WPS 中打开，另存为 Excel 工作簿（.xlsx）后再用"
         return "这是旧版 Office 格式的文件，但里面没有工作簿（可能已损坏）：" + _RESAVE
-    return f"文件已损坏或不完整，无法读取（{_short(e)}）：{_REPAIR}"
+    return f"文件已损坏或不完整，无法读取：{_REPAIR}"
 
 
 def _short(e: BaseException) -> str:

@@ -12,10 +12,17 @@ checks, in this order:
    legacy .xls, a password-protected (encrypted) workbook or another Office file; text is
    a CSV, a web page or Excel 2003 XML; a zip is an .ods, a .docx, an .xlsb or some other
    archive unless it holds a workbook; anything else cannot be recognised;
-4. the zip: damaged or truncated, encrypted members, more than :data:`MAX_UNPACKED_BYTES`
-   once unpacked or more than :data:`MAX_MEMBERS` members (a zip bomb);
+4. the zip: damaged or truncated, encrypted members, more than :data:`MAX_MEMBERS`
+   members, more than :data:`MAX_UNPACKED_BYTES` once unpacked, or one member of more
+   than :data:`MAX_PART_BYTES` (a zip bomb); the sizes are those the zip declares, which
+   bound what unpacking gives (``zipfile`` stops at the declared size); a member name held
+   twice (readers disagree on which counts);
 5. then openpyxl, reading from memory: malformed XML is traced to the part (and sheet)
-   it is in, a missing part is named, anything else becomes a short generic message.
+   it is in, a missing part is named, a member stored with a compression method zipfile
+   does not know (99: AES encryption) is named, a package whose structure does not hold
+   together (no workbook part registered, a sheet without its relationship or its part,
+   a relationship without an Id) is said in Chinese (:func:`load_error`); nothing else
+   than a short generic message, never an exception's own text.
 
 The file is read once into memory and never written. A workbook opened with
 ``read_only=True`` parses its sheets lazily, so every XML part is checked for
@@ -36,10 +43,11 @@ import zipfile
 import zlib
 from pathlib import Path, PurePosixPath
 from types import ModuleType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from xml.etree import ElementTree
 
 from jixiao.core.errors import InputError
+from jixiao.formats.xml import has_doctype, parse, serialize
 
 if TYPE_CHECKING:  # openpyxl is loaded when a workbook is opened with it, not before
     from openpyxl.workbook.workbook import Workbook
@@ -47,23 +55,30 @@ if TYPE_CHECKING:  # openpyxl is loaded when a workbook is opened with it, not b
 __all__ = [
     "MAX_FILE_BYTES",
     "MAX_MEMBERS",
+    "MAX_PART_BYTES",
     "MAX_UNPACKED_BYTES",
     "PICTURE_HINT",
     "check_package",
+    "doctype_error",
     "load_error",
     "open_package",
     "open_package_data",
     "open_workbook",
     "picture_kind",
+    "refuse_doctype",
     "save_workbook",
+    "unsupported_member",
 ]
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 """Largest file accepted (20 MB). A filled self-evaluation workbook is under 200 KB."""
 MAX_UNPACKED_BYTES = 100 * 1024 * 1024
 """Largest total of the zip's members once unpacked (100 MB): beyond it, a zip bomb."""
+MAX_PART_BYTES = 80 * 1024 * 1024
+"""Largest single member once unpacked (80 MB): a sheet formatted down to Excel's last
+row (1,048,576 rows) stays under it; the reader holds a part whole while it reads it."""
 MAX_MEMBERS = 5000
-"""Most members a workbook zip may have."""
+"""Most members a workbook zip may have (each sheet brings two to four)."""
 
 _MB = 1024 * 1024
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -76,6 +91,24 @@ _REPAIR = (
     "打不开时请向填报人索取原文件"
 )
 _MISSING_ITEM = re.compile(r"There is no item named '([^']+)' in the archive")
+# Compression methods zipfile unpacks; Office writes only the first two. Others (99: AES
+# encryption by a zip tool) raise NotImplementedError when the member is read.
+_METHODS = frozenset(
+    {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA}
+)
+_NS_TYPES = "{http://schemas.openxmlformats.org/package/2006/content-types}"
+_NS_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+_NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_WORKBOOK_TYPES = tuple(
+    f"application/vnd.{kind}.main+xml"
+    for kind in (
+        "ms-excel.template.macroEnabled",
+        "openxmlformats-officedocument.spreadsheetml.template",
+        "ms-excel.sheet.macroEnabled",
+        "openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+)
+_STYLES_TYPE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles"
 _PART_NAMES = {
     "[Content_Types].xml": "内容类型清单",
     "_rels/.rels": "文件关系清单",
@@ -128,11 +161,53 @@ def open_workbook(
             # openpyxl warns about extensions it drops (data validation lists, slicers):
             # nothing a user can act on.
             warnings.simplefilter("ignore")
-            return _load(data, read_only=read_only, keep_vba=keep_vba, data_only=data_only)
+            try:
+                return _load(data, read_only=read_only, keep_vba=keep_vba, data_only=data_only)
+            except Exception:
+                repaired = _without_odd_print_names(zf)
+                if repaired is None:
+                    raise
+                # Excel drops a print range that is no reference; openpyxl fails on it
+                return _load(repaired, read_only=read_only, keep_vba=keep_vba, data_only=data_only)
     except MemoryError:
         raise _fail(shown, f"工作簿内容过多，内存不足以读取：{_TRIM_HINT}") from None
     except Exception as e:  # never anything but InputError
         raise _explain_load_error(e, zf, shown) from None
+
+
+def _without_odd_print_names(zf: zipfile.ZipFile) -> bytes | None:
+    """The package with its print titles and print areas that are not references (a bare
+    name, "=OtherName") taken out of the workbook part, as Excel drops them when it opens
+    the file; None when it has none. Made in memory only when openpyxl failed."""
+    from openpyxl.worksheet.print_settings import PrintArea, PrintTitles  # noqa: PLC0415
+
+    readers = {
+        "_xlnm.Print_Titles": PrintTitles.from_string,
+        "_xlnm.Print_Area": PrintArea.from_string,
+    }
+    try:
+        book = _registered_workbook(parse(zf.read("[Content_Types].xml"))) or "xl/workbook.xml"
+        root = parse(zf.read(book))
+    except Exception:
+        return None
+    odd = []
+    for d in (e for e in root.iter() if _local(e.tag) == "definedName"):
+        read = readers.get(d.get("name") or "")
+        if read is None or d.get("localSheetId") is None:
+            continue
+        try:
+            read(d.text or "")
+        except Exception:
+            odd.append(d)
+    if not odd:
+        return None
+    for d in odd:
+        d.getparent().remove(d)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for info in zf.infolist():
+            z.writestr(info, serialize(root) if info.filename == book else zf.read(info))
+    return out.getvalue()
 
 
 def check_package(path: Path) -> None:
@@ -164,7 +239,8 @@ def open_package_data(path: Path, shown: str | None = None) -> tuple[bytes, zipf
 
 def load_error(e: BaseException, zf: zipfile.ZipFile, shown: str) -> InputError:
     """The Chinese message for an error met while reading the parts of ``zf``: a damaged
-    or missing part is named (and the sheet it holds), malformed XML traced to its part."""
+    or missing part is named (and the sheet it holds), malformed XML traced to its part,
+    a structure that does not hold together said (see the module's docstring, 5)."""
     if isinstance(e, InputError):
         return e
     if isinstance(e, MemoryError):
@@ -188,6 +264,48 @@ def _load(data: bytes, *, read_only: bool, keep_vba: bool, data_only: bool) -> W
                     vba.close()
         raise
     return reader.wb
+
+
+def doctype_error(zf: zipfile.ZipFile, shown: str, name: str) -> InputError:
+    """The message for a part that declares a DOCTYPE, naming it and the sheet it holds."""
+    desc, where = _describe_part(name, zf)
+    return _fail(
+        shown,
+        f"工作簿内部的{desc}部分含有文档类型声明（DOCTYPE，可能是外部实体攻击），Excel 保存的文件"
+        "从不含有它，jixiao 不读取也不修改这样的文件：请在 Excel 或 WPS 中打开，另存为 "
+        ".xlsx 或 .xlsm 后再试；来历不明的文件请向填报人核实",
+        where,
+    )
+
+
+def refuse_doctype(parts: dict[str, bytes], path: Path, shown: str) -> None:
+    """Refuse a package one of whose XML parts declares a DOCTYPE (see :func:`has_doctype`:
+    the prolog alone is read). ``parts``: the members' bytes; ``path``: the file, whose
+    zip names the sheet in the message."""
+    for name, data in parts.items():
+        if name.lower().endswith((".xml", ".rels", ".vml")) and has_doctype(data):
+            try:
+                with zipfile.ZipFile(path) as zf:
+                    raise doctype_error(zf, shown, name)
+            except (OSError, zipfile.BadZipFile):
+                raise _fail(
+                    shown,
+                    f"工作簿内部的 {name} 部分含有文档类型声明（DOCTYPE，可能是外部实体攻击），"
+                    f"jixiao 不读取也不修改这样的文件：{_REPAIR}",
+                ) from None
+
+
+def unsupported_member(zf: zipfile.ZipFile, shown: str, name: str) -> InputError:
+    """The message for a member stored with a compression method zipfile cannot unpack
+    (99: encrypted with AES by a zip tool), naming it and the sheet it holds."""
+    desc, where = _describe_part(name, zf)
+    return _fail(
+        shown,
+        f"工作簿内部的{desc}部分（压缩包成员）使用了不支持的压缩方式（可能被压缩软件加密），"
+        "jixiao 无法读取：请在 Excel 或 WPS 中打开，另存为 .xlsx 或 .xlsm 后再试；"
+        "打不开时请向填报人索取原文件",
+        where,
+    )
 
 
 def _fail(shown: str, message: str, where: str | None = None) -> InputError:
@@ -450,11 +568,11 @@ def _open_zip(data: bytes, shown: str) -> zipfile.ZipFile:
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
         zf.infolist()
-    except Exception as e:
+    except Exception:
         raise _fail(
             shown,
-            f"文件不完整或已损坏（{_short(e)}），可能下载或复制时中断了：请重新下载或向填报人"
-            "索取原文件；若 Excel 或 WPS 能打开它，请另存为 .xlsx 或 .xlsm 后再试",
+            "文件不完整或已损坏（压缩包的目录读不出来），可能下载或复制时中断了：请重新下载或向"
+            "填报人索取原文件；若 Excel 或 WPS 能打开它，请另存为 .xlsx 或 .xlsm 后再试",
         ) from None
     return zf
 
@@ -509,21 +627,45 @@ def _check_package(zf: zipfile.ZipFile, shown: str, suffix: str) -> None:
             "工作簿的内容被压缩软件加了密码，jixiao 无法读取：请解压后用 Excel 或 WPS 另存为 "
             ".xlsx 或 .xlsm 再试",
         )
-    unpacked = sum(i.file_size for i in infos)
-    if unpacked > MAX_UNPACKED_BYTES or len(infos) > MAX_MEMBERS:
-        size = (
-            f"约 {unpacked / _MB:.0f} MB"
-            if unpacked > MAX_UNPACKED_BYTES
-            else f"{len(infos)} 个部分"
-        )
+    _check_sizes(zf, infos, shown)
+    if len(names) < len(infos):  # a name held twice: readers disagree on which one counts
+        seen: set[str] = set()
+        twice = next(i.filename for i in infos if i.filename in seen or seen.add(i.filename))
+        desc, where = _describe_part(twice, zf)
         raise _fail(
-            shown,
-            f"工作簿解压后{size}，超过 jixiao 能处理的上限（{MAX_UNPACKED_BYTES // _MB} MB、"
-            f"{MAX_MEMBERS} 个部分），可能已损坏或是恶意构造的文件：请在 Excel 或 WPS 中打开检查，"
-            "删除多余的工作表、图片和空白行列后另存再试",
+            shown, f"工作簿内部的{desc}部分出现了两次，无法确定使用哪一个：{_REPAIR}", where
         )
     if "[Content_Types].xml" not in names:
         raise _fail(shown, _missing_part_message("[Content_Types].xml", zf))
+
+
+_BOMB = "可能已损坏或是恶意构造的文件（压缩炸弹）：请在 Excel 或 WPS 中打开检查，" + _TRIM_HINT
+
+
+def _check_sizes(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], shown: str) -> None:
+    """The limits on what the zip unpacks to: members, their total, the largest one."""
+    if len(infos) > MAX_MEMBERS:
+        raise _fail(
+            shown,
+            f"工作簿的压缩包中有 {len(infos)} 个部分，超过 jixiao 能处理的上限 {MAX_MEMBERS} 个，"
+            + _BOMB,
+        )
+    unpacked = sum(i.file_size for i in infos)
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise _fail(
+            shown,
+            f"工作簿解压后约 {unpacked / _MB:.0f} MB，超过 jixiao 能处理的上限 "
+            f"{MAX_UNPACKED_BYTES // _MB} MB，" + _BOMB,
+        )
+    largest = max(infos, key=lambda i: i.file_size, default=None)
+    if largest is not None and largest.file_size > MAX_PART_BYTES:
+        desc, where = _describe_part(largest.filename, zf)
+        raise _fail(
+            shown,
+            f"工作簿内部的{desc}部分解压后约 {largest.file_size / _MB:.0f} MB，超过 jixiao 对"
+            f"单个部分的上限 {MAX_PART_BYTES // _MB} MB，" + _BOMB,
+            where,
+        )
 
 
 def _is_workbook_part(name: str) -> bool:
@@ -543,16 +685,20 @@ def _explain_load_error(e: Exception, zf: zipfile.ZipFile, shown: str) -> InputE
     try:
         return _explain(e, zf, shown)
     except Exception:  # the zip itself misbehaves: say so without the details
-        return _fail(shown, f"无法读取工作簿（{type(e).__name__}: {_short(e)}）：{_REPAIR}")
+        return _fail(shown, f"无法读取工作簿，文件可能已损坏：{_REPAIR}")
 
 
 def _explain(e: Exception, zf: zipfile.ZipFile, shown: str) -> InputError:
+    if isinstance(e, NotImplementedError):  # what zipfile says of a method it cannot unpack
+        odd = _unsupported_members(zf)
+        if odd:
+            return unsupported_member(zf, shown, odd[0])
     if isinstance(e, (zipfile.BadZipFile, zlib.error, EOFError)):
         part = _first_unreadable_member(zf) or _member_named_in(str(e), zf)
         if part is not None:
             desc, where = _describe_part(part, zf)
             return _fail(shown, f"工作簿内部的{desc}部分已损坏（数据校验失败）：{_REPAIR}", where)
-        return _fail(shown, f"文件已损坏（{_short(e)}）：{_REPAIR}")
+        return _fail(shown, f"文件已损坏（压缩数据校验失败）：{_REPAIR}")
     broken = _broken_parts(zf)
     if broken:
         return _broken_error(broken, zf, shown)
@@ -560,11 +706,152 @@ def _explain(e: Exception, zf: zipfile.ZipFile, shown: str) -> InputError:
         m = _MISSING_ITEM.search(str(e))
         if m:
             return _fail(shown, _missing_part_message(m.group(1), zf))
-    return _fail(
-        shown,
-        f"无法读取工作簿：内部结构有误或使用了不支持的格式（{type(e).__name__}: {_short(e)}）："
-        f"{_REPAIR}",
-    )
+    problem = _structure_problem(zf)
+    if problem is not None:
+        message, where = problem
+        return _fail(shown, f"{message}：{_REPAIR}", where)
+    return _fail(shown, f"无法读取工作簿：内部结构有误或使用了不支持的格式：{_REPAIR}")
+
+
+def _unsupported_members(zf: zipfile.ZipFile) -> list[str]:
+    """Members zipfile cannot unpack, the XML parts (which the readers need) first."""
+    odd = [i.filename for i in zf.infolist() if i.compress_type not in _METHODS]
+    return sorted(odd, key=lambda n: not n.lower().endswith((".xml", ".rels")))
+
+
+def _structure_problem(zf: zipfile.ZipFile) -> tuple[str, str | None] | None:
+    """What does not hold together in the package's structure, as (message, sheet): the
+    workbook part not registered or missing, a sheet without its relationship or part,
+    a relationship without an Id or a target, a sheet-scoped name without a valid sheet
+    number, a sheet's own relationship that is missing. None when all of it holds."""
+    names = set(zf.namelist())
+    try:
+        types = parse(zf.read("[Content_Types].xml"))
+    except Exception:  # missing or damaged: said before this is asked
+        return None
+    book = _registered_workbook(types)
+    if book is None:
+        return (
+            "工作簿内部的内容类型清单（[Content_Types].xml）中没有登记工作簿主体部分"
+            "（如 xl/workbook.xml），文件不完整",
+            None,
+        )
+    if book not in names:
+        return _missing_part(book, zf), None
+    book_rels = _rels_name(book)
+    if book_rels not in names:
+        return _missing_part(book_rels, zf), None
+    try:
+        book_xml = parse(zf.read(book))
+        rels_xml = parse(zf.read(book_rels))
+    except Exception:
+        return None
+    rels, problem = _targets(rels_xml, book, f"工作簿关系清单（{book_rels}）")
+    if problem is not None:
+        return problem, None
+    sheets = [e for e in book_xml.iter() if _local(e.tag) == "sheet"]
+    if not sheets:
+        return f"工作簿结构（{book}）中没有列出任何工作表，文件不完整", None
+    for k, sheet in enumerate(sheets, 1):
+        title = sheet.get("name")
+        if not title:
+            return f"工作簿结构（{book}）中第 {k} 张工作表没有名称，文件不完整", None
+        where = f"工作表“{title}”"
+        rid = sheet.get(f"{_NS_REL}id")
+        if not rid or rid not in rels:
+            shown_id = f"（{rid}）" if rid else ""
+            return (
+                f"工作簿关系清单（{book_rels}）中找不到这张表的关系{shown_id}，文件不完整",
+                where,
+            )
+        part = rels[rid][1]
+        if part not in names:
+            return f"工作簿内部缺少这张表的内容部分（{part}），文件不完整", where
+    for d in (e for e in book_xml.iter() if _local(e.tag) == "definedName"):
+        scope = d.get("localSheetId")
+        if scope is not None and not (scope.strip().isdigit() and int(scope) < len(sheets)):
+            return (
+                f"工作簿结构（{book}）中名称“{d.get('name') or ''}”所属工作表的编号"
+                f"（localSheetId=“{scope}”）无效，文件不完整",
+                None,
+            )
+    for kind, part in rels.values():
+        if kind == _STYLES_TYPE and part not in names:
+            return _missing_part(part, zf), None
+    return _sheet_structure_problem(zf, names, sheets, rels)
+
+
+def _sheet_structure_problem(
+    zf: zipfile.ZipFile, names: set[str], sheets: list[Any], rels: dict[str, tuple[str, str]]
+) -> tuple[str, str | None] | None:
+    """A sheet's relationships: an r:id its XML names that its relationships lack, a
+    relationship without an Id or a target."""
+    for sheet in sheets:
+        where = f"工作表“{sheet.get('name')}”"
+        part = rels[sheet.get(f"{_NS_REL}id")][1]
+        sheet_rels = _rels_name(part)
+        own: dict[str, tuple[str, str]] = {}
+        if sheet_rels in names:
+            try:
+                own, problem = _targets(
+                    parse(zf.read(sheet_rels)), part, f"这张表的关系清单（{sheet_rels}）"
+                )
+            except Exception:
+                return None
+            if problem is not None:
+                return problem, where
+        try:
+            text = zf.read(part)
+        except Exception:
+            return None
+        for rid in dict.fromkeys(_RID.findall(text)):
+            if rid.decode("utf-8", "replace") not in own:
+                return (
+                    f"这张表引用的关系 {rid.decode('utf-8', 'replace')} 在它的关系清单"
+                    f"（{sheet_rels}）中找不到，文件不完整",
+                    where,
+                )
+    return None
+
+
+_RID = re.compile(rb'\br:id="([^"]*)"')
+
+
+def _targets(rels_xml: Any, part: str, what: str) -> tuple[dict[str, tuple[str, str]], str | None]:
+    """Id -> (type, target part) of the internal relationships of ``part``, or a problem."""
+    out: dict[str, tuple[str, str]] = {}
+    for rel in rels_xml.iter(f"{_NS_PKG_REL}Relationship"):
+        rid, target = rel.get("Id"), rel.get("Target")
+        if not rid or target is None:
+            return out, f"{what}中有一条关系缺少编号（Id）或目标（Target），文件不完整"
+        if rel.get("TargetMode") != "External":
+            out[rid] = (rel.get("Type") or "", _resolve(part, target))
+    return out, None
+
+
+def _registered_workbook(types: Any) -> str | None:
+    """The workbook part [Content_Types].xml registers, as openpyxl finds it."""
+    for kind in _WORKBOOK_TYPES:
+        for o in types.iter(f"{_NS_TYPES}Override"):
+            if o.get("ContentType") == kind and o.get("PartName"):
+                return str(o.get("PartName"))[1:]
+    defaults = {d.get("ContentType") for d in types.iter(f"{_NS_TYPES}Default")}
+    return "xl/workbook.xml" if defaults & set(_WORKBOOK_TYPES) else None
+
+
+def _rels_name(part: str) -> str:
+    folder, base = posixpath.split(part)
+    return posixpath.join(folder, "_rels", base + ".rels")
+
+
+def _resolve(part: str, target: str) -> str:
+    if target.startswith("/"):
+        return target.lstrip("/")
+    return posixpath.normpath(posixpath.join(posixpath.dirname(part), target))
+
+
+def _local(tag: Any) -> str:
+    return str(tag).rsplit("}", 1)[-1]
 
 
 def _raise_broken_part(zf: zipfile.ZipFile, shown: str) -> None:
@@ -584,8 +871,12 @@ def _broken_error(broken: list[tuple[str, str]], zf: zipfile.ZipFile, shown: str
 
 
 def _missing_part_message(part: str, zf: zipfile.ZipFile) -> str:
+    return f"{_missing_part(part, zf)}：{_REPAIR}"
+
+
+def _missing_part(part: str, zf: zipfile.ZipFile) -> str:
     desc, _where = _describe_part(part, zf)
-    return f"工作簿内部缺少{desc}部分，文件不完整：{_REPAIR}"
+    return f"工作簿内部缺少{desc}部分，文件不完整"
 
 
 def _broken_parts(zf: zipfile.ZipFile) -> list[tuple[str, str]]:
@@ -611,13 +902,22 @@ def _xml_error(zf: zipfile.ZipFile, name: str) -> str | None:
         parser.close()
     except ElementTree.ParseError as e:
         return f"XML 格式错误，第 {e.position[0]} 行第 {e.position[1] + 1} 列"
-    except Exception as e:
-        return _short(e)
+    except NotImplementedError:
+        return "使用了不支持的压缩方式，可能被压缩软件加密"
+    except Exception:  # Bad CRC, a damaged deflate stream
+        return "数据校验失败"
     return None
 
 
+# Read first: when the workbook's own structure is damaged too, that is what to repair,
+# and the sheet a damaged sheet part belongs to cannot be named without it.
+_STRUCTURE = ("[Content_Types].xml", "_rels/.rels", "xl/workbook.xml", "xl/_rels/workbook.xml.rels")
+
+
 def _first_unreadable_member(zf: zipfile.ZipFile) -> str | None:
-    for info in zf.infolist():
+    infos = zf.infolist()
+    first = [i for name in _STRUCTURE for i in infos if i.filename == name]
+    for info in first + [i for i in infos if i.filename not in _STRUCTURE]:
         try:
             with zf.open(info) as f:
                 while f.read(1 << 20):

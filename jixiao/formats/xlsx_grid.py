@@ -26,7 +26,10 @@ same grid (see ``_LazySheet``).
 
 The file is checked first as :func:`jixiao.formats.xlsx_file.open_workbook` checks it
 (the same Chinese messages name the user's file); every XML part read is checked for
-well-formedness (expat), so a damaged part is named as before.
+well-formedness (expat), so a damaged part is named as before; a part that declares a
+DOCTYPE is refused (:func:`jixiao.formats.xml.has_doctype`), its entities never resolved. A sheet the workbook lists
+whose relationship or part is missing is skipped, as openpyxl skips it, and
+:attr:`BookGrid.notes` names it: the other sheets' forms are still read.
 
 :func:`sheet_grid` and :func:`custom_properties` make the same grid of a workbook that is
 already open in openpyxl (jixiao import fills one); they load nothing themselves.
@@ -35,6 +38,7 @@ already open in openpyxl (jixiao import fills one); they load nothing themselves
 from __future__ import annotations
 
 import datetime
+import functools
 import re
 import zipfile
 from pathlib import Path
@@ -79,8 +83,8 @@ from jixiao.formats.sheet_xml import (
     unescape,
     with_odd_parts,
 )
-from jixiao.formats.xlsx_file import load_error, open_package
-from jixiao.formats.xml import parse
+from jixiao.formats.xlsx_file import doctype_error, load_error, open_package, unsupported_member
+from jixiao.formats.xml import has_doctype, parse
 
 if TYPE_CHECKING:
     from openpyxl.workbook.workbook import Workbook
@@ -149,7 +153,12 @@ class _Reader:
     def part(self, name: str) -> bytes:
         data = self.unpacked.get(name)
         if data is None:
-            data = self.unpacked[name] = self.zf.read(name)
+            try:
+                data = self.unpacked[name] = self.zf.read(name)
+            except NotImplementedError:  # a compression method zipfile lacks (99: AES)
+                raise unsupported_member(self.zf, self.source, name) from None
+            if has_doctype(data):  # entities are never resolved: the file is refused whole
+                raise doctype_error(self.zf, self.source, name)
         return data
 
     def xml(self, part: str) -> Any:
@@ -186,11 +195,17 @@ class _Reader:
         limit = row_limit()
         sheets = _child(book_xml, "sheets")
         for sheet in _children(sheets, "sheet"):
-            rel = rels.get(sheet.get(f"{NS_REL}id") or "")
+            rid = sheet.get(f"{NS_REL}id") or ""
+            rel = rels.get(rid)
+            title = sheet.get("name")
+            if not title:  # a name is required: Excel repairs the file, openpyxl refuses it
+                raise LookupError("a sheet without a name")  # load_error says which
             if rel is None or rel[1] not in self.names:
-                continue  # openpyxl skips a sheet whose part is missing
+                # openpyxl skips the sheet; the user is told (a form there is not found)
+                book.notes.append(_missing_sheet(title, rid, rel, rels_name(workbook_part)))
+                book.missing.append(title)
+                continue
             kind, part = rel
-            title = sheet.get("name") or ""
             if "chartsheet" in kind:
                 loaded.append(None)
                 continue
@@ -367,7 +382,7 @@ class _Reader:
             )
             if not v and not im:
                 return formula, None, False, fmt
-            if (t == "n" or not t) and not style.date and v.isdecimal():
+            if (t == "n" or not t) and not style.date and v.isdecimal() and len(v) < 16:
                 return formula, int(v), False, fmt
             value = _value(t or "n", v, im, ib, style, self.strings, self.epoch)
             if value is None:
@@ -608,12 +623,24 @@ class _Error(str):
     """A number under a date format that is no date: openpyxl shows #VALUE!."""
 
 
+# Beyond this many characters an integer's text may exceed a double (Excel's only number):
+# it is checked against the double's range rather than made a Python int that a later
+# float() cannot take (openpyxl would give that int; Excel shows such a cell as text).
+_LONG_NUMBER = 300
+
+
 def _number(text: str) -> int | float | str:
+    """A number cell's ``<v>`` as a number; its text as written when it is none a cell can
+    hold (infinite, NaN, beyond a double's range, not a number), so a check reports the
+    text ("不是数字") rather than "inf"."""
     try:
         if "." in text or "E" in text or "e" in text:
-            return float(text)
+            number = float(text)
+            return number if number - number == 0.0 else text  # inf and NaN give NaN
+        if len(text) > _LONG_NUMBER:
+            float(int(text))  # OverflowError beyond a double; ValueError past 4,300 digits
         return int(text)
-    except ValueError:
+    except (ValueError, OverflowError):
         return text
 
 
@@ -690,6 +717,9 @@ def _reserved(name: str) -> bool:
     return name.startswith("_xlnm.") and name[6:].startswith(_RESERVED)
 
 
+# Memoised: a reviewer's workbooks share their templates' names (56 in ours), and reading
+# a name's text is a tenth of reading a small workbook. Bounded: names are the file's text.
+@functools.lru_cache(maxsize=4096)
 def _sheet_target(value: str | None, title: str) -> Bounds | None:
     if value is None:
         return None
@@ -701,6 +731,7 @@ def _sheet_target(value: str | None, title: str) -> Bounds | None:
     return None
 
 
+@functools.lru_cache(maxsize=4096)
 def _book_target(value: str | None) -> tuple[str, Bounds] | None:
     if value is None:
         return None
@@ -747,7 +778,17 @@ def _workbook_part(types: Any) -> str:
     defaults = {d.get("ContentType") for d in types.iter(f"{NS_TYPES}Default")}
     if defaults & set(_WORKBOOK_TYPES):
         return "xl/workbook.xml"
-    raise OSError("File contains no valid workbook part")
+    raise LookupError("no workbook part")  # load_error says what is missing where
+
+
+def _missing_sheet(title: str, rid: str, rel: tuple[str, str] | None, rels: str) -> str:
+    """What the user is told of a sheet the workbook lists but the file lacks."""
+    if rel is None:
+        which = f"（{rid}）" if rid else ""
+        why = f"工作簿关系清单（{rels}）中找不到这张表的关系{which}"
+    else:
+        why = f"工作簿内部缺少这张表的内容部分（{rel[1]}）"
+    return f"工作表“{title}”未能读取：{why}，文件不完整，请在 Excel 或 WPS 中打开修复后另存"
 
 
 def _text(text: str | None) -> str | None:
@@ -832,6 +873,8 @@ def plain(value: Any) -> Any:
         | float
         | bool,
     ):
+        if isinstance(value, float) and value - value != 0.0:  # inf, NaN: no cell number
+            return str(value)  # openpyxl read "1E309" so; the text is what a check reports
         return value
     return str(value)
 

@@ -1,25 +1,36 @@
 """The headless host: 校验 marks written into an .xlsx/.xlsm package, and taken out again.
 
 openpyxl rewrites every part it saves and drops what it does not know, so this host
-edits the package directly: it inserts fixed, recognisable snippets into the few parts
-a mark needs and copies every other part byte for byte.
+edits the package directly: it splices snippets into the few parts a mark needs, at
+elements found by namespace and name (any prefix, attribute order or encoding a writer
+chose), and copies every other part byte for byte.
 
 - A mark is a conditional format on the cell (a formula that is always true, our own
   fill): the user's fills, fonts and borders are never touched.
 - A note is a legacy comment by the author ``jixiao 校验`` with its VML shape.
 - The 校验结果 sheet is jixiao's own; it is added (or, in our template, refilled).
 
-``clear`` removes exactly these snippets, so validate → clear gives back the same parts.
+Every splice and every part 校验 adds is recorded (Edits.record) in the 校验结果 sheet:
+``clear`` undoes exactly what the record names, where it is still as written, so
+validate → clear gives back the same parts byte for byte. A file saved since by Excel or
+another program has lost the record; the rows of our 校验结果 sheet are then the record
+(_clear_unrecorded): a mark goes where its formula is ours on cells those rows list, a
+note where it reads as they say. Without our 校验结果 sheet, nothing is taken out.
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
+import json
+import posixpath
 import re
 import zipfile
-from collections.abc import Callable
+import zlib
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 from jixiao.app.marks import MARKER, SheetMarks, plan, rows_of, run_now
 from jixiao.core.errors import InputError
@@ -30,24 +41,34 @@ from jixiao.formats.grid import ROWS_SETTING
 from jixiao.formats.package import (
     CT_COMMENTS,
     CT_SHEET,
+    CT_VML,
     NS_MAIN,
+    NS_PKG_REL,
+    NS_TYPES,
     REL_BASE,
-    VML_DEFAULT,
+    REPAIR,
+    Node,
     Package,
-    add_content_type,
-    add_relationship,
+    ScanError,
     asks_recalculation,
-    insert_before_first,
+    check_xml_parts,
+    children,
+    first_of,
+    from_utf8,
+    has_default,
     override,
     relationships,
-    remove_content_type,
-    remove_relationships,
+    rels_name,
+    scan,
+    scan_sheet,
     sheet_parts,
     sheet_rows,
+    to_utf8,
 )
-from jixiao.formats.sheet_xml import escape, unescape
-from jixiao.formats.xlsx_file import open_package_data
+from jixiao.formats.sheet_xml import attribute, escape, unescape
+from jixiao.formats.xlsx_file import open_package_data, refuse_doctype
 from jixiao.formats.xlsx_grid import read_zip_grid
+from jixiao.formats.xml import parse, q
 from jixiao.readers.workbook import BookContents, read_forms, read_workbook_file
 from jixiao.templates.results import (
     FILL,
@@ -146,17 +167,28 @@ class PackageHost:
     @property
     def pkg(self) -> Package:
         # Made on first use, of the bytes ``read`` read and the parts it unpacked: the
-        # reader's clearer messages about a damaged file come first.
+        # reader's clearer messages about a damaged file come first. A part that could
+        # not be written back, or that 清除标记 would refuse, is refused here.
         if self._pkg is None:
             if self._read is None:
-                self._pkg = Package.read(self.src)
+                pkg = Package.read(self.src, self.source)
+                read: set[str] = set()
             else:
                 data, zf, unpacked, texts = self._read
                 self._read = None
                 try:
-                    self._pkg = Package.from_zip(data, zf, unpacked, texts)
-                except (zipfile.BadZipFile, OSError, EOFError) as e:
-                    raise InputError(f"无法读取工作簿（{e}）", file=self.source) from None
+                    pkg = Package.from_zip(data, zf, unpacked, texts, shown=self.source)
+                except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError):
+                    raise InputError(f"文件的 zip 结构已损坏：{REPAIR}", file=self.source) from None
+                read = set(unpacked)
+            check_xml_parts(pkg, self.source, skip=read)
+            # Before any edit: one that re-serialised a part could drop its DOCTYPE and
+            # hide it; validate and clear refuse it alike.
+            refuse_doctype(pkg.data, self.src, self.source)
+            for part in ("[Content_Types].xml", "xl/workbook.xml"):
+                if part not in pkg.data:
+                    raise InputError(f"工作簿缺少 {part} 部分：{REPAIR}", file=self.source)
+            self._pkg = pkg
         return self._pkg
 
     def read(self) -> BookContents:
@@ -179,13 +211,23 @@ class PackageHost:
     async def write_marks(self, findings: list[Finding]) -> None:
         pkg = self.pkg
         _clear(pkg)
+        ed = Edits(pkg)
         parts = sheet_parts(pkg)
-        dxf_ids = _add_dxfs(pkg)
-        for sheet, marks in plan(findings).items():
-            part = parts.get(sheet)
-            if part is not None:
-                _mark_sheet(pkg, part, marks, dxf_ids)
-        _write_results(pkg, parts, findings, dxf_ids)
+        try:
+            dxf_ids = _add_dxfs(ed)
+            for sheet, marks in plan(findings).items():
+                part = parts.get(sheet)
+                if part is not None and part in pkg.data:
+                    _mark_sheet(ed, part, marks, dxf_ids)
+            _write_results(ed, parts, findings, dxf_ids)
+        except ScanError:
+            # Parts are well-formed (checked when the package was read): an encoding
+            # expat cannot read is left. Said, rather than a copy written half-marked.
+            raise InputError(
+                f"工作簿内部的样式、工作簿结构或内容类型清单使用了 jixiao 无法编辑的字符编码，"
+                f"无法写入校验标记：{REPAIR}",
+                file=self.source,
+            ) from None
 
     def save(self, dst: Path) -> None:
         # Cached values a program saved are its own results and stay; a file that asks to
@@ -241,27 +283,526 @@ def clear(src: Path, dst: Path) -> None:
     host.save(dst)
 
 
-def _add_dxfs(pkg: Package) -> dict[Severity, int]:
-    styles = pkg.text("xl/styles.xml")
-    m = re.search(r'<dxfs count="(\d+)"\s*/>|<dxfs count="(\d+)">(.*?)</dxfs>', styles, re.S)
-    if m is None:
-        at = (
-            styles.index("<tableStyles")
-            if "<tableStyles" in styles
-            else styles.rindex("</styleSheet>")
-        )
-        styles = styles[:at] + f'<dxfs count="3">{OUR_DXFS}</dxfs>' + styles[at:]
+# ---- the edits 校验 makes, recorded so that 清除标记 undoes exactly them ----------------
+
+
+class Edits:
+    """Snippets spliced into the package's parts, each recorded with its place counted
+    from the end of the part (cached values written later change only the cells, which
+    come before every mark), and the parts 校验 created, with their first bytes."""
+
+    def __init__(self, pkg: Package) -> None:
+        self.pkg = pkg
+        # part -> [position, old bytes, new bytes, owner]: owner, a part 校验 created that
+        # the snippet points at (kept when the user wrote into that part since).
+        self.splices: dict[str, list[list[Any]]] = {}
+        self.added: dict[str, str] = {}  # part -> sha256 of its bytes as created
+
+    def work(self, part: str) -> tuple[bytes, str | None]:
+        return to_utf8(self.pkg.data[part])
+
+    def nodes(self, part: str, *, sheet: bool = False) -> list[Node]:
+        """The part's elements with their offsets in :meth:`work`'s bytes (ValueError:
+        not XML that expat reads, e.g. in a multi-byte legacy code page)."""
+        work, codec = self.work(part)
+        if sheet and codec is None:
+            return scan_sheet(work)
+        return scan(work, utf8=codec is not None)
+
+    def splice(
+        self, part: str, at: int, old_len: int, new: bytes, owner: str | None = None
+    ) -> None:
+        work, codec = self.work(part)
+        old = work[at : at + old_len]
+        delta = len(new) - old_len
+        entries = self.splices.setdefault(part, [])
+        for entry in entries:
+            if entry[0] >= at + old_len:
+                entry[0] += delta
+        entries.append([at, old, new, owner])
+        self.pkg.put(part, from_utf8(work[:at] + new + work[at + old_len :], codec))
+
+    def add_part(self, part: str, data: bytes) -> None:
+        self.pkg.put(part, data)
+        self.added[part] = _digest(data)
+
+    def record(self, replaced: dict[str, bytes]) -> str:
+        """The record as an XML comment, for the 校验结果 sheet."""
+        splices = {}
+        for part, entries in self.splices.items():
+            size = len(self.work(part)[0])
+            splices[part] = [
+                [size - at, _b64(old), _b64(new), owner] for at, old, new, owner in entries
+            ]
+        record = {
+            "v": 1,
+            "splices": splices,
+            "added": self.added,
+            "replaced": {part: _b64(data) for part, data in replaced.items()},
+        }
+        text = base64.b64encode(json.dumps(record, ensure_ascii=True).encode("ascii"))
+        return f"<!--jixiao-record:{text.decode('ascii')}-->"
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _xmlns(parent: Node, ns: str) -> str:
+    """The declaration a snippet's top element needs to be in ``ns`` under ``parent``:
+    none where ``ns`` is already the default namespace there (Excel's own files)."""
+    return "" if parent.default_ns == ns else f' xmlns="{ns}"'
+
+
+def _qname(work: bytes, node: Node) -> bytes:
+    m = re.match(rb"<([^\s/>]+)", work[node.start : node.open_end])
+    assert m is not None
+    return m.group(1)
+
+
+_COUNT = re.compile(rb"""(\scount\s*=\s*)(["'])\d*\2""")
+
+
+def _append(
+    ed: Edits,
+    part: str,
+    nodes: list[Node],
+    parent: Node,
+    inner: str,
+    added: int,
+    *,
+    owner: str | None = None,
+) -> None:
+    """``inner`` appended to ``parent``'s children, its count attribute (if any) set to
+    the children it then has (``children`` more); an empty element ``<x/>`` is opened."""
+    work, _ = ed.work(part)
+    data = inner.encode("utf-8")
+    start = work[parent.start : parent.open_end]
+    counted = _COUNT.search(start) is not None
+    total = _COUNT.sub(_counter(len(children(nodes, parent)) + added), start, count=1)
+    if parent.empty:
+        new = total[:-2].rstrip() + b">" + data + b"</" + _qname(work, parent) + b">"
+        ed.splice(part, parent.start, parent.end - parent.start, new, owner)
+        return
+    ed.splice(part, parent.close, 0, data, owner)
+    if counted and total != start:
+        ed.splice(part, parent.start, len(start), total, owner)
+
+
+def _counter(n: int) -> Callable[[re.Match[bytes]], bytes]:
+    return lambda m: m.group(1) + m.group(2) + str(n).encode() + m.group(2)
+
+
+def _children(nodes: list[Node], parent: Node, tag: str, ns: str = NS_MAIN) -> list[Node]:
+    return [n for n in children(nodes, parent) if n.is_(tag, ns)]
+
+
+def _add_dxfs(ed: Edits) -> dict[Severity, int] | None:
+    """Our three mark styles appended to the workbook's dxfs; their ids (None: the
+    package has no styles part to hold them, and cells get notes only)."""
+    part = "xl/styles.xml"
+    if part not in ed.pkg.data:
+        return None
+    nodes = ed.nodes(part)
+    root = nodes[0]
+    if not root.is_("styleSheet"):
+        return None
+    dxfs = first_of(nodes, root, ["dxfs"])
+    if dxfs is None:
+        follower = first_of(nodes, root, ["tableStyles", "colors", "extLst"])
+        snippet = f'<dxfs{_xmlns(root, NS_MAIN)} count="3">{OUR_DXFS}</dxfs>'
+        ed.splice(part, follower.start if follower else root.close, 0, snippet.encode("utf-8"))
         first = 0
     else:
-        first = int(m.group(1) or m.group(2))
-        inner = m.group(3) or ""
-        styles = (
-            styles[: m.start()]
-            + f'<dxfs count="{first + 3}">{inner}{OUR_DXFS}</dxfs>'
-            + styles[m.end() :]
+        first = len(_children(nodes, dxfs, "dxf"))
+        inner = (
+            OUR_DXFS
+            if dxfs.default_ns == NS_MAIN
+            else OUR_DXFS.replace("<dxf>", f'<dxf xmlns="{NS_MAIN}">')
         )
-    pkg.put("xl/styles.xml", styles)
+        _append(ed, part, nodes, dxfs, inner, 3)
     return {Severity.ERROR: first, Severity.WARNING: first + 1, Severity.INFO: first + 2}
+
+
+def _cf_block(cells: list[str], dxf: int, priority: int, xmlns: str) -> str:
+    return (
+        f'<conditionalFormatting{xmlns} sqref="{" ".join(cells)}"><cfRule type="expression" dxfId="{dxf}" '
+        f'priority="{priority}"><formula>{escape(MARKER)}</formula></cfRule></conditionalFormatting>'
+    )
+
+
+def _sheet_nodes(ed: Edits, part: str) -> list[Node] | None:
+    try:
+        nodes = ed.nodes(part, sheet=True)
+    except ValueError:
+        return None
+    return nodes if nodes and nodes[0].is_("worksheet") else None
+
+
+def _mark_sheet(
+    ed: Edits, part: str, marks: SheetMarks, dxf_ids: dict[Severity, int] | None
+) -> None:
+    nodes = _sheet_nodes(ed, part)
+    if nodes is None:
+        return  # not a worksheet jixiao can place marks in
+    if dxf_ids is not None:
+        root = nodes[0]
+        priorities = [
+            int(n.attrs["priority"])
+            for n in nodes
+            if n.tag == "cfRule" and n.attrs.get("priority", "").isdigit()
+        ]
+        priority = max(priorities, default=0) + 1
+        blocks = ""
+        for severity in (Severity.ERROR, Severity.WARNING, Severity.INFO):
+            cells = marks.cells.get(severity, [])
+            if cells:
+                blocks += _cf_block(cells, dxf_ids[severity], priority, _xmlns(root, NS_MAIN))
+                priority += 1
+        follower = first_of(nodes, root, AFTER_CF)
+        ed.splice(part, follower.start if follower else root.close, 0, blocks.encode("utf-8"))
+    _add_notes(ed, part, list(marks.notes.items()))
+
+
+def _add_relationship(
+    ed: Edits, part: str, rel_type: str, target_part: str, owner: str | None
+) -> str:
+    """A relationship from ``part`` with a fresh Id; its Id."""
+    name = rels_name(part)
+    if name not in ed.pkg.data:
+        ed.add_part(
+            name,
+            b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            + f'<Relationships xmlns="{NS_PKG_REL}"></Relationships>'.encode("ascii"),
+        )
+    nodes = ed.nodes(name)
+    root = nodes[0]
+    used = {n.attrs.get("Id") for n in nodes}
+    k = 1
+    while f"{REL_PREFIX}{k}" in used:
+        k += 1
+    rid = f"{REL_PREFIX}{k}"
+    target = posixpath.relpath(target_part, posixpath.dirname(part))
+    snippet = f'<Relationship{_xmlns(root, NS_PKG_REL)} Id="{rid}" Type="{REL_BASE}/{rel_type}" Target="{target}"/>'
+    _append(ed, name, nodes, root, snippet, 0, owner=owner)
+    return rid
+
+
+def _add_content_type(
+    ed: Edits, owner: str | None, *, part: str = "", content_type: str = "", vml: bool = False
+) -> None:
+    """An Override for ``part``, or the Default for .vml, unless the package has one."""
+    name = "[Content_Types].xml"
+    nodes = ed.nodes(name)
+    root = nodes[0]
+    x = _xmlns(root, NS_TYPES)
+    if vml:
+        if has_default(ed.pkg, "vml"):
+            return
+        snippet = f'<Default{x} Extension="vml" ContentType="{CT_VML}"/>'
+    else:
+        if any(
+            n.is_("Override", NS_TYPES)
+            and n.attrs.get("PartName", "").lower() == f"/{part}".lower()
+            for n in nodes
+        ):
+            return
+        snippet = f'<Override{x} PartName="/{part}" ContentType="{content_type}"/>'
+    _append(ed, name, nodes, root, snippet, 0, owner=owner)
+
+
+_VML_O = "urn:schemas-microsoft-com:office:office"
+
+
+def _add_notes(ed: Edits, part: str, notes: list[tuple[str, str]]) -> None:
+    pkg = ed.pkg
+    rels = relationships(pkg, part)
+    comments_part = next((t for _, ty, t in rels if ty.endswith("/comments")), None)
+    vml_part = next((t for _, ty, t in rels if ty.endswith("/vmlDrawing")), None)
+    if any(p is not None and p not in pkg.data for p in (comments_part, vml_part)):
+        return  # the package points at a part it lacks: colour marks only, no notes
+    comment_nodes: list[Node] = []
+    if comments_part is not None:
+        try:
+            comment_nodes = ed.nodes(comments_part)
+        except ValueError:
+            return
+        if (
+            not comment_nodes[0].is_("comments")
+            or first_of(comment_nodes, comment_nodes[0], ["commentList"]) is None
+        ):
+            return
+    if vml_part is None:
+        nodes = _sheet_nodes(ed, part)
+        if nodes is not None and first_of(nodes, nodes[0], ["legacyDrawing"]) is not None:
+            return  # the sheet names a drawing its relationships lack: colour marks only
+    vml_nodes: list[Node] = []
+    if vml_part is not None:
+        try:
+            vml_nodes = ed.nodes(vml_part)
+        except ValueError:
+            return  # a drawing in an encoding jixiao cannot edit: colour marks only
+    taken = {n.attrs.get("ref") for n in comment_nodes if n.is_("comment")}
+    # the user's own notes stay
+    notes = [n for n in notes if n[0] not in taken][:MAX_NOTES_PER_SHEET]
+    if not notes:
+        return
+    # Comments part: the user's own, or ours.
+    if comments_part is None:
+        k = 1
+        while f"xl/comments_jixiao{k}.xml" in pkg.data:
+            k += 1
+        comments_part = f"xl/comments_jixiao{k}.xml"
+        ed.add_part(
+            comments_part,
+            b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            + f'<comments xmlns="{NS_MAIN}"><authors></authors><commentList></commentList></comments>'.encode(
+                "ascii"
+            ),
+        )
+        _add_relationship(ed, part, "comments", comments_part, comments_part)
+        _add_content_type(ed, comments_part, part=comments_part, content_type=CT_COMMENTS)
+        comment_nodes = ed.nodes(comments_part)
+    croot = comment_nodes[0]
+    authors = first_of(comment_nodes, croot, ["authors"])
+    names = []
+    if authors is not None:
+        tree = parse(pkg.data[comments_part])
+        names = ["".join(a.itertext()) for a in tree.iter(q("author"))]
+    if AUTHOR in names:
+        author_id = names.index(AUTHOR)
+    else:
+        author_id = len(names)
+        if authors is None:  # schema: authors comes first
+            ed.splice(
+                comments_part,
+                croot.open_end,
+                0,
+                f"<authors{_xmlns(croot, NS_MAIN)}><author>{escape(AUTHOR)}</author></authors>".encode(),
+            )
+        else:
+            _append(
+                ed,
+                comments_part,
+                comment_nodes,
+                authors,
+                f"<author{_xmlns(authors, NS_MAIN)}>{escape(AUTHOR)}</author>",
+                0,
+            )
+        comment_nodes = ed.nodes(comments_part)
+    listing = first_of(comment_nodes, comment_nodes[0], ["commentList"])
+    assert listing is not None
+    x = _xmlns(listing, NS_MAIN)
+    items = "".join(
+        f'<comment{x} ref="{cell}" authorId="{author_id}"><text><r><rPr><sz val="9"/><rFont val="宋体"/></rPr>'
+        f'<t xml:space="preserve">{escape(note)}</t></r></text></comment>'
+        for cell, note in notes
+    )
+    _append(ed, comments_part, comment_nodes, listing, items, 0)
+    # VML shapes that show the notes: in the sheet's drawing (buttons live there too) or ours.
+    if vml_part is None:
+        k = 1
+        while f"xl/drawings/vmlDrawing_jixiao{k}.vml" in pkg.data:
+            k += 1
+        vml_part = f"xl/drawings/vmlDrawing_jixiao{k}.vml"
+        ed.add_part(
+            vml_part,
+            b'<xml xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office" '
+            b'xmlns:x="urn:schemas-microsoft-com:office:excel"><o:shapelayout v:ext="edit">'
+            b'<o:idmap v:ext="edit" data="60"/></o:shapelayout></xml>',
+        )
+        rid = _add_relationship(ed, part, "vmlDrawing", vml_part, vml_part)
+        nodes = _sheet_nodes(ed, part)
+        if nodes is not None:
+            follower = first_of(nodes, nodes[0], AFTER_LEGACY)
+            at = follower.start if follower else nodes[0].close
+            ed.splice(
+                part,
+                at,
+                0,
+                _legacy_drawing(rid, _xmlns(nodes[0], NS_MAIN)).encode("ascii"),
+                vml_part,
+            )
+        _add_content_type(ed, vml_part, vml=True)
+        vml_nodes = ed.nodes(vml_part)
+    idmap = next((n for n in vml_nodes if n.tag == "idmap" and n.ns == _VML_O), None)
+    data = (idmap.attrs.get("data", "") if idmap else "").split(",")[0].strip()
+    block = int(data) if data.isdigit() else 60
+    has_type = any(n.attrs.get("id") == "_x0000_t202" for n in vml_nodes)
+    shapes = "" if has_type else NOTE_SHAPETYPE
+    for k, (cell, _text) in enumerate(notes):
+        row, col = split_address(cell)
+        shapes += (
+            f'<v:shape {VML_NS} id="_x0000_s{block * 1024 + 600 + k}" type="#_x0000_t202" alt="{NOTE_ALT}" '
+            'style="position:absolute;margin-left:60pt;margin-top:2pt;width:260pt;height:110pt;'
+            'z-index:1;visibility:hidden" fillcolor="#ffffe1" o:insetmode="auto">'
+            '<v:fill color2="#ffffe1"/><v:shadow on="t" color="black" obscured="t"/>'
+            '<v:path o:connecttype="none"/><v:textbox style="mso-direction-alt:auto">'
+            '<div style="text-align:left"></div></v:textbox><x:ClientData ObjectType="Note">'
+            f"<x:MoveWithCells/><x:SizeWithCells/><x:Anchor>{col}, 15, {row - 1}, 2, {col + 4}, 15, {row + 6}, 4</x:Anchor>"
+            f"<x:AutoFill>False</x:AutoFill><x:Row>{row - 1}</x:Row><x:Column>{col - 1}</x:Column></x:ClientData></v:shape>"
+        )
+    ed.splice(
+        vml_part, vml_nodes[0].close, 0, f"<!--jixiao-->{shapes}<!--/jixiao-->".encode("ascii")
+    )
+
+
+def _legacy_drawing(rid: str, xmlns: str = "") -> str:
+    # Declares its own prefix: sheets written by other tools may not declare r: at the root.
+    return f'<legacyDrawing{xmlns} xmlns:r="{REL_BASE}" r:id="{rid}"/>'
+
+
+# ---- 清除标记 ---------------------------------------------------------------------------
+
+_RECORD = re.compile(rb"<!--jixiao-record:([A-Za-z0-9+/=]*)-->")
+
+
+def _find_record(pkg: Package, parts: dict[str, str]) -> tuple[str, dict[str, Any]] | None:
+    """Our 校验结果 sheet and the record of what 校验 added that it holds."""
+    for name, part in parts.items():
+        if (
+            part == RESULTS_PART or name in (RESULTS_SHEET, RESULTS_SHEET_FALLBACK)
+        ) and part in pkg.data:
+            m = _RECORD.search(pkg.data[part])
+            if m is None:
+                continue
+            try:
+                record = json.loads(base64.b64decode(m.group(1)))
+            except ValueError:
+                continue
+            if isinstance(record, dict) and record.get("v") == 1:
+                return part, record
+    return None
+
+
+def _undo_splices(pkg: Package, part: str, entries: list[list[Any]]) -> None:
+    """Put back what each recorded splice replaced, where its snippet still is as
+    written: at its place, or else the one place it occurs."""
+    if part not in pkg.data:
+        return
+    work, codec = to_utf8(pkg.data[part])
+    for from_end, old, new in sorted(
+        ((e[0], base64.b64decode(e[1]), base64.b64decode(e[2])) for e in entries),
+        key=lambda e: -e[0],
+    ):
+        at = len(work) - from_end
+        if at < 0 or work[at : at + len(new)] != new:
+            at = work.find(new)
+            if at < 0 or work.find(new, at + 1) >= 0:
+                continue  # changed since, or not one place: left as it is
+        work = work[:at] + old + work[at + len(new) :]
+    pkg.put(part, from_utf8(work, codec))
+
+
+def _undo(pkg: Package, record: dict[str, Any]) -> None:
+    splices: dict[str, list[list[Any]]] = record.get("splices", {})
+    added: dict[str, str] = record.get("added", {})
+    # The parts 校验 created first: one the user wrote into since stays, and so does
+    # what points at it. Each part is undone in one pass (places count from its end).
+    done = set()
+    for part in added:
+        if part in splices:
+            _undo_splices(pkg, part, splices[part])
+            done.add(part)
+    kept = {p for p, digest in added.items() if p in pkg.data and _digest(pkg.data[p]) != digest}
+    for part, entries in splices.items():
+        if part not in done:
+            _undo_splices(pkg, part, [e for e in entries if e[3] is None or e[3] not in kept])
+    for part, digest in added.items():
+        if part in pkg.data and _digest(pkg.data[part]) == digest:
+            pkg.remove(part)
+
+
+def _clear(pkg: Package) -> None:
+    parts = sheet_parts(pkg)
+    found = _find_record(pkg, parts)
+    if found is None:
+        _clear_unrecorded(pkg, parts)
+        return
+    results, record = found
+    _undo(pkg, record)
+    original = record.get("replaced", {}).get(results)
+    if original is not None:
+        pkg.put(results, base64.b64decode(original))  # the template's own 校验结果
+    else:
+        pkg.remove(results)
+
+
+def _clear_unrecorded(pkg: Package, parts: dict[str, str]) -> None:
+    """清除标记 in a file whose record is gone (Excel or another program saved it since,
+    or an earlier version of jixiao wrote it): what the rows of our 校验结果 sheet list is
+    the record. A colour mark goes where its formula is ours and every cell it covers is
+    listed for its sheet, a note where it still reads as those rows say. A file without
+    our 校验结果 sheet holds nothing of ours: a rule or note that merely looks like ours
+    is the user's."""
+    rows = _recorded_rows(pkg, parts)
+    if rows is None:
+        return
+    planned = plan(rows)
+    notes = {sheet: marks.notes for sheet, marks in planned.items()}
+    for name, part in parts.items():
+        if part == RESULTS_PART or _text(pkg, part) is None:
+            continue
+        xml = pkg.text(part)
+        listed: set[tuple[int, int]] = set()
+        for cell in planned[name].notes if name in planned else {}:
+            listed |= _cells_of([cell]) or set()
+        cleaned = _clear_rules(xml, listed)
+        removed: set[str] = set()
+        for _, rel_type, target in relationships(pkg, part):
+            if rel_type.endswith("/comments") and _text(pkg, target) is not None:
+                removed = _clear_comments(pkg, target, notes.get(name, {}))
+        for _, rel_type, target in relationships(pkg, part):
+            if rel_type.endswith("/vmlDrawing") and target in pkg.data:
+                _clear_shapes(pkg, target, removed)
+        for rid, _, target in relationships(pkg, part):
+            if rid.startswith(REL_PREFIX):
+                if target.endswith(".xml") and _text(pkg, target) and _comment_count(pkg, target):
+                    continue  # our comments part now holds a note someone else wrote: keep it
+                pkg.remove(target)
+                cleaned = cleaned.replace(_legacy_drawing(rid), "")
+                _remove_content_type(pkg, override(target, CT_COMMENTS))
+        if cleaned != xml:
+            pkg.put(part, cleaned)
+        _remove_relationships(pkg, part, REL_PREFIX)
+    _clear_results(pkg, parts)
+    if _text(pkg, "xl/styles.xml") is not None:
+        _remove_dxfs(pkg)
+        _remove_styles(pkg)
+
+
+def _text(pkg: Package, part: str) -> str | None:
+    """A part's text, None when it is missing or its bytes are not in the encoding it
+    declares (left as it is)."""
+    if part not in pkg.data:
+        return None
+    try:
+        return pkg.text(part)
+    except UnicodeDecodeError:
+        return None
+
+
+def _remove_relationships(pkg: Package, part: str, prefix: str) -> None:
+    """Remove the relationships whose Id starts ``prefix`` (as 校验 wrote them)."""
+    name = rels_name(part)
+    text = _text(pkg, name)
+    if text is None:
+        return
+    text = re.sub(rf'<Relationship Id="{prefix}\d+"[^>]*/>', "", text)
+    if re.fullmatch(r"<\?xml[^>]*\?>\s*<Relationships [^>]*></Relationships>", text):
+        pkg.remove(name)  # we made this rels part
+    else:
+        pkg.put(name, text)
+
+
+def _remove_content_type(pkg: Package, snippet: str) -> None:
+    text = _text(pkg, "[Content_Types].xml")
+    if text is not None and snippet in text:
+        pkg.put("[Content_Types].xml", text.replace(snippet, ""))
 
 
 def _remove_dxfs(pkg: Package) -> None:
@@ -279,176 +820,63 @@ def _remove_dxfs(pkg: Package) -> None:
     pkg.put("xl/styles.xml", styles[: m.start()] + new + styles[m.end() :])
 
 
-def _cf_block(cells: list[str], dxf: int, priority: int) -> str:
-    return (
-        f'<conditionalFormatting sqref="{" ".join(cells)}"><cfRule type="expression" dxfId="{dxf}" '
-        f'priority="{priority}"><formula>{escape(MARKER)}</formula></cfRule></conditionalFormatting>'
-    )
-
-
-def _mark_sheet(pkg: Package, part: str, marks: SheetMarks, dxf_ids: dict[Severity, int]) -> None:
-    xml = pkg.text(part)
-    priorities = [int(p) for p in re.findall(r'<cfRule\b[^>]*priority="(\d+)"', xml)]
-    priority = max(priorities, default=0) + 1
-    blocks = ""
-    for severity in (Severity.ERROR, Severity.WARNING, Severity.INFO):
-        cells = marks.cells.get(severity, [])
-        if cells:
-            blocks += _cf_block(cells, dxf_ids[severity], priority)
-            priority += 1
-    xml = insert_before_first(xml, AFTER_CF, blocks, "</worksheet>")
-    pkg.put(part, xml)
-    _add_notes(pkg, part, list(marks.notes.items()))
-
-
-def _add_notes(pkg: Package, part: str, notes: list[tuple[str, str]]) -> None:
-    rels = relationships(pkg, part)
-    comments_part = next((t for _, ty, t in rels if ty.endswith("/comments")), None)
-    vml_part = next((t for _, ty, t in rels if ty.endswith("/vmlDrawing")), None)
-    if any(p is not None and p not in pkg.data for p in (comments_part, vml_part)):
-        return  # the package points at a part it lacks: colour marks only, no notes
-    taken: set[str] = set()
-    if comments_part is not None:
-        taken = set(re.findall(r'<comment ref="([A-Z]+\d+)"', pkg.text(comments_part)))
-    notes = [n for n in notes if n[0] not in taken][
-        :MAX_NOTES_PER_SHEET
-    ]  # the user's own notes stay
-    if not notes:
-        return
-    # Comments part: the user's own, or ours.
-    if comments_part is None:
-        k = 1
-        while f"xl/comments_jixiao{k}.xml" in pkg.data:
-            k += 1
-        comments_part = f"xl/comments_jixiao{k}.xml"
-        pkg.put(
-            comments_part,
-            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-            f'<comments xmlns="{NS_MAIN}"><authors></authors><commentList></commentList></comments>',
-        )
-        add_relationship(pkg, part, "comments", comments_part, REL_PREFIX)
-        add_content_type(pkg, override(comments_part, CT_COMMENTS))
-    text = pkg.text(comments_part)
-    authors = re.findall(r"<author>(.*?)</author>", text)
-    if escape(AUTHOR) in authors:
-        author_id = authors.index(escape(AUTHOR))
-    else:
-        author_id = len(authors)
-        text = re.sub(r"<authors\s*/>", "<authors></authors>", text)
-        text = text.replace("</authors>", f"<author>{escape(AUTHOR)}</author></authors>", 1)
-    items = "".join(
-        f'<comment ref="{cell}" authorId="{author_id}"><text><r><rPr><sz val="9"/><rFont val="宋体"/></rPr>'
-        f'<t xml:space="preserve">{escape(note)}</t></r></text></comment>'
-        for cell, note in notes
-    )
-    text = re.sub(r"<commentList\s*/>", "<commentList></commentList>", text)
-    pkg.put(comments_part, text.replace("</commentList>", items + "</commentList>"))
-    # VML shapes that show the notes: in the sheet's drawing (buttons live there too) or ours.
-    if vml_part is None:
-        k = 1
-        while f"xl/drawings/vmlDrawing_jixiao{k}.vml" in pkg.data:
-            k += 1
-        vml_part = f"xl/drawings/vmlDrawing_jixiao{k}.vml"
-        pkg.put(
-            vml_part,
-            '<xml xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office" '
-            'xmlns:x="urn:schemas-microsoft-com:office:excel"><o:shapelayout v:ext="edit">'
-            '<o:idmap v:ext="edit" data="60"/></o:shapelayout></xml>',
-        )
-        rid = add_relationship(pkg, part, "vmlDrawing", vml_part, REL_PREFIX)
-        xml = pkg.text(part)
-        pkg.put(
-            part,
-            insert_before_first(xml, AFTER_LEGACY, _legacy_drawing(rid), "</worksheet>"),
-        )
-        add_content_type(pkg, VML_DEFAULT)
-    # VML may be in a legacy code page: edit it as bytes, inserting ASCII only.
-    vml = pkg.data[vml_part]
-    idmap = re.search(rb'<o:idmap v:ext="edit" data="(\d+)', vml)
-    block = int(idmap.group(1)) if idmap else 60
-    shapes = "" if b"_x0000_t202" in vml else NOTE_SHAPETYPE
-    for k, (cell, _text) in enumerate(notes):
-        row, col = split_address(cell)
-        shapes += (
-            f'<v:shape {VML_NS} id="_x0000_s{block * 1024 + 600 + k}" type="#_x0000_t202" alt="{NOTE_ALT}" '
-            'style="position:absolute;margin-left:60pt;margin-top:2pt;width:260pt;height:110pt;'
-            'z-index:1;visibility:hidden" fillcolor="#ffffe1" o:insetmode="auto">'
-            '<v:fill color2="#ffffe1"/><v:shadow on="t" color="black" obscured="t"/>'
-            '<v:path o:connecttype="none"/><v:textbox style="mso-direction-alt:auto">'
-            '<div style="text-align:left"></div></v:textbox><x:ClientData ObjectType="Note">'
-            f"<x:MoveWithCells/><x:SizeWithCells/><x:Anchor>{col}, 15, {row - 1}, 2, {col + 4}, 15, {row + 6}, 4</x:Anchor>"
-            f"<x:AutoFill>False</x:AutoFill><x:Row>{row - 1}</x:Row><x:Column>{col - 1}</x:Column></x:ClientData></v:shape>"
-        )
-    at = vml.rindex(b"</xml>")
-    pkg.put(vml_part, vml[:at] + f"<!--jixiao-->{shapes}<!--/jixiao-->".encode("ascii") + vml[at:])
-
-
-def _legacy_drawing(rid: str) -> str:
-    # Declares its own prefix: sheets written by other tools may not declare r: at the root.
-    return f'<legacyDrawing xmlns:r="{REL_BASE}" r:id="{rid}"/>'
-
-
-def _clear(pkg: Package) -> None:
-    parts = sheet_parts(pkg)
-    # The record of what 校验 added: the rows of our 校验结果 sheet, as notes by sheet and cell.
-    notes = {sheet: marks.notes for sheet, marks in plan(_recorded_rows(pkg, parts)).items()}
-    for name, part in parts.items():
-        if part == RESULTS_PART or part not in pkg.data:
-            continue
-        xml = pkg.text(part)
-        cleaned = _clear_rules(xml)
-        removed: set[str] = set()
-        for _, rel_type, target in relationships(pkg, part):
-            if rel_type.endswith("/comments"):
-                removed = _clear_comments(pkg, target, notes.get(name, {}))
-        for _, rel_type, target in relationships(pkg, part):
-            if rel_type.endswith("/vmlDrawing") and target in pkg.data:
-                _clear_shapes(pkg, target, removed)
-        for rid, _, target in relationships(pkg, part):
-            if rid.startswith(REL_PREFIX):
-                if target.endswith(".xml") and target in pkg.data and _comment_count(pkg, target):
-                    continue  # our comments part now holds a note someone else wrote: keep it
-                pkg.remove(target)
-                cleaned = cleaned.replace(_legacy_drawing(rid), "")
-                remove_content_type(pkg, override(target, CT_COMMENTS))
-        if cleaned != xml:
-            pkg.put(part, cleaned)
-        remove_relationships(pkg, part, REL_PREFIX)
-    _clear_results(pkg, parts)
-    _remove_dxfs(pkg)
-    _remove_styles(pkg)
-    if not any(n.endswith(".vml") for n in pkg.names):
-        remove_content_type(pkg, VML_DEFAULT)
-
-
-def _recorded_rows(pkg: Package, parts: dict[str, str]) -> list[tuple[str, str, str, str, str]]:
-    """The finding rows of every 校验结果 sheet of ours in the package."""
-    rows = []
+def _recorded_rows(
+    pkg: Package, parts: dict[str, str]
+) -> list[tuple[str, str, str, str, str]] | None:
+    """The finding rows of every 校验结果 sheet of ours in the package (title in A1,
+    headings in row 3); None when the package holds no such sheet."""
+    rows = None
     for name, part in parts.items():
         if name in (RESULTS_SHEET, RESULTS_SHEET_FALLBACK) and part in pkg.data:
             values = sheet_rows(pkg, part)
             if is_results_values(values):
-                rows += rows_of(values)
+                rows = (rows or []) + rows_of(values)
     return rows
+
+
+# A colour mark covers at most the cells its rows list; a range larger than this is not ours.
+_MAX_MARKED = 100_000
+
+
+def _cells_of(refs: Iterable[str]) -> set[tuple[int, int]] | None:
+    """The cells (row, column) that references ("B5", "B5:C7", "$B$5") cover; None when
+    one is not a cell reference, or they cover too many to be marks of ours."""
+    out: set[tuple[int, int]] = set()
+    for ref in refs:
+        ends = ref.replace("$", "").upper().split(":")
+        try:
+            (r1, c1), (r2, c2) = split_address(ends[0]), split_address(ends[-1])
+        except (ValueError, TypeError, AttributeError):
+            return None
+        if len(ends) > 2 or (abs(r2 - r1) + 1) * (abs(c2 - c1) + 1) + len(out) > _MAX_MARKED:
+            return None
+        out.update(
+            (r, c)
+            for r in range(min(r1, r2), max(r1, r2) + 1)
+            for c in range(min(c1, c2), max(c1, c2) + 1)
+        )
+    return out
 
 
 # Elements found as text with any namespace prefix; their text compared after XML unescaping
 # (other writers spell 校验 as &#26657;&#39564;), so untouched bytes stay as they were.
 _CF_BLOCK = re.compile(
-    r"<(\w+:)?conditionalFormatting\b[^>]*>.*?</(?:\w+:)?conditionalFormatting>", re.S
+    r"<(\w+:)?conditionalFormatting\b([^>]*)>.*?</(?:\w+:)?conditionalFormatting>", re.S
 )
 _FORMULA = re.compile(r"<(?:\w+:)?formula>(.*?)</(?:\w+:)?formula>", re.S)
 _COMMENT = re.compile(r"<(?:\w+:)?comment\b([^>]*)>(.*?)</(?:\w+:)?comment>", re.S)
 _TEXT = re.compile(r"<(?:\w+:)?t(?:\s[^>]*)?>(.*?)</(?:\w+:)?t>", re.S)
 
 
-def _clear_rules(xml: str) -> str:
-    """The sheet without our conditional formats. They follow the cells (schema order),
-    so only the text after ``sheetData`` is searched: the cells are most of a sheet."""
+def _clear_rules(xml: str, listed: set[tuple[int, int]] | None) -> str:
+    """The sheet without our conditional formats: blocks whose every rule is our mark and
+    whose every cell is ``listed`` (the cells our 校验结果 rows name for this sheet). They
+    follow the cells (schema order), so only the text after ``sheetData`` is searched:
+    the cells are most of a sheet."""
     at = max(xml.rfind("sheetData"), 0)
-    if xml.find("conditionalFormatting", at) < 0:
+    if not listed or xml.find("conditionalFormatting", at) < 0:
         return xml
-    ours = [m.span() for m in _CF_BLOCK.finditer(xml, at) if _is_our_rule(m.group(0))]
+    ours = [m.span() for m in _CF_BLOCK.finditer(xml, at) if _is_our_rule(m, listed)]
     if not ours:
         return xml  # the same text, not a copy: nothing to put back
     kept, pos = [], 0
@@ -464,10 +892,15 @@ def _attr(attrs: str, name: str) -> str | None:
     return m.group(1) if m else None
 
 
-def _is_our_rule(block: str) -> bool:
-    """A conditionalFormatting block whose every rule is our mark (MARKER)."""
-    formulas = [unescape(f).strip() for f in _FORMULA.findall(block)]
-    return bool(formulas) and all(f == MARKER for f in formulas)
+def _is_our_rule(block: re.Match[str], listed: set[tuple[int, int]]) -> bool:
+    """A conditionalFormatting block whose every rule is our mark (MARKER) on cells that
+    are all ``listed``."""
+    formulas = [unescape(f).strip() for f in _FORMULA.findall(block.group(0))]
+    if not formulas or any(f != MARKER for f in formulas):
+        return False
+    sqref = attribute(block.group(2), "sqref")
+    cells = _cells_of(sqref.split()) if sqref else None
+    return bool(cells) and cells is not None and cells <= listed
 
 
 def _comment_count(pkg: Package, part: str) -> int:
@@ -525,33 +958,53 @@ ORIGINAL = re.compile(r"<!--jixiao-original:([A-Za-z0-9+/=]*)-->")
 
 
 def _write_results(
-    pkg: Package, parts: dict[str, str], findings: list[Finding], dxf_ids: dict[Severity, int]
+    ed: Edits, parts: dict[str, str], findings: list[Finding], dxf_ids: dict[Severity, int] | None
 ) -> None:
-    styles = _add_styles(pkg)
+    """Our 校验结果 sheet, refilled or added; the record of every edit goes inside it."""
+    pkg = ed.pkg
+    styles = _add_styles(ed)
     part = parts.get(RESULTS_SHEET)
-    if part is not None and part != RESULTS_PART and is_results_values(sheet_rows(pkg, part)):
-        before = pkg.text(part)
-        xml = results_sheet_xml(report(findings), sheet_pr(before), styles, dxf_ids)
-        if before != results_sheet_xml(None, sheet_pr(before)):
-            keep = base64.b64encode(before.encode("utf-8")).decode("ascii")
-            xml = xml.replace("</worksheet>", f"<!--jixiao-original:{keep}--></worksheet>")
+    if (
+        part is not None
+        and part != RESULTS_PART
+        and part in pkg.data
+        and is_results_values(sheet_rows(pkg, part))
+    ):
+        before = pkg.data[part]
+        xml = results_sheet_xml(
+            report(findings), sheet_pr(before.decode("utf-8", "replace")), styles, dxf_ids
+        )
+        xml = xml.replace("</worksheet>", ed.record({part: before}) + "</worksheet>")
         pkg.put(part, xml)
         return
     name = RESULTS_SHEET if part is None else RESULTS_SHEET_FALLBACK
-    pkg.put(RESULTS_PART, results_sheet_xml(report(findings, created=True), "", styles, dxf_ids))
-    rid = add_relationship(pkg, "xl/workbook.xml", "worksheet", RESULTS_PART, REL_PREFIX)
-    wb = pkg.text("xl/workbook.xml")
-    ids = [int(i) for i in re.findall(r'<sheet\b[^>]*sheetId="(\d+)"', wb)]
-    snippet = _sheet_entry(name, max(ids, default=0) + 1, rid)
-    pkg.put("xl/workbook.xml", wb.replace("</sheets>", snippet + "</sheets>", 1))
-    add_content_type(pkg, override(RESULTS_PART, CT_SHEET))
+    nodes = ed.nodes("xl/workbook.xml")
+    sheets = first_of(nodes, nodes[0], ["sheets"])
+    if sheets is None or sheets.empty:
+        return  # no sheet list to add ours to (the reader found sheets: not seen in practice)
+    rid = _add_relationship(ed, "xl/workbook.xml", "worksheet", RESULTS_PART, None)
+    nodes = ed.nodes("xl/workbook.xml")
+    sheets = first_of(nodes, nodes[0], ["sheets"])
+    assert sheets is not None
+    ids = [
+        int(n.attrs["sheetId"])
+        for n in _children(nodes, sheets, "sheet")
+        if n.attrs.get("sheetId", "").isdigit()
+    ]
+    snippet = _sheet_entry(name, max(ids, default=0) + 1, rid, _xmlns(sheets, NS_MAIN))
+    _append(ed, "xl/workbook.xml", nodes, sheets, snippet, 0)
+    _add_content_type(ed, None, part=RESULTS_PART, content_type=CT_SHEET)
+    xml = results_sheet_xml(report(findings, created=True), "", styles, dxf_ids)
+    pkg.put(RESULTS_PART, xml.replace("</worksheet>", ed.record({}) + "</worksheet>"))
 
 
-def _sheet_entry(name: str, sheet_id: object, rid: str, *, pattern: bool = False) -> str:
+def _sheet_entry(
+    name: str, sheet_id: object, rid: str, xmlns: str = "", *, pattern: bool = False
+) -> str:
     """Our sheet's entry in workbook.xml; it declares its own r: prefix, since a workbook
     written by another program may bind relationships to another prefix or per element."""
     ns = re.escape(REL_BASE) if pattern else REL_BASE
-    return f'<sheet xmlns:r="{ns}" name="{name}" sheetId="{sheet_id}" r:id="{rid}"/>'
+    return f'<sheet{xmlns} xmlns:r="{ns}" name="{name}" sheetId="{sheet_id}" r:id="{rid}"/>'
 
 
 def _clear_results(pkg: Package, parts: dict[str, str]) -> None:
@@ -561,8 +1014,8 @@ def _clear_results(pkg: Package, parts: dict[str, str]) -> None:
             wb = re.sub(_sheet_entry(r'[^"]*', r"\d+", rf"{REL_PREFIX}\d+", pattern=True), "", wb)
             pkg.put("xl/workbook.xml", wb)
             pkg.remove(RESULTS_PART)
-            remove_relationships(pkg, "xl/workbook.xml", REL_PREFIX)
-            remove_content_type(pkg, override(RESULTS_PART, CT_SHEET))
+            _remove_relationships(pkg, "xl/workbook.xml", REL_PREFIX)
+            _remove_content_type(pkg, override(RESULTS_PART, CT_SHEET))
         elif name == RESULTS_SHEET and part in pkg.data:
             values = sheet_rows(pkg, part)
             if not is_results_values(values):
@@ -627,24 +1080,30 @@ def _list(styles: str, tag: str) -> re.Match[str] | None:
     return re.search(rf'<{tag}\b([^>]*?)count="(\d+)"([^>]*)>(.*?)</{tag}>', styles, re.S)
 
 
-def _add_styles(pkg: Package) -> Styles | None:
+_ITEM = {"fonts": "font", "fills": "fill", "borders": "border", "cellXfs": "xf"}
+
+
+def _add_styles(ed: Edits) -> Styles | None:
     """Append the sheet's fonts, fill, border and six cell styles; None when styles.xml
     lacks one of the lists (the sheet is then written plain)."""
-    if "xl/styles.xml" not in pkg.data:
+    part = "xl/styles.xml"
+    if part not in ed.pkg.data:
         return None
-    styles = pkg.text("xl/styles.xml")
-    found = {tag: _list(styles, tag) for tag, _, _ in _LISTS}
-    if any(m is None for m in found.values()):
+    nodes = ed.nodes(part)
+    lists = {tag: first_of(nodes, nodes[0], [tag]) for tag, _, _ in _LISTS}
+    if any(n is None or n.empty for n in lists.values()):
         return None
-    first = {tag: int(m.group(2)) for tag, m in found.items() if m is not None}
+    first = {tag: len(_children(nodes, n, _ITEM[tag])) for tag, n in lists.items() if n is not None}
     xfs = _xfs(first["fonts"], first["fills"], first["borders"])
-    for tag, block, n in _LISTS:
-        m = _list(styles, tag)
-        assert m is not None
-        inner = m.group(4) + (block or xfs)
-        new = f'<{tag}{m.group(1)}count="{int(m.group(2)) + n}"{m.group(3)}>{inner}</{tag}>'
-        styles = styles[: m.start()] + new + styles[m.end() :]
-    pkg.put("xl/styles.xml", styles)
+    # From the last list to the first: the places found above stay where they are.
+    for tag, block, n in sorted(_LISTS, key=lambda t: -lists[t[0]].start):  # type: ignore[union-attr]
+        node = lists[tag]
+        assert node is not None
+        inner = block or xfs
+        if node.default_ns != NS_MAIN:
+            item = _ITEM[tag]
+            inner = re.sub(rf"<{item}([ >/])", rf'<{item} xmlns="{NS_MAIN}"\1', inner)
+        _append(ed, part, nodes, node, inner, n)
     x = first["cellXfs"]
     return Styles(title=x, summary=x + 1, header=x + 2, body=x + 3, wrap=x + 4, link=x + 5)
 

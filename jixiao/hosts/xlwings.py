@@ -73,8 +73,30 @@ TEMPLATE_PROTECTION = {
 }  # fmt: skip
 
 
+# Said when Excel cannot save the copy 校验 reads (disk full, a path Excel refuses).
+COPY_FAILED = (
+    "Excel 未能把工作簿另存一份临时副本供校验读取：请先保存工作簿（文件 → 保存），"
+    "确认磁盘有剩余空间后再点「校验」"
+)
+
+
 def _hex(rgb: str) -> str:
     return "#" + rgb
+
+
+def as_user_book(e: InputError, copy: Path, source: str) -> InputError:
+    """The message about the temporary copy 校验 read, naming the user's workbook instead:
+    the file, and any mention of the copy (its path, its folder, its name) in the text."""
+    names = (str(copy), str(copy.parent), copy.name)
+
+    def mine(text: str | None) -> str | None:
+        if text is None:
+            return None
+        for name in names:
+            text = text.replace(name, source)
+        return text
+
+    return InputError(mine(e.detail) or "", file=source, where=mine(e.where))
 
 
 @dataclass
@@ -101,9 +123,17 @@ class LiveBook:
     def read(self) -> BookContents:
         if self.desktop_windows:
             with tempfile.TemporaryDirectory(prefix="jixiao-") as tmp:
-                copy = Path(tmp) / ("校验副本" + Path(self.book.name).suffix or ".xlsm")
-                self.book.api.SaveCopyAs(str(copy))
-                return read_workbook_file(copy, self.source)
+                copy = Path(tmp) / ("校验副本" + (Path(self.book.name).suffix or ".xlsm"))
+                try:
+                    self.book.api.SaveCopyAs(str(copy))
+                except Exception:  # Excel's own error names the copy, not the user's book
+                    raise InputError(COPY_FAILED, file=self.source) from None
+                if not copy.is_file():
+                    raise InputError(COPY_FAILED, file=self.source)
+                try:
+                    return read_workbook_file(copy, self.source)
+                except InputError as e:
+                    raise as_user_book(e, copy, self.source) from None
         return read_forms(book_grid(self.book))
 
     # ---- 校验 and 清除标记 -------------------------------------------------------------------
@@ -148,7 +178,13 @@ class LiveBook:
             if results is not None and ws.name == results.name:
                 continue
             ours = recorded.get(ws.name)
-            mine = [r for r in await _rules(ws.used_range) if _formula(r) == "=" + MARKER]
+            # A rule with our formula is ours only where our 校验结果 lists this sheet: a user's
+            # own rule written the same way on any other sheet stays (issue 13, item 15).
+            mine = (
+                [r for r in await _rules(ws.used_range) if _formula(r) == "=" + MARKER]
+                if ours is not None
+                else []
+            )
             notes: list[Any] = []
             if ours is not None:
                 for cell, text in ours.notes.items():
@@ -227,9 +263,9 @@ class LiveBook:
                 return
         try:
             action(ws)
-        except Exception as e:
+        except Exception:
             self.problems.append(
-                f"工作表“{ws.name}”未能写入标记（{type(e).__name__}）：若该表受保护，请先撤销工作表保护再点「校验」"
+                f"工作表“{ws.name}”未能写入标记：若该表受保护，请先撤销工作表保护再点「校验」"
             )
 
     def copy_sheet(self, source: str, new_name: str, after: str) -> None:
@@ -415,5 +451,5 @@ def caller() -> Any:
     """The workbook whose button was clicked (xlwings' RunPython)."""
     try:
         return xw.Book.caller()
-    except Exception as e:
-        raise InputError(f"找不到调用按钮的工作簿（{e}）：请从工作簿中的按钮运行") from None
+    except Exception:
+        raise InputError("找不到调用按钮的工作簿：请从工作簿中的按钮运行") from None

@@ -12,6 +12,8 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from jixiao.core import json_input
+
 if TYPE_CHECKING:  # reading a record needs no openpyxl; storing one edits an openpyxl workbook
     from openpyxl.workbook.workbook import Workbook
 
@@ -35,8 +37,8 @@ def load_record(properties: Mapping[str, str], sheet: str) -> dict[str, Any]:
     if not text:
         return {}
     try:
-        meta = json.loads(text)
-    except json.JSONDecodeError:
+        meta = json_input.parse(text)  # within the limits of JSON a user gives
+    except json_input.JsonProblem:
         return {}  # a damaged record: the sheet alone decides
     return meta if isinstance(meta, dict) and meta.get("version") == RECORD_VERSION else {}
 

@@ -139,7 +139,10 @@ def locate_fields(ws: SheetGrid, lay: SheetLayout) -> dict[str, Cell]:
     say a block or cell moved; a block whose name grew gains rows, one that shrank
     loses them. 经费 rows are then matched by their label in column A.
     """
-    base = {p: Cell(ws.title, c.row, c.col) for p, c in lay.cells.items()}
+    title = ws.title
+    base = dict(lay.cells)  # the usual case: the layout's own cells (frozen) serve as they are
+    if not all(c.sheet == title for c in base.values()):
+        base = {p: Cell(title, c.row, c.col) for p, c in base.items()}
     moved: dict[str, Cell | None] = {}
     for name, ref in field_names(lay).items():
         actual = ws.named(name)

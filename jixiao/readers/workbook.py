@@ -35,6 +35,18 @@ def is_template_sheet(ws: SheetGrid) -> bool:
     return any(name.startswith("jxf_") for name in ws.names)
 
 
+class NoForm(InputError):
+    """No form to check in the workbook (a template not filled in, another workbook).
+    ``missing``: sheets the workbook lists that the file lacks (the form may have been
+    one). 清除标记 still takes such a file when none is missing."""
+
+    def __init__(
+        self, message: str, *, file: str | None = None, missing: list[str] | None = None
+    ) -> None:
+        super().__init__(message, file=file)
+        self.missing = missing or []
+
+
 @dataclass
 class BookContents:
     forms: list[Form]
@@ -94,14 +106,17 @@ def read_forms(book: BookGrid) -> BookContents:
     skipped = [f for f in found if isinstance(f, tuple)]
     if not forms:
         looked = "、".join(f"“{n}”" for n in SHEET_NAMES.values())
-        why = (
-            "；".join(f"“{s}”：{w}" for s, w in skipped)
-            or f"工作簿中的工作表：{'、'.join(book.sheet_names)}"
+        listed = (
+            f"工作簿中的工作表：{'、'.join(book.sheet_names)}"
+            if book.sheets
+            else "工作簿中没有可读取的工作表"
         )
+        why = "；".join(f"“{s}”：{w}" for s, w in skipped) or listed
         why = "；".join([why, *book.notes])  # a form past the rows read is not found
-        raise InputError(
+        raise NoForm(
             f"找不到可以校验的自评表：没有 {looked} 等 jixiao 模板的表，也没有按纸质表样排列的表格（{why}）",
             file=source,
+            missing=list(book.missing),
         )
     return BookContents(
         forms, skipped, settings_profile(book), book.with_formulas, hint, list(book.notes)

@@ -11,6 +11,7 @@ is written into its cell as the JSON holds it; absent fields leave the template'
 from __future__ import annotations
 
 import math
+import sys
 import zipfile
 from pathlib import Path
 from types import ModuleType
@@ -74,6 +75,10 @@ _BLOCKS = {
     "预算执行.资金来源": ("资金来源", "个资金来源"),
     "楼堂馆所": ("楼堂馆所", "项楼堂馆所"),
 }
+
+
+# The largest number a cell holds (a double); beyond it openpyxl cannot even write the value.
+_MAX_CELL_NUMBER = sys.float_info.max
 
 
 def fill_workbook(
@@ -243,6 +248,9 @@ class _Filler:
             raise self.fail(path, f"应为数字或文字，实际为{kind_name(value)}")
         if isinstance(value, float) and not math.isfinite(value):
             raise self.fail(path, "数字必须是普通数字（不能是 NaN 或无穷大）")
+        if type(value) is int and not -_MAX_CELL_NUMBER <= value <= _MAX_CELL_NUMBER:
+            # A paper form's cell of hundreds of digits: no cell can hold it as a number.
+            raise self.fail(path, "数字超出 Excel 单元格能保存的范围（约 ±1E+308），请改为实际金额")
         if isinstance(value, str) and len(value) > _MAX_TEXT:
             raise self.fail(path, f"文字超过 Excel 单元格 {_MAX_TEXT} 个字符的上限")
         ref = self.cells[path]

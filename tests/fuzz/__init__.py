@@ -1,0 +1,1 @@
+"""Seeded mutation fuzzer for the jixiao command line (issue 13); see README.md."""
