@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
+from jixiao.core.layout import column_letter
 from jixiao.formats.cells import (
     ErrorValue,
     RowsPastLimit,
@@ -160,7 +161,7 @@ def write_cached_values(pkg: Package, functions: ModuleType) -> CachedReport:
                 kept += 1
                 continue
             value = ErrorValue(value.code)
-        by_sheet.setdefault(sheet, {})[_address(row, col)] = value
+        by_sheet.setdefault(sheet, {})[f"{column_letter(col)}{row}"] = value
     written = 0
     for sheet, values in by_sheet.items():
         # In the part's bytes as they are: any prefix or encoding, other bytes kept.
@@ -169,14 +170,6 @@ def write_cached_values(pkg: Package, functions: ModuleType) -> CachedReport:
             pkg.put(parts[sheet], data)
             written += n
     return CachedReport(written, kept)
-
-
-def _address(row: int, col: int) -> str:
-    letters = ""
-    while col:
-        col, rem = divmod(col - 1, 26)
-        letters = chr(65 + rem) + letters
-    return f"{letters}{row}"
 
 
 __all__ = [

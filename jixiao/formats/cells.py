@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from jixiao.core.layout import column_letter
 from jixiao.formats.formula_text import translate
 from jixiao.formats.package import Package, from_utf8, to_utf8
 from jixiao.formats.sheet_xml import (
@@ -344,7 +345,9 @@ def _formula_cells(work: bytes, values: dict[str, Any]) -> list[_Cell]:
                     at = position(r.upper()) if r is not None else None
                     row, col = at if at is not None else (row, col + 1)
                     if not empty:
-                        cell = _Cell(_address(row, col), m.start(), m.end(), _prefix(name), depth)
+                        cell = _Cell(
+                            f"{column_letter(col)}{row}", m.start(), m.end(), _prefix(name), depth
+                        )
             elif depth == cell.depth + 1 and child is None:
                 if local == b"f" and cell.f_end < 0:
                     if empty:
@@ -379,14 +382,6 @@ def _attribute(attrs: bytes, name: bytes) -> str | None:
         if a.group(1) == name:
             return _text_of(a).strip()
     return None
-
-
-def _address(row: int, col: int) -> str:
-    letters = ""
-    while col:
-        col, rem = divmod(col - 1, 26)
-        letters = chr(65 + rem) + letters
-    return f"{letters}{row}"
 
 
 def _cell_edits(

@@ -47,6 +47,7 @@ from typing import TYPE_CHECKING, Any
 from xml.etree import ElementTree
 
 from jixiao.core.errors import InputError
+from jixiao.formats.package import REPAIR, rels_name, resolve_target
 from jixiao.formats.xml import has_doctype, parse, serialize
 
 if TYPE_CHECKING:  # openpyxl is loaded when a workbook is opened with it, not before
@@ -86,10 +87,7 @@ _ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
 _MACRO_SUFFIXES = (".xlsm", ".xltm")
 _WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xltx", ".xltm")
 _RESAVE = "请在 Excel 或 WPS 中打开，另存为 Excel 工作簿（.xlsx 或 .xlsm）后再用"
-_REPAIR = (
-    "请在 Excel 或 WPS 中打开（Excel 会提示修复），修复后另存为 .xlsx 或 .xlsm 再试；"
-    "打不开时请向填报人索取原文件"
-)
+_REPAIR = REPAIR  # the advice for a damaged package, as formats.package gives it
 _MISSING_ITEM = re.compile(r"There is no item named '([^']+)' in the archive")
 # Compression methods zipfile unpacks; Office writes only the first two. Others (99: AES
 # encryption by a zip tool) raise NotImplementedError when the member is read.
@@ -99,7 +97,7 @@ _METHODS = frozenset(
 _NS_TYPES = "{http://schemas.openxmlformats.org/package/2006/content-types}"
 _NS_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
-_WORKBOOK_TYPES = tuple(
+WORKBOOK_TYPES = tuple(
     f"application/vnd.{kind}.main+xml"
     for kind in (
         "ms-excel.template.macroEnabled",
@@ -186,7 +184,7 @@ def _without_odd_print_names(zf: zipfile.ZipFile) -> bytes | None:
         "_xlnm.Print_Area": PrintArea.from_string,
     }
     try:
-        book = _registered_workbook(parse(zf.read("[Content_Types].xml"))) or "xl/workbook.xml"
+        book = registered_workbook(parse(zf.read("[Content_Types].xml"))) or "xl/workbook.xml"
         root = parse(zf.read(book))
     except Exception:
         return None
@@ -729,7 +727,7 @@ def _structure_problem(zf: zipfile.ZipFile) -> tuple[str, str | None] | None:
         types = parse(zf.read("[Content_Types].xml"))
     except Exception:  # missing or damaged: said before this is asked
         return None
-    book = _registered_workbook(types)
+    book = registered_workbook(types)
     if book is None:
         return (
             "工作簿内部的内容类型清单（[Content_Types].xml）中没有登记工作簿主体部分"
@@ -738,7 +736,7 @@ def _structure_problem(zf: zipfile.ZipFile) -> tuple[str, str | None] | None:
         )
     if book not in names:
         return _missing_part(book, zf), None
-    book_rels = _rels_name(book)
+    book_rels = rels_name(book)
     if book_rels not in names:
         return _missing_part(book_rels, zf), None
     try:
@@ -789,7 +787,7 @@ def _sheet_structure_problem(
     for sheet in sheets:
         where = f"工作表“{sheet.get('name')}”"
         part = rels[sheet.get(f"{_NS_REL}id")][1]
-        sheet_rels = _rels_name(part)
+        sheet_rels = rels_name(part)
         own: dict[str, tuple[str, str]] = {}
         if sheet_rels in names:
             try:
@@ -825,29 +823,18 @@ def _targets(rels_xml: Any, part: str, what: str) -> tuple[dict[str, tuple[str, 
         if not rid or target is None:
             return out, f"{what}中有一条关系缺少编号（Id）或目标（Target），文件不完整"
         if rel.get("TargetMode") != "External":
-            out[rid] = (rel.get("Type") or "", _resolve(part, target))
+            out[rid] = (rel.get("Type") or "", resolve_target(part, target))
     return out, None
 
 
-def _registered_workbook(types: Any) -> str | None:
+def registered_workbook(types: Any) -> str | None:
     """The workbook part [Content_Types].xml registers, as openpyxl finds it."""
-    for kind in _WORKBOOK_TYPES:
+    for kind in WORKBOOK_TYPES:
         for o in types.iter(f"{_NS_TYPES}Override"):
             if o.get("ContentType") == kind and o.get("PartName"):
                 return str(o.get("PartName"))[1:]
     defaults = {d.get("ContentType") for d in types.iter(f"{_NS_TYPES}Default")}
-    return "xl/workbook.xml" if defaults & set(_WORKBOOK_TYPES) else None
-
-
-def _rels_name(part: str) -> str:
-    folder, base = posixpath.split(part)
-    return posixpath.join(folder, "_rels", base + ".rels")
-
-
-def _resolve(part: str, target: str) -> str:
-    if target.startswith("/"):
-        return target.lstrip("/")
-    return posixpath.normpath(posixpath.join(posixpath.dirname(part), target))
+    return "xl/workbook.xml" if defaults & set(WORKBOOK_TYPES) else None
 
 
 def _local(tag: Any) -> str:

@@ -83,7 +83,13 @@ from jixiao.formats.sheet_xml import (
     unescape,
     with_odd_parts,
 )
-from jixiao.formats.xlsx_file import doctype_error, load_error, open_package, unsupported_member
+from jixiao.formats.xlsx_file import (
+    doctype_error,
+    load_error,
+    open_package,
+    registered_workbook,
+    unsupported_member,
+)
 from jixiao.formats.xml import has_doctype, parse
 
 if TYPE_CHECKING:
@@ -99,15 +105,6 @@ NS_TYPES = "{http://schemas.openxmlformats.org/package/2006/content-types}"
 NS_CUSTOM = "{http://schemas.openxmlformats.org/officeDocument/2006/custom-properties}"
 NS_VT = "{http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes}"
 
-_WORKBOOK_TYPES = tuple(
-    f"application/vnd.{kind}.main+xml"
-    for kind in (
-        "ms-excel.template.macroEnabled",
-        "openxmlformats-officedocument.spreadsheetml.template",
-        "ms-excel.sheet.macroEnabled",
-        "openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-)
 _SHARED_STRINGS_TYPE = (
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
 )
@@ -772,13 +769,10 @@ def _override(types: Any, wanted: tuple[str, ...]) -> str | None:
 
 
 def _workbook_part(types: Any) -> str:
-    part = _override(types, _WORKBOOK_TYPES)
-    if part is not None:
-        return part
-    defaults = {d.get("ContentType") for d in types.iter(f"{NS_TYPES}Default")}
-    if defaults & set(_WORKBOOK_TYPES):
-        return "xl/workbook.xml"
-    raise LookupError("no workbook part")  # load_error says what is missing where
+    part = registered_workbook(types)
+    if part is None:
+        raise LookupError("no workbook part")  # load_error says what is missing where
+    return part
 
 
 def _missing_sheet(title: str, rid: str, rel: tuple[str, str] | None, rels: str) -> str:
