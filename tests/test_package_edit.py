@@ -497,3 +497,79 @@ def test_a_sheet_whose_drawing_relationship_is_lost_gets_colour_marks_only(tmp_p
     assert b"comments" not in members["xl/worksheets/_rels/sheet1.xml.rels"]
     cells, notes = our_marks(_marked, "整体支出表")
     assert cells and not notes
+
+
+def test_a_copy_compresses_the_changed_members_and_keeps_the_others_as_they_were(tmp_path):
+    """A copy's changed members are compressed together (two threads) and written with
+    their own sizes and CRC; a stored member stays stored, an unchanged one keeps its
+    compressed bytes, and a member jixiao adds is deflated."""
+    src, out = tmp_path / "in.zip", tmp_path / "out.zip"
+    body = b"<x>" + b"<c r='A1'><v>1</v></c>" * 5000 + b"</x>"
+    with zipfile.ZipFile(src, "w") as z:
+        z.writestr("big.xml", body, compress_type=zipfile.ZIP_DEFLATED)
+        z.writestr("stored.xml", b"<s/>", compress_type=zipfile.ZIP_STORED)
+        z.writestr("same.xml", body[:9000], compress_type=zipfile.ZIP_DEFLATED)
+        z.writestr("名称.xml", b"<n/>", compress_type=zipfile.ZIP_DEFLATED)
+    pkg = Package.read(src)
+    changed = {
+        "big.xml": body.replace(b"<v>1</v>", b"<v>2</v>"),
+        "stored.xml": b"<s>changed</s>",
+        "名称.xml": b"<n>\xe6\x94\xb9</n>",
+        "xl/added.xml": b"<added/>" * 100,
+    }
+    for name, data in changed.items():
+        pkg.put(name, data)
+    pkg.write(out, copy=True)
+    with zipfile.ZipFile(src) as before, zipfile.ZipFile(out) as after:
+        assert after.testzip() is None  # every CRC and size as written
+        assert after.namelist() == [*before.namelist(), "xl/added.xml"]
+        for name, data in changed.items():
+            assert after.read(name) == data
+        assert after.read("same.xml") == before.read("same.xml")
+        types = {i.filename: i.compress_type for i in after.infolist()}
+        assert types["stored.xml"] == zipfile.ZIP_STORED
+        assert types["big.xml"] == types["xl/added.xml"] == zipfile.ZIP_DEFLATED
+        assert after.getinfo("big.xml").compress_size < len(changed["big.xml"]) // 10
+        old, new = before.getinfo("same.xml"), after.getinfo("same.xml")
+        raw = src.read_bytes()[old.header_offset :][30 + len(b"same.xml") :][: old.compress_size]
+        copied = out.read_bytes()[new.header_offset :][30 + len(b"same.xml") :][: new.compress_size]
+        assert copied == raw  # not compressed again
+
+
+def test_the_remembered_scan_of_a_part_follows_its_changes(tmp_path):
+    """Package.scanned is read by clearing, marking and saving alike: after a part is
+    changed, its elements are those of the new bytes."""
+    pkg = Package.read(imported(tmp_path))
+    before = [n.tag for n in pkg.scanned("[Content_Types].xml")]
+    assert pkg.scanned("[Content_Types].xml") is pkg.scanned("[Content_Types].xml")
+    text = pkg.data["[Content_Types].xml"].replace(
+        b"</Types>", b'<Default Extension="bin" ContentType="application/x-test"/></Types>'
+    )
+    pkg.put("[Content_Types].xml", text)
+    assert [n.tag for n in pkg.scanned("[Content_Types].xml")] == [*before, "Default"]
+
+
+def test_every_part_validate_adds_has_one_content_type_and_clear_takes_them_out(tmp_path):
+    """The content types of the parts 校验 adds (notes, their drawing, the 校验结果 sheet)
+    are written together: each once, and 清除标记 gives the list back as it was."""
+    src = paper(tmp_path)
+    out, back = tmp_path / "marked.xlsx", tmp_path / "back.xlsx"
+    assert main(["validate", str(src), "-o", str(out)]) == 1
+    with zipfile.ZipFile(src) as z:
+        original = set(z.namelist())
+        types_before = z.read("[Content_Types].xml")
+    with zipfile.ZipFile(out) as z:
+        added = sorted(set(z.namelist()) - original - {"[Content_Types].xml"})
+        root = etree.fromstring(z.read("[Content_Types].xml"))
+    overrides = [e.get("PartName") for e in root.iter(f"{{{TYPES}}}Override")]
+    defaults = [e.get("Extension").lower() for e in root.iter(f"{{{TYPES}}}Default")]
+    assert len(overrides) == len(set(overrides)) and len(defaults) == len(set(defaults))
+    parts_added = [p for p in added if "_rels/" not in p]
+    assert any(p.startswith("xl/comments") for p in parts_added)
+    assert any(p.endswith(".vml") for p in parts_added)
+    for part in parts_added:
+        assert f"/{part}" in overrides or part.rsplit(".", 1)[1] in defaults, part
+    clear_package(out, back)
+    with zipfile.ZipFile(back) as z:
+        assert z.read("[Content_Types].xml") == types_before
+        assert set(z.namelist()) == original

@@ -640,3 +640,14 @@ def test_finite_floats_are_numbers(x: float) -> None:
     assert value.kind is Kind.NUMBER
     assert value.number == x
     assert magnitude(value) == x
+
+
+@pytest.mark.parametrize(
+    ("raw", "valid"),
+    [("2020年2月29日", True), ("2021年2月29日", False), ("2100年2月29日", False), ("2000年2月29日", True),
+     ("2020年4月31日", False), ("2020年12月31日", True)],
+)  # fmt: skip
+def test_a_day_is_checked_against_its_month_and_leap_years(raw, valid) -> None:
+    value = parse_value(raw)
+    assert (value.kind is Kind.DATE) is valid
+    assert (value.problem == f"日期无效：'{raw}'") is not valid

@@ -15,7 +15,6 @@ Public API
 
 from __future__ import annotations
 
-import calendar
 import datetime as _dt
 import math
 import numbers
@@ -762,7 +761,13 @@ def _valid_date(year: int, month: int | None, day: int | None) -> bool:
         return day is None
     if not 1 <= month <= 12:
         return False
-    return day is None or 1 <= day <= calendar.monthrange(year, month)[1]
+    if day is None:
+        return True
+    try:  # not calendar.monthrange: the calendar module loads locale, 6 ms at start-up
+        _dt.date(year, month, day)
+    except (ValueError, OverflowError):  # a day of 40 digits
+        return False
+    return True
 
 
 def _parse_date(raw: object, text: str) -> ParsedValue | None:

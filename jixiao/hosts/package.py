@@ -220,6 +220,7 @@ class PackageHost:
                 if part is not None and part in pkg.data:
                     _mark_sheet(ed, part, marks, dxf_ids)
             _write_results(ed, parts, findings, dxf_ids)
+            ed.add_types()  # written with the record; here when there is none
         except ScanError:
             # Parts are well-formed (checked when the package was read): an encoding
             # expat cannot read is left. Said, rather than a copy written half-marked.
@@ -297,6 +298,9 @@ class Edits:
         # the snippet points at (kept when the user wrote into that part since).
         self.splices: dict[str, list[list[Any]]] = {}
         self.added: dict[str, str] = {}  # part -> sha256 of its bytes as created
+        # Content-type entries for parts 校验 adds (snippet, owner), written together by
+        # :meth:`add_types`: one scan of [Content_Types].xml rather than one per sheet.
+        self.types: list[tuple[str, str | None]] = []
 
     def work(self, part: str) -> tuple[bytes, str | None]:
         return to_utf8(self.pkg.data[part])
@@ -305,9 +309,9 @@ class Edits:
         """The part's elements with their offsets in :meth:`work`'s bytes (ValueError:
         not XML that expat reads, e.g. in a multi-byte legacy code page)."""
         work, codec = self.work(part)
-        if sheet and codec is None:
-            return scan_sheet(work)
-        return scan(work, utf8=codec is not None)
+        if codec is not None:
+            return scan(work, utf8=True)
+        return scan_sheet(work) if sheet else self.pkg.scanned(part)
 
     def splice(
         self, part: str, at: int, old_len: int, new: bytes, owner: str | None = None
@@ -326,8 +330,28 @@ class Edits:
         self.pkg.put(part, data)
         self.added[part] = _digest(data)
 
+    def add_types(self) -> None:
+        """The content-type entries :func:`_add_content_type` collected, each a splice of
+        its own (an owner's goes when that part is removed), after the last child."""
+        name, pending, self.types = "[Content_Types].xml", self.types, []
+        if not pending:
+            return
+        nodes = self.nodes(name)
+        root = nodes[0]
+        if root.empty:  # <Types/>: opened by the first, the others after it
+            snippet, owner = pending.pop(0)
+            _append(self, name, nodes, root, snippet, 0, owner=owner)
+            root = self.nodes(name)[0]
+        at = root.close
+        for snippet, owner in pending:
+            data = snippet.encode("utf-8")
+            self.splice(name, at, 0, data, owner)
+            at += len(data)
+
     def record(self, replaced: dict[str, bytes]) -> str:
-        """The record as an XML comment, for the 校验结果 sheet."""
+        """The record as an XML comment, for the 校验结果 sheet (the content types still
+        to write go in first)."""
+        self.add_types()
         splices = {}
         for part, entries in self.splices.items():
             size = len(self.work(part)[0])
@@ -495,24 +519,23 @@ def _add_relationship(
 def _add_content_type(
     ed: Edits, owner: str | None, *, part: str = "", content_type: str = "", vml: bool = False
 ) -> None:
-    """An Override for ``part``, or the Default for .vml, unless the package has one."""
-    name = "[Content_Types].xml"
-    nodes = ed.nodes(name)
-    root = nodes[0]
-    x = _xmlns(root, NS_TYPES)
+    """An Override for ``part``, or the Default for .vml, unless the package has one;
+    collected in ``ed.types`` (see :meth:`Edits.add_types`)."""
+    nodes = ed.nodes("[Content_Types].xml")  # as read: the entries collected come after
+    x = _xmlns(nodes[0], NS_TYPES)
     if vml:
-        if has_default(ed.pkg, "vml"):
+        if has_default(ed.pkg, "vml") or any('Extension="vml"' in t for t, _ in ed.types):
             return
         snippet = f'<Default{x} Extension="vml" ContentType="{CT_VML}"/>'
     else:
+        name = f"/{part}".lower()
         if any(
-            n.is_("Override", NS_TYPES)
-            and n.attrs.get("PartName", "").lower() == f"/{part}".lower()
+            n.is_("Override", NS_TYPES) and n.attrs.get("PartName", "").lower() == name
             for n in nodes
-        ):
+        ) or any(f'PartName="{name}"' in t.lower() for t, _ in ed.types):
             return
         snippet = f'<Override{x} PartName="/{part}" ContentType="{content_type}"/>'
-    _append(ed, name, nodes, root, snippet, 0, owner=owner)
+    ed.types.append((snippet, owner))
 
 
 _VML_O = "urn:schemas-microsoft-com:office:office"
