@@ -10,7 +10,9 @@ The longer run is ``make fuzz`` (README.md).
 from __future__ import annotations
 
 import io
+import json
 import os
+import re
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,12 +20,15 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
+from jixiao.app.inbox import FORM_SUFFIXES
+
 from .generate import Sources, entity_payload, make_case, prefix_part, rezip, unzip
-from .run import compare_packages, outputs_hold, run_parallel, sources_in
+from .run import compare_packages, outputs_hold, run_cli, run_parallel, sources_in
 
 SEED = 13
 CASES = 520
 SHOWN = 25  # failing cases printed in full; the rest are counted
+REVIEW_CASES = 260  # the first cases, reviewed as one batch (issue 12)
 
 
 @pytest.fixture(scope="module")
@@ -54,6 +59,57 @@ def test_bounded_fuzz_run(fuzz_sources: tuple[Sources, Path]) -> None:
     # the run exercised what it claims: every family, every exit a user can see
     assert set(totals.families) == {"corpus", "zip", "xml", "cells", "user", "json", "issue"}
     assert {0, 1, 2} <= set(totals.exits)
+
+
+def test_a_review_of_the_cases_lists_each_file_as_check_reads_it(
+    fuzz_sources: tuple[Sources, Path], tmp_path: Path
+) -> None:
+    """Issue 12: ``jixiao review`` of a folder of damaged and odd files never stops on
+    one and never says 内部错误; each file is listed once, with the forms and findings
+    ``check --json`` gives it, or as unreadable with check's own reason."""
+    sources, _ = fuzz_sources
+    inbox = tmp_path / "收件"
+    inbox.mkdir()
+    paths: dict[str, int] = {}
+    for index in range(REVIEW_CASES):
+        case = make_case(sources, SEED, index)
+        if case.suffix.lower() in FORM_SUFFIXES:
+            path = inbox / f"case{index:04d}{case.suffix}"
+            path.write_bytes(case.data)
+            paths[str(path)] = index
+    assert len(paths) > REVIEW_CASES * 0.9
+    code, out, err, _ = run_cli(["check", *paths, "--json"], guard=900)
+    assert code in (1, 2), err[-2000:]
+    checked = {o["file"]: o for o in json.loads(out)}
+    refused: dict[str, str] = {}
+    for line in err.splitlines():
+        found = re.match(r"错误：文件 (.+?)(，|：)(.*)$", line)
+        assert found, line
+        refused[found.group(1)] = found.group(3)
+    assert set(checked) | set(refused) == set(paths) and not set(checked) & set(refused)
+    assert refused and checked  # the batch holds both kinds
+
+    summary, results = tmp_path / "汇总.xlsx", tmp_path / "汇总.json"
+    code, out, err, _ = run_cli(
+        ["review", str(inbox), "-o", str(summary), "--json", str(results), "--no-cache"], 900
+    )
+    assert code in (1, 2), err[-2000:]
+    assert "Traceback" not in out + err and "内部错误" not in out + err
+    assert summary.exists()
+    listed = json.loads(results.read_text("utf-8"))["files"]
+    assert sorted(r["file"] for r in listed) == sorted(paths)  # each once
+    wrong = []
+    for r in listed:
+        case = f"case {paths[r['file']]}"
+        if r["file"] in refused:
+            if r["status"] == "ok" or r.get("reason") != refused[r["file"]]:
+                wrong.append(f"{case}: review {r['status']} {r.get('reason')!r}, check refused")
+            continue
+        want = checked[r["file"]]
+        for key in ("forms", "findings", "summary"):
+            if r.get(key) != want[key]:
+                wrong.append(f"{case}: {key} differ from check --json")
+    assert not wrong, "\n".join(wrong[:SHOWN])
 
 
 def test_cases_are_rebuilt_from_seed_and_index(fuzz_sources: tuple[Sources, Path]) -> None:
