@@ -19,7 +19,7 @@ from test_paper_layout import Variant, build
 
 from jixiao.cli import main
 from jixiao.formats.package import Package, sheet_parts
-from jixiao.hosts.package import MARKER
+from jixiao.hosts.package import MARKER, Edits, _add_content_type
 from jixiao.hosts.package import clear as clear_package
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -573,3 +573,17 @@ def test_every_part_validate_adds_has_one_content_type_and_clear_takes_them_out(
     with zipfile.ZipFile(back) as z:
         assert z.read("[Content_Types].xml") == types_before
         assert set(z.namelist()) == original
+
+
+def test_a_content_type_asked_for_twice_is_written_once(tmp_path):
+    """Entries wait in Edits.types until the record is written: asking again for a part
+    (or for the .vml default) already waiting adds nothing."""
+    pkg = Package.read(paper(tmp_path))
+    ed = Edits(pkg)
+    for _ in range(2):
+        _add_content_type(ed, None, part="xl/comments_jixiao7.xml", content_type="x/comments")
+        _add_content_type(ed, None, vml=True)
+    ed.add_types()
+    types = pkg.data["[Content_Types].xml"].decode("utf-8")
+    assert types.count('PartName="/xl/comments_jixiao7.xml"') == 1
+    assert types.lower().count('extension="vml"') == 1

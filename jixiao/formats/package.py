@@ -208,9 +208,10 @@ class Package:
                 )
 
     def _compress_changed(self) -> dict[str, tuple[int, bytes]]:
-        """CRC and deflated bytes of every member a copy rewrites, at :data:`FAST_LEVEL`:
-        the larger half by size in a second thread (zlib lets go of the GIL while it
-        compresses), as much as a marked workbook's sheets take in all."""
+        """CRC and deflated bytes of every member a copy rewrites, at :data:`FAST_LEVEL`,
+        shared with a second thread (zlib lets go of the GIL while it compresses: a
+        marked workbook's sheets take half the time). A member missing from the result
+        is compressed by ``writestr`` as before."""
         todo = [
             name
             for name in self.names
@@ -221,11 +222,16 @@ class Package:
         out: dict[str, tuple[int, bytes]] = {}
 
         def pack(names: list[str]) -> None:
-            for name in names:
-                data = self.data[name]
-                z = zlib.compressobj(FAST_LEVEL, zlib.DEFLATED, -15)
-                out[name] = (zlib.crc32(data), z.compress(data) + z.flush())
+            try:
+                for name in names:
+                    data = self.data[name]
+                    z = zlib.compressobj(FAST_LEVEL, zlib.DEFLATED, -15)
+                    out[name] = (zlib.crc32(data), z.compress(data) + z.flush())
+            except MemoryError:  # the rest as before; a thread would print a traceback
+                return
 
+        if not todo:
+            return out
         # Alternate by size, so that both threads get about half the bytes.
         other = threading.Thread(target=pack, args=(todo[1::2],), daemon=True)
         other.start()

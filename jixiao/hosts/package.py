@@ -532,7 +532,7 @@ def _add_content_type(
         if any(
             n.is_("Override", NS_TYPES) and n.attrs.get("PartName", "").lower() == name
             for n in nodes
-        ) or any(f'PartName="{name}"' in t.lower() for t, _ in ed.types):
+        ) or any(f'partname="{name}"' in t.lower() for t, _ in ed.types):
             return
         snippet = f'<Override{x} PartName="/{part}" ContentType="{content_type}"/>'
     ed.types.append((snippet, owner))
