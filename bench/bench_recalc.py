@@ -26,9 +26,9 @@ from jixiao.app.recalc import recalculate
 from jixiao.cli import main as cli
 from jixiao.core.interchange import form_from_data
 from jixiao.formats.cells import cache_values
+from jixiao.formats.package import Package, sheet_parts
 from jixiao.formats.xlsx_file import check_package
 from jixiao.hosts.libreoffice import Engine
-from jixiao.hosts.package import Package, sheet_parts
 from jixiao.templates.fill import fill_workbook
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -17,10 +17,11 @@ from lxml import etree
 from support import EXAMPLES, parts, without_cached_values
 from test_paper_layout import Variant, build
 
+from jixiao.app.marks import MARKER
 from jixiao.cli import main
 from jixiao.formats.package import Package, sheet_parts
-from jixiao.hosts.package import MARKER, Edits, _add_content_type
 from jixiao.hosts.package import clear as clear_package
+from jixiao.hosts.package_marks import Edits, _add_content_type
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 TYPES = "http://schemas.openxmlformats.org/package/2006/content-types"

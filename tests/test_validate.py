@@ -23,9 +23,9 @@ from support import (
 from test_examples import EXPECTED
 from test_paper_layout import CASES, build
 
+from jixiao.app.marks import MARKER
 from jixiao.cli import main
 from jixiao.core.interchange import form_from_data, read_form
-from jixiao.hosts.package import MARKER
 from jixiao.templates.fill import fill_workbook
 
 # Parts a validate run may change; everything else must stay byte for byte.
