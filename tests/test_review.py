@@ -24,6 +24,7 @@ import glob
 import io
 import json
 import math
+import multiprocessing
 import os
 import random
 import re
@@ -893,3 +894,31 @@ def test_the_findings_sheet_written_as_results_arrive_is_the_one_written_at_once
     before = openpyxl.load_workbook(first.xlsx)["问题明细"]
     assert list(again.values) == list(before.values)
     assert again.auto_filter.ref == before.auto_filter.ref
+
+
+DROPPED_CONNECTION = """
+import socket, sys, time
+from multiprocessing import forkserver
+from jixiao.app.review_run import start_early
+start_early()
+server = forkserver._forkserver  # CPython's: the address and pid of the running server
+# What a pool being torn down can do: open a connection and close it unused.
+with socket.socket(socket.AF_UNIX) as s:
+    s.connect(server._forkserver_address)
+time.sleep(1.0)
+print("ok")
+"""
+
+
+@pytest.mark.skipif(
+    "forkserver" not in multiprocessing.get_all_start_methods(), reason="no fork server here"
+)
+def test_the_workers_server_never_prints_a_traceback_for_the_user(tmp_path: Path) -> None:
+    """Python 3.11's fork server dies with a traceback when a connection is dropped unused
+    (review then starts a new one); what it writes must not reach the reviewer's screen."""
+    done = subprocess.run(
+        [sys.executable, "-c", DROPPED_CONNECTION],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
+    assert "Traceback" not in done.stderr and "EOFError" not in done.stderr

@@ -150,10 +150,27 @@ def start_early() -> None:
     """Start the server the workers are forked from (where there is one, see
     :func:`_context`) now rather than at the first file: it loads jixiao's readers while the
     main process is still finding the files."""
-    if _context().get_start_method() == "forkserver":
-        from multiprocessing import forkserver  # noqa: PLC0415  (POSIX only)
+    _start_server()
 
+
+def _start_server() -> None:
+    """Start the fork server unless it is running, with its standard error (and so its
+    workers') on the null device: Python 3.11's server dies with a traceback there when a
+    pool being torn down drops a connection it opened (EOFError in its loop; the next
+    pool starts a new server). Workers send every failure back as a result, and a worker
+    that dies is reported by the main process, so nothing a user needs is written there."""
+    if _context().get_start_method() != "forkserver":
+        return
+    from multiprocessing import forkserver  # noqa: PLC0415  (POSIX only)
+
+    saved, null = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, 2)  # inherited by the server when it starts here
         forkserver.ensure_running()
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(null)
 
 
 def run_review(
@@ -348,6 +365,7 @@ class _Runner:
             self.progress(cached)
 
     def _new_pool(self, workers: int) -> ProcessPoolExecutor:
+        _start_server()  # a new one, quiet, if the last one died
         return ProcessPoolExecutor(
             max_workers=workers,
             mp_context=_context(),
