@@ -14,10 +14,10 @@ import struct
 import threading
 import zipfile
 import zlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from xml.parsers import expat
 
 from lxml import etree
@@ -138,24 +138,12 @@ class Package:
         """A member's text, decoded as its byte order mark or XML declaration says (UTF-8
         when neither does); :meth:`put` encodes text given back the same way. Raises
         UnicodeDecodeError when the bytes are not in that encoding, or it is unknown."""
-        data = self.data[name]
-        known = self.texts.get(name)
-        if known is not None and known[0] is data:
-            return known[1]
-        text = decode_text(data)
-        self.texts[name] = (data, text)
-        return text
+        return _remembered(self.texts, name, self.data[name], decode_text)
 
     def scanned(self, name: str) -> list[Node]:
         """:func:`scan` of a member's bytes (ValueError as there), remembered until they
         change. The nodes are shared: callers only read them."""
-        data = self.data[name]
-        known = self.scans.get(name)
-        if known is not None and known[0] is data:
-            return known[1]
-        nodes = scan(data)
-        self.scans[name] = (data, nodes)
-        return nodes
+        return _remembered(self.scans, name, self.data[name], scan)
 
     def put(self, name: str, text: str | bytes) -> None:
         data = encode_text(text, self.data.get(name, b"")) if isinstance(text, str) else text
@@ -379,6 +367,22 @@ def copy_info(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
     out.flag_bits &= ~_DATA_DESCRIPTOR
     out.extra = _without_zip64(info.extra)
     return out
+
+
+T = TypeVar("T")
+
+
+def _remembered(
+    store: dict[str, tuple[bytes, T]], name: str, data: bytes, make: Callable[[bytes], T]
+) -> T:
+    """``make(data)``, kept in ``store`` with the bytes it was made of and made again once
+    the member's bytes are others (compared by identity: a put gives new bytes)."""
+    known = store.get(name)
+    if known is not None and known[0] is data:
+        return known[1]
+    made = make(data)
+    store[name] = (data, made)
+    return made
 
 
 _DEFLATED_INFO = zipfile.ZipInfo("")

@@ -166,7 +166,8 @@ class Edits:
         self.added: dict[str, str] = {}  # part -> sha256 of its bytes as created
         # Content-type entries for parts 校验 adds (snippet, owner), written together by
         # :meth:`add_types`: one scan of [Content_Types].xml rather than one per sheet.
-        self.types: list[tuple[str, str | None]] = []
+        # Keyed by the entry (a part name in lower case, or ".vml"), so one is asked for once.
+        self.types: dict[str, tuple[str, str | None]] = {}
 
     def work(self, part: str) -> tuple[bytes, str | None]:
         return to_utf8(self.pkg.data[part])
@@ -199,7 +200,7 @@ class Edits:
     def add_types(self) -> None:
         """The content-type entries :func:`_add_content_type` collected, each a splice of
         its own (an owner's goes when that part is removed), after the last child."""
-        name, pending, self.types = "[Content_Types].xml", self.types, []
+        name, pending, self.types = "[Content_Types].xml", list(self.types.values()), {}
         if not pending:
             return
         nodes = self.nodes(name)
@@ -389,19 +390,21 @@ def _add_content_type(
     collected in ``ed.types`` (see :meth:`Edits.add_types`)."""
     nodes = ed.nodes("[Content_Types].xml")  # as read: the entries collected come after
     x = _xmlns(nodes[0], NS_TYPES)
+    key = ".vml" if vml else f"/{part}".lower()
+    if key in ed.types:
+        return
     if vml:
-        if has_default(ed.pkg, "vml") or any('Extension="vml"' in t for t, _ in ed.types):
+        if has_default(ed.pkg, "vml"):
             return
         snippet = f'<Default{x} Extension="vml" ContentType="{CT_VML}"/>'
     else:
-        name = f"/{part}".lower()
         if any(
-            n.is_("Override", NS_TYPES) and n.attrs.get("PartName", "").lower() == name
+            n.is_("Override", NS_TYPES) and n.attrs.get("PartName", "").lower() == key
             for n in nodes
-        ) or any(f'partname="{name}"' in t.lower() for t, _ in ed.types):
+        ):
             return
         snippet = f'<Override{x} PartName="/{part}" ContentType="{content_type}"/>'
-    ed.types.append((snippet, owner))
+    ed.types[key] = (snippet, owner)
 
 
 _VML_O = "urn:schemas-microsoft-com:office:office"
@@ -442,10 +445,7 @@ def _add_notes(ed: Edits, part: str, notes: list[tuple[str, str]]) -> None:
         return
     # Comments part: the user's own, or ours.
     if comments_part is None:
-        k = 1
-        while f"xl/comments_jixiao{k}.xml" in pkg.data:
-            k += 1
-        comments_part = f"xl/comments_jixiao{k}.xml"
+        comments_part = _free_name(pkg, "xl/comments_jixiao{}.xml")
         ed.add_part(
             comments_part,
             b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
@@ -494,10 +494,7 @@ def _add_notes(ed: Edits, part: str, notes: list[tuple[str, str]]) -> None:
     _append(ed, comments_part, comment_nodes, listing, items, 0)
     # VML shapes that show the notes: in the sheet's drawing (buttons live there too) or ours.
     if vml_part is None:
-        k = 1
-        while f"xl/drawings/vmlDrawing_jixiao{k}.vml" in pkg.data:
-            k += 1
-        vml_part = f"xl/drawings/vmlDrawing_jixiao{k}.vml"
+        vml_part = _free_name(pkg, "xl/drawings/vmlDrawing_jixiao{}.vml")
         ed.add_part(
             vml_part,
             b'<xml xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office" '
@@ -538,6 +535,14 @@ def _add_notes(ed: Edits, part: str, notes: list[tuple[str, str]]) -> None:
     ed.splice(
         vml_part, vml_nodes[0].close, 0, f"<!--jixiao-->{shapes}<!--/jixiao-->".encode("ascii")
     )
+
+
+def _free_name(pkg: Package, pattern: str) -> str:
+    """The first of ``pattern`` numbered 1, 2, … that the package has no part of."""
+    k = 1
+    while pattern.format(k) in pkg.data:
+        k += 1
+    return pattern.format(k)
 
 
 def legacy_drawing(rid: str, xmlns: str = "") -> str:
