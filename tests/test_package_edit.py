@@ -8,8 +8,10 @@ import re
 import struct
 import warnings
 import zipfile
+import zlib
 from collections.abc import Callable
 from pathlib import Path
+from types import SimpleNamespace
 
 import openpyxl
 import pytest
@@ -17,6 +19,7 @@ from lxml import etree
 from support import EXAMPLES, parts, without_cached_values
 from test_paper_layout import Variant, build
 
+import jixiao.formats.package as package_module
 from jixiao.app.marks import MARKER
 from jixiao.cli import main
 from jixiao.formats.package import Package, sheet_parts
@@ -588,3 +591,40 @@ def test_a_content_type_asked_for_twice_is_written_once(tmp_path):
     types = pkg.data["[Content_Types].xml"].decode("utf-8")
     assert types.count('PartName="/xl/comments_jixiao7.xml"') == 1
     assert types.lower().count('extension="vml"') == 1
+
+
+def test_a_copy_is_whole_when_memory_runs_short_while_compressing(tmp_path, monkeypatch):
+    """A member the compressing threads could not pack (MemoryError) is compressed the
+    usual way: the copy still holds every member, and nothing is printed."""
+
+    def short(*args: object) -> object:
+        raise MemoryError
+
+    shim = SimpleNamespace(**{k: getattr(zlib, k) for k in dir(zlib) if k[0] != "_"})
+    shim.compressobj = short
+    monkeypatch.setattr(package_module, "zlib", shim)
+    src, out = tmp_path / "in.zip", tmp_path / "out.zip"
+    with zipfile.ZipFile(src, "w", zipfile.ZIP_DEFLATED) as z:
+        for k in range(6):
+            z.writestr(f"part{k}.xml", b"<p/>" * (1000 + k))
+    pkg = Package.read(src)
+    for k in range(6):
+        pkg.put(f"part{k}.xml", b"<q/>" * (1000 + k))
+    pkg.write(out, copy=True)
+    with zipfile.ZipFile(out) as z:
+        assert z.testzip() is None
+        assert [z.read(f"part{k}.xml") for k in range(6)] == [
+            b"<q/>" * (1000 + k) for k in range(6)
+        ]
+
+
+def test_content_types_go_into_an_empty_list_too():
+    """[Content_Types].xml written as <Types/>: the first entry opens it, the rest follow."""
+    types = f'<?xml version="1.0" encoding="UTF-8"?><Types xmlns="{TYPES}"/>'.encode()
+    pkg = Package(["[Content_Types].xml"], {"[Content_Types].xml": types}, {})
+    ed = Edits(pkg)
+    _add_content_type(ed, None, part="xl/a.xml", content_type="x/a")
+    _add_content_type(ed, "xl/b.xml", part="xl/b.xml", content_type="x/b")
+    ed.add_types()
+    root = etree.fromstring(pkg.data["[Content_Types].xml"])
+    assert [e.get("PartName") for e in root] == ["/xl/a.xml", "/xl/b.xml"]
