@@ -248,6 +248,26 @@ def test_a_number_beyond_range_is_shown_as_such_never_as_inf_or_empty() -> None:
     assert shown(10**39) == "1" + "0" * 39 and shown(-12) == "-12"
 
 
+def test_a_message_quotes_a_long_cell_by_its_start_and_end(capsys, tmp_path) -> None:
+    """400 digits typed as text into 全年执行数: W02 says so, quoting the start and the end
+    of the cell, not all 400 digits; what real forms quote (a few words) stays whole."""
+    data = json.loads(EXAMPLE.read_text("utf-8"))
+    data["预算执行"]["全年执行数"] = "1" + "9" * 398 + "2"
+    path = tmp_path / "long-text.json"
+    path.write_text(json.dumps(data, ensure_ascii=False), "utf-8")
+    rc = main(["check", str(path), "--json"])
+    out, err = capsys.readouterr()
+    assert rc == 1, err
+    (w02,) = [f for f in json.loads(out)["findings"] if f["code"] == "W02"]
+    quoted = re.search("填的是“([^”]*)”", w02["message"]).group(1)
+    assert quoted.startswith("1999") and quoted.endswith("9992") and "…" in quoted
+    assert len(quoted) <= 60 and len(w02["message"]) < 120
+    assert shown("偏差原因分析及改进措施") == "偏差原因分析及改进措施"
+    assert shown("对照年度目标，说明相关任务目标的完成情况（100字以内）") == (
+        "对照年度目标，说明相关任务目标的完成情况（100字以内）"
+    )
+
+
 def test_a_damaged_cache_entry_is_checked_again_not_a_crash(tmp_path: Path) -> None:
     cache = ReviewCache(tmp_path, None)
     key = cache.key("表.json", "0" * 64)

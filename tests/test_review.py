@@ -46,6 +46,7 @@ from support import EXAMPLES
 
 import jixiao.app.review as per_file
 import jixiao.app.review_book as review_book
+import jixiao.app.review_run as review_run
 from jixiao.app.inbox import natural_key
 from jixiao.app.review import review_bytes, review_file
 from jixiao.cli.main import main
@@ -675,11 +676,14 @@ def test_ctrl_c_leaves_nothing_half_written_and_the_rerun_finishes_from_the_cach
 ) -> None:
     cache = tmp_path / "cache"
     out = first.folder / "中断后.xlsx"
+    temp = tmp_path / "tmp"
+    temp.mkdir()
     entries = lambda: glob.glob(str(cache / "*" / "*.json"))  # noqa: E731
     proc = subprocess.Popen(
         command("review", batch.root, "-o", out, "--json", tmp_path / "r.json", "--cache-dir",
                 cache, "-j", "1"),
         cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "TMPDIR": str(temp)},
     )  # fmt: skip
     try:
         wait_for(lambda: len(entries()) >= 5 or proc.poll() is not None)
@@ -697,6 +701,7 @@ def test_ctrl_c_leaves_nothing_half_written_and_the_rerun_finishes_from_the_cach
     leftovers = [p.name for d in (first.folder, tmp_path) for p in d.iterdir() if ".tmp" in p.name]
     assert leftovers == []
     assert not list(cache.rglob(".tmp-*"))
+    assert list(temp.iterdir()) == []  # nor the workers' server's, nor a member's copy
     # Running the same command again finishes the rest, taking the finished files from the
     # cache, and gives what an uninterrupted run gives.
     done = subprocess.run(
@@ -922,3 +927,73 @@ def test_the_workers_server_never_prints_a_traceback_for_the_user(tmp_path: Path
     )  # fmt: skip
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
     assert "Traceback" not in done.stderr and "EOFError" not in done.stderr
+
+
+STOPPED_WORKER = """
+import sys, time
+import jixiao.app.review as review
+import jixiao.app.review_run as run
+def slow(path, name, profile):
+    print(path, flush=True)
+    time.sleep(120)
+review._file_json = slow  # a large member: the worker is still on it when it is stopped
+run._start_worker()
+review.review_bytes(open(sys.argv[1], "rb").read(), "单位A/表.xlsm")
+"""
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGTERM") or os.name == "nt", reason="POSIX signals")
+def test_a_worker_stopped_in_the_middle_of_a_zip_member_leaves_no_copy_of_it(
+    workbooks: dict[str, bytes], tmp_path: Path
+) -> None:
+    """Ctrl-C: the main process stops its workers (SIGTERM). A worker that was checking a
+    member of a zip (through a temporary copy) removes the copy before it exits."""
+    book = tmp_path / "表.xlsm"
+    book.write_bytes(sorted(workbooks.items())[0][1])
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    proc = subprocess.Popen(
+        [sys.executable, "-c", STOPPED_WORKER, str(book)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "TMPDIR": str(temp)},
+    )  # fmt: skip
+    try:
+        copy = Path(proc.stdout.readline().strip())
+        assert copy.is_file() and copy.read_bytes() == book.read_bytes()
+        assert copy.parent.parent == temp
+        proc.send_signal(signal.SIGTERM)
+        _, stderr = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 128 + signal.SIGTERM and "Traceback" not in stderr, stderr
+    assert list(temp.iterdir()) == []
+
+
+class _RefusingPool:
+    """A pool whose first submits meet a fork server that is exiting (Python 3.11)."""
+
+    def __init__(self, refusals: int) -> None:
+        self.refusals, self.calls = refusals, 0
+
+    def submit(self, fn: Any, *args: Any) -> str:
+        self.calls += 1
+        if self.calls <= self.refusals:
+            raise ConnectionRefusedError(111, "Connection refused")
+        return "submitted"
+
+
+def test_a_file_checked_alone_waits_for_the_workers_server_to_come_back(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """After a worker died, each suspect file is checked alone; while the fork server is
+    being replaced, the submit is tried again (up to five times), then the error stands."""
+    waits: list[float] = []
+    monkeypatch.setattr(review_run.time, "sleep", waits.append)
+    runner = review_run._Runner([], None, 1, None, None, review_run.RunStats(total=0), None)  # type: ignore[arg-type]
+    job = review_run._Job(0, per_file.Item("表.xlsm", "表.xlsm"), "", None)
+    pool = _RefusingPool(refusals=2)
+    assert runner._submit_alone(pool, job) == "submitted"  # type: ignore[arg-type]
+    assert pool.calls == 3 and waits == [0.2, 0.4]
+    with pytest.raises(ConnectionRefusedError):
+        runner._submit_alone(_RefusingPool(refusals=5), job)  # type: ignore[arg-type]

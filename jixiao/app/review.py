@@ -23,6 +23,7 @@ import hashlib
 import io
 import json
 import re
+import shutil
 import tempfile
 import zipfile
 import zlib
@@ -45,6 +46,7 @@ __all__ = [
     "MAX_MEMBER_BYTES",
     "Item",
     "read_item",
+    "remove_temporary_copies",
     "review_bytes",
     "review_file",
     "review_item",
@@ -147,12 +149,31 @@ def _file_json(path: Path, name: str, profile: str | Path | Profile | None) -> t
 
 def _bytes_json(data: bytes, name: str, profile: str | Path | Profile | None) -> tuple[str, str]:
     try:
-        with tempfile.TemporaryDirectory(prefix="jixiao-review-") as tmp:
-            copy = Path(tmp) / _safe_name(name)
-            copy.write_bytes(data)
-            return _file_json(copy, name, profile)
+        folder = tempfile.mkdtemp(prefix="jixiao-review-")
     except OSError as e:
         return INTERNAL, _dumps(internal(name, e))
+    _COPIES.add(folder)
+    try:
+        copy = Path(folder) / _safe_name(name)
+        copy.write_bytes(data)
+        return _file_json(copy, name, profile)
+    except OSError as e:
+        return INTERNAL, _dumps(internal(name, e))
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+        _COPIES.discard(folder)
+
+
+# The temporary folders of the copies being checked in this process: a worker stopped in the
+# middle of a file (Ctrl-C stops them all) removes them before it exits.
+_COPIES: set[str] = set()
+
+
+def remove_temporary_copies() -> None:
+    """Remove the temporary copies still being checked (see :func:`review_bytes`)."""
+    for folder in list(_COPIES):
+        shutil.rmtree(folder, ignore_errors=True)
+        _COPIES.discard(folder)
 
 
 def _item_json(

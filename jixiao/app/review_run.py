@@ -45,6 +45,7 @@ from jixiao.app.review import (
     Item,
     from_record,
     record,
+    remove_temporary_copies,
     review_item_record,
     sha256_of,
 )
@@ -193,6 +194,9 @@ def run_review(
         # closed would print a traceback (multiprocessing stays quiet once it is exiting).
         multiprocessing.util._exiting = True  # type: ignore[attr-defined]
         runner.stop()
+        # Set, it also skips multiprocessing's own clean-up at exit: its finalizers run now
+        # (they remove the fork server's socket folder from TMPDIR).
+        multiprocessing.util._run_finalizers()  # type: ignore[attr-defined]
         raise Interrupted(stats) from None
     finally:
         runner.stop()
@@ -205,10 +209,18 @@ def run_review(
 def _start_worker() -> None:
     # Ctrl-C reaches every process of the terminal's group: the main process decides.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # The main process stops its workers with SIGTERM (Ctrl-C, a broken pool): one in the
+    # middle of a zip member leaves no copy of it in the temporary folder.
+    signal.signal(signal.SIGTERM, _stopped)
     # What the worker starts with (jixiao's modules, loaded once in the server it is forked
     # from) lives as long as the worker: the garbage collector need not go through it again
     # and again (about 1% of a file's time), nor touch its pages shared with the server.
     gc.freeze()
+
+
+def _stopped(signum: int, frame: object) -> None:
+    remove_temporary_copies()
+    os._exit(128 + signum)  # as the signal's default would end it, minus the leftovers
 
 
 def _job(item: Item, data: bytes | None, profile: Profile | None) -> tuple[str, bytes]:

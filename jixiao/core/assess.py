@@ -680,9 +680,16 @@ _LINE_BREAK = re.compile(r"[ \t\u3000]*[\r\n]+[ \t\u3000]*")
 _SPACES = re.compile(r"\s+")
 
 
+# A message quotes a cell, it does not reprint it: a paragraph pasted into an amount cell, or
+# a number 400 digits long, is shown by its start and end (real quoted values are < 30).
+_LONGEST_SHOWN = 60
+
+
 def _shown_text(raw: str) -> str:
     text = _LINE_BREAK.sub("", raw)
     text = _SPACES.sub(" ", text).strip()
+    if len(text) > _LONGEST_SHOWN:
+        return f"{text[:40]}…{text[-12:]}"
     return text or EMPTY_SHOWN
 
 
