@@ -586,6 +586,24 @@ def test_block_headings_declare_their_points() -> None:
     assert isinstance(form, SelfEvalForm)
     assert [i.declared_points for i in form.indicators] == [50, None, 30, 10]
 
+    # Points in brackets without 分 ("(50)"), or with a bracket lost ("30分)"), as real forms
+    # print them (零陵区林业局 2021): the standard name, not a Q01 nor a missing block.
+    bare = project(
+        [
+            ["产出指标\n(50)", "数量指标", "培训企业", "≥20家", "25家", 50, 50],
+            ["效益指标\n30分)", "社会效益指标", "带动就业", "≥10人", "12人", 30, 30],
+            ["满意度指标（10）", "服务对象满意度指标", "企业满意度", "≥90%", "95%", 10, 10],
+        ]
+    )
+    data, _ = read_paper_sheet(bare, "x.xlsx")
+    assert [i["一级指标"] for i in data["绩效指标"]] == [
+        "产出指标(50分)",
+        "效益指标(30分)",
+        "满意度指标(10分)",
+    ]
+    codes = {f.code for f in check_form(read_paper_form(bare, "x.xlsx"), load_profile())}
+    assert not codes & {"Q01", "W04", "W06"}
+
     stacked = project(
         [
             ["产出", "数量指标", "培训企业", "≥20家", "25家", 30, 30],

@@ -146,7 +146,7 @@ FIELDS: tuple[Field, ...] = (
     _f(
         "主管部门", forms=ALL_FORMS, place=Place("表头", 3, order=2), on=frozenset({WHOLE}),
         variants=("主管部门", "主管单位", "主管部门名称", "主管部门及代码", "项目主管部门",
-                  "项目主管单位", "县级主管部门", "市级主管部门"),
+                  "项目主管单位", "县级主管部门", "市级主管部门", "地方主管部门"),
         name="jxf_department",
     ),
     _f(

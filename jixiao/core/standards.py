@@ -138,7 +138,8 @@ UNIT_FITS: tuple[tuple[re.Pattern[str], frozenset[str], str], ...] = (
      "人数应以 人、人次 或 名 计量"),
     (re.compile(r"企业.*(数量|个数|家数|户数)|企业数|落户"), frozenset({"家", "个", "户", "家次", "户次"}),
      "企业数应以 家、个 或 户 计量"),
-    (re.compile(r"面积"), frozenset({"平方米", "亩", "公顷", "平方公里", "万平方米"}), "面积应以 平方米、亩 等计量"),
+    (re.compile(r"面积"), frozenset({"平方米", "万平方米", "亩", "千亩", "万亩", "公顷", "万公顷",
+                                    "平方公里", "平方千米"}), "面积应以 平方米、亩 等计量"),
     # A rate (签约率 in 人) — but not a 数量指标 row, which counts things (5组 of 利用率 trials).
     (re.compile(r"率$"), frozenset({"%", "‰"}), "比率应以 % 计量"),
 )  # fmt: skip

@@ -101,6 +101,9 @@ class LabelTable:
 
 # Points written without brackets at the end of a heading: "产出\n指标\n40 分", "时效指\n标6分".
 _TRAILING_POINTS = re.compile(r"^(?P<name>.*?\D)?(?P<n>\d+(?:\.\d+)?)分$")
+# Points after a name that ends in 指标, in brackets without 分 or with a bracket lost:
+# "产出指标\n(50)", "效益指标\n30分)".
+_BARE_POINTS = re.compile(r"^(?P<name>.+?指标)[(（]?(?P<n>\d+(?:\.\d+)?)分?[)）]?$")
 
 
 def heading_points(value: Any) -> tuple[str, float | None]:
@@ -113,7 +116,8 @@ def heading_points(value: Any) -> tuple[str, float | None]:
         return ("", None) if value is None else (str(value), None)
     name, points = split_points(value)
     if points is None:
-        m = _TRAILING_POINTS.match(normalize_label(value))
+        plain = normalize_label(value)
+        m = _TRAILING_POINTS.match(plain) or _BARE_POINTS.match(plain)
         if m and m.group("name"):
             name, points = normalize_label(m.group("name")), float(m.group("n"))
     return name, points
