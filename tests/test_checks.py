@@ -724,21 +724,13 @@ def test_q04_a_rate_measured_in_persons(example):
 def test_q04_an_area_in_any_unit_of_area(example):
     """万亩 (forestry), 公顷, 平方千米 … are areas: only a unit that is not one is reported."""
     form = example(SICHUAN)
-    for unit in (
-        "万亩",
-        "亩",
-        "千亩",
-        "公顷",
-        "万公顷",
-        "平方米",
-        "万平方米",
-        "平方公里",
-        "平方千米",
-    ):
-        form["绩效指标"][1].update(三级指标="造林面积", 指标性质="≥", 指标值=1.2, 度量单位=unit,
-                                   实际完成值=1.2)  # fmt: skip
+    row = form["绩效指标"][1]
+    row.update(三级指标="造林面积", 指标性质="≥", 指标值=1.2, 实际完成值=1.2)
+    units = "万亩 亩 千亩 公顷 万公顷 平方米 万平方米 平方公里 平方千米".split()
+    for unit in units:
+        row["度量单位"] = unit
         assert ("Q04", "绩效指标[2].度量单位") not in codes_at(findings_for(form)), unit
-    form["绩效指标"][1].update(度量单位="个")
+    row["度量单位"] = "个"
     assert ("Q04", "绩效指标[2].度量单位") in codes_at(findings_for(form))
 
 
