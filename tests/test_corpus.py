@@ -103,6 +103,12 @@ HOLES: dict[str, dict[str, set[int] | int]] = {
     "26-hunan-2021-lingling-linyeju.json": {**TOTALS_CUT, "W01": 1, "W04": 1},
     # cut off inside the 社会效益 row (row 24)
     "27-shandong-2019-licheng-mianfeikaifang.json": {**TOTALS_CUT, "W04": 1, "W05": {24}},
+    # cut off in the first 成本指标 row: 效益, 满意度 and 总分 are on the next page
+    "28-anhui-2023-jinzhai-chagu.json": {**TOTALS_CUT, "W04": 1},
+    # cut off at the indicator header: no indicator row is on the page
+    "29-anhui-2024-tianjiaan-jiuye.json": {"W04": 1},
+    # cut off in the 19th 数量指标 row (row 29), before its 得分
+    "31-yunnan-2022-changning-shengzhu.json": {"W05": {29}},
 }  # fmt: skip
 
 ERROR = "错误"

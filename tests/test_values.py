@@ -244,6 +244,19 @@ CASES: dict[str, dict] = {
     "12月31日": TEXT,
     "≥": TEXT,
     "3-5家": TEXT,
+    # a quantity per something (补助标准): the unit is per the thing
+    "每亩300元": number(300, "元/亩"),
+    "每亩补助300元": number(300, "元/亩"),
+    "每亩不低于300元": number(300, "元/亩", "≥"),
+    "人均500元": number(500, "元/人"),
+    "户均2000元": number(2000, "元/户"),
+    "每人每月800元": number(800, "元/月/人"),
+    "每季度≥1次": number(1, "次/季度", "≥"),
+    "每平方米50元": number(50, "元/平方米"),
+    "每亩300": number(300, ""),
+    "每年": TEXT,
+    "人均增收500元以上": TEXT,
+    "每㎡50元": TEXT,  # NFKC: 每m250元 — not read as 250 元/m
     # blanks and placeholders
     "": EMPTY,
     "   ": EMPTY,

@@ -901,7 +901,7 @@ def _parse_string(raw: str, column_unit: str = "") -> ParsedValue:
 
 def _read_text(raw: str, text: str, column_unit: str = "") -> ParsedValue:
     """Read normalised, non-empty text: a date, a quantity, a level, or text."""
-    readers = (_parse_date, _parse_quantity, _exact_level, _keyword_level)
+    readers = (_parse_date, _parse_quantity, _per_quantity, _exact_level, _keyword_level)
     if column_unit and DECIMAL_RE.match(text):
         readers = (_parse_quantity,)
     for reader in readers:
@@ -909,6 +909,28 @@ def _read_text(raw: str, text: str, column_unit: str = "") -> ParsedValue:
         if found is not None:
             return found
     return _text(raw, f"未能识别为数值、日期或定性等级：'{_shown(raw)}'")
+
+
+# A rate per something, as 补助标准 are written: "每亩300元", "人均500元", "每人每月800元",
+# "每季度≥1次". The thing follows 每 (one to three Chinese characters: NFKC makes 每㎡50元
+# "每m250元", left unread) or precedes 均; after it comes a quantity (an operator, 不低于…,
+# 约, a digit) or another 每.
+_PER = re.compile(r"(?:平均)?每(?P<per>[\u4e00-\u9fff]{1,3}?)(?P<rest>(?:每|不|约|[≥≤<>=≧≦]|\d).*)")
+_PER_FILLER = re.compile(r"(?:补助|补贴|标准|投入|支出|发放|成本|费用)$")
+_AVERAGE = re.compile(r"(?P<per>[人户亩])均(?P<rest>(?:每|不|约|[≥≤<>=≧≦]|\d).*)")
+
+
+def _per_quantity(raw: object, text: str) -> ParsedValue | None:
+    """"每亩300元" → 300 元/亩: the quantity after the thing, its unit per the thing."""
+    m = _PER.fullmatch(text) or _AVERAGE.fullmatch(text)
+    if m is None:
+        return None
+    inner = _read_text(m["rest"], m["rest"])
+    if inner.kind is not Kind.NUMBER or inner.number is None:
+        return None
+    per = _PER_FILLER.sub("", m["per"]) or m["per"]  # "每亩补助300元": per 亩
+    unit = normalize_unit(f"{inner.unit}/{per}") if inner.unit else ""
+    return number_value(raw, inner.op, inner.op_symbolic, inner.number, unit, inner.approx)
 
 
 # "≥95.5%", "12家以上", "不超过3.5万元": an operator (or nothing) before one number and
