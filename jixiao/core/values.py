@@ -921,7 +921,7 @@ _AVERAGE = re.compile(r"(?P<per>[人户亩])均(?P<rest>(?:每|不|约|[≥≤<>
 
 
 def _per_quantity(raw: object, text: str) -> ParsedValue | None:
-    """"每亩300元" → 300 元/亩: the quantity after the thing, its unit per the thing."""
+    """Read "每亩300元" as 300 元/亩: the quantity after the thing, its unit per the thing."""
     m = _PER.fullmatch(text) or _AVERAGE.fullmatch(text)
     if m is None:
         return None
