@@ -8,6 +8,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from jixiao.core import compute
+from jixiao.core.form import rate_value
 from jixiao.core.profile import load_profile
 
 amounts = st.floats(min_value=0.01, max_value=1e6, allow_nan=False)
@@ -103,3 +104,13 @@ def test_scores_stay_within_points(a, b, points):
 @given(amounts, amounts)
 def test_execution_rate_times_budget_gives_back_execution(executed, budget):
     assert math.isclose(compute.execution_rate(executed, budget) * budget, executed, rel_tol=1e-9)
+
+
+def test_a_rate_typed_as_text_reads_as_the_same_number_typed():
+    """A Word table holds every cell as text: "20" in the 执行率 cell is 20%, as the number
+    20 in a workbook cell is (no real rate is ten-fold), not 2000%."""
+    for typed, text, rate in ((20, "20", 0.2), (100, "100", 1.0), (0.95, "0.95", 0.95),
+                              (18.7, "18.7", 0.187), (1, "1", 1.0)):  # fmt: skip
+        assert math.isclose(rate_value(typed), rate) and math.isclose(rate_value(text), rate)
+    assert math.isclose(rate_value("20%"), 0.2) and math.isclose(rate_value("102.59%"), 1.0259)
+    assert rate_value("不详") is None

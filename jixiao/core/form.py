@@ -126,12 +126,17 @@ def rate_value(raw: Any) -> float | None:
     """A rate as the form shows it: 0.187, "18.70%", or 18.7 meaning percent."""
     if isinstance(raw, str):
         v = parse_value(raw)
-        if v.kind is Kind.NUMBER and v.number is not None:
-            return v.number / 100 if v.unit == "%" else v.number
-        return None
-    n = number(raw)
-    if n is None:
-        return None
+        if v.kind is not Kind.NUMBER or v.number is None:
+            return None
+        if v.unit == "%":
+            return v.number / 100
+        if v.unit:
+            return v.number
+        n = v.number  # "20" as a Word table or a text cell holds it: as the number 20
+    else:
+        n = number(raw)
+        if n is None:
+            return None
     # No real rate is ten-fold; a number that large was typed as a percent.
     return n / 100 if abs(n) > 10 else n
 
