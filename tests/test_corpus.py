@@ -109,6 +109,8 @@ HOLES: dict[str, dict[str, set[int] | int]] = {
     "29-anhui-2024-tianjiaan-jiuye.json": {"W04": 1},
     # cut off in the 19th 数量指标 row (row 29), before its 得分
     "31-yunnan-2022-changning-shengzhu.json": {"W05": {29}},
+    # cut off inside the indicator header: no indicator row is on the page
+    "34-guizhou-2021-suiyang-taibaizhen.json": {"W04": 1},
 }  # fmt: skip
 
 ERROR = "错误"
