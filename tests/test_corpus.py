@@ -12,7 +12,8 @@ b) no 错误 that the reviewer did not report (a false 错误 blocks a correct s
 c) no message shows an internal placeholder or a Python value;
 d) forms of other frameworks (20/80 scoring, 决策/管理/绩效 …) get at most 3 错误: jixiao
    may not know their scoring, but must not bury them in errors (holes aside);
-e) the form's sheet is read, not skipped.
+e) the form's sheet is read, not skipped;
+f) it is read as the type of form it is (项目支出 / 部门整体 / 基础数据表).
 
 Every form is also sent as a Word table (.docx), and three as .xls: the same findings.
 
@@ -326,6 +327,17 @@ def test_the_forms_sheet_is_read(name, form, xlsx_run):
     assert xlsx_run.readable, xlsx_run.why_not()
     skipped = {s["sheet"]: s["reason"] for s in xlsx_run.report.get("skipped", [])}
     assert form["sheet"] not in skipped, f"skipped: {skipped[form['sheet']]}"
+
+
+FORM_TYPES = ("项目支出绩效自评表", "部门整体支出绩效自评表", "部门整体支出绩效评价基础数据表")
+
+
+@pytest.mark.parametrize("name", [n for n in NAMES if build.load(n)["form_type"] in FORM_TYPES])
+def test_the_form_is_read_as_its_type(name, form, xlsx_run):
+    """f) what the 汇总 of a review lists as 表类型: a 转移支付 form is a project's."""
+    assert xlsx_run.readable, xlsx_run.why_not()
+    read = [f.get("表类型") for f in xlsx_run.report.get("forms", [])]
+    assert form["form_type"] in read, read
 
 
 # ---- the same form as .xls and .docx ---------------------------------------------------------

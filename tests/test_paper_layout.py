@@ -915,3 +915,22 @@ def test_a_block_printed_with_only_its_labels_is_a_block_the_form_lacks() -> Non
     assert [i["一级指标"] for i in data["绩效指标"]] == ["产出指标", "效益指标"]
     found = check_form(read_paper_form(ws, "x.xlsx"), load_profile())
     assert [(f.code, f.cell) for f in found if f.code == "W04"] == [("W04", "A8")]
+
+
+def test_the_amounts_unit_note_is_no_field_value() -> None:
+    """济南市历城区's header: "主管部门(盖章):" across the row, left empty, and "单位:万元" at
+    its end; the 主管部门 filled in the next row names the unit. The note of the amounts'
+    unit is never a unit name."""
+    rows = [
+        ["区级部门预算项目支出绩效自评表"],
+        ["( 2019 年度)"],
+        ["主管部门(盖章):", None, None, None, None, None, None, "单位:万元"],
+        ["项目名称", "商品和服务支出", None, None, "主管部门", "济南市历城区文化和旅游局"],
+        ["项目资金（万元）", *BUDGET_HEAD[1:]],
+        TOTAL_ROW,
+        ["绩效指标", *HEAD],
+        [None, "产出指标", "数量指标", "全年免费开放", "100%", "100%", 50, 50],
+    ]
+    data, cells = read_paper_sheet(sheet(rows, ("A3:G3",)), "x.xlsx")
+    assert data["单位名称"] == "济南市历城区文化和旅游局"
+    assert cells["单位名称"].address == "F4"

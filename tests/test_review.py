@@ -997,3 +997,15 @@ def test_a_file_checked_alone_waits_for_the_workers_server_to_come_back(
     assert pool.calls == 3 and waits == [0.2, 0.4]
     with pytest.raises(ConnectionRefusedError):
         runner._submit_alone(_RefusingPool(refusals=5), job)  # type: ignore[arg-type]
+
+
+def test_a_recomputed_total_shows_as_the_scores_add_up(tmp_path: Path) -> None:
+    """总分（复算） adds typed scores: 10 + 20.1 + 10.7 + … is 98.9 in the 汇总, not the
+    98.89999999999999 of binary floating point."""
+    data = json.loads((EXAMPLES / "shifeng-2020-project.json").read_text("utf-8"))
+    for row, score in zip(data["绩效指标"], (20.1, 10.7, 10, 10, 10, 10, 5, 4, 9.1), strict=True):
+        row["得分"] = score
+    path = tmp_path / "小数.json"
+    path.write_text(json.dumps(data, ensure_ascii=False), "utf-8")
+    (form,) = json.loads(jixiao("check", path, "--json").out)["forms"]
+    assert form["总分"]["复算"] == 98.9 and repr(form["总分"]["复算"]) == "98.9"

@@ -81,6 +81,8 @@ def form_summary(form: Form, profile: Profile, findings: Iterable[Finding]) -> d
     }
     if scored(form):
         total = recomputed_total(ctx) if form.filled_indicators else None
+        if total is not None:
+            total = round(total, 4)  # a sum of typed scores: 51.8, not 51.79999999999
         line["总分"] = {"填报": _or_text(number(form.total_score), form.total_score), "复算": total}
         line["等级"] = {
             "填报": reported(form.grade),

@@ -160,7 +160,8 @@ FIELDS: tuple[Field, ...] = (
     _f("财务负责人", forms=ALL_FORMS, variants=("财务负责人",)),
     _f(
         "项目名称", place=Place("表头", 3, order=2), on=frozenset({PROJECT}),
-        variants=("项目名称", "专项资金名称", "政策(项目)名称", "项目(政策)名称", "政策名称"),
+        variants=("项目名称", "专项资金名称", "政策(项目)名称", "项目(政策)名称", "政策名称",
+                  "转移支付(项目)名称", "转移支付名称"),
         name="jxf_project",
     ),
     _f("项目编码", variants=("项目编码", "项目代码")),

@@ -142,6 +142,8 @@ _ALL_LABELS = _all_labels()
 
 
 def _is_label(value: Any) -> bool:
+    if isinstance(value, str) and _AMOUNT_UNIT_NOTE.fullmatch(compact(value)):
+        return True
     lab = label(value)
     if not lab:
         return False
@@ -149,6 +151,11 @@ def _is_label(value: Any) -> bool:
         return True
     head = lab.split(":", 1)[0]
     return ":" in lab and head in _ALL_LABELS
+
+
+# The note of the amounts' unit printed at a header row's end ("单位:万元", "金额单位：元"):
+# not the value of the label left of it (济南市历城区: "主管部门(盖章): … 单位:万元").
+_AMOUNT_UNIT_NOTE = re.compile(r"[(（]?(?:金额|资金|计量)?单位[:：]?(?:人民币)?[千万亿]?元[)）]?")
 
 
 # ---- the reader --------------------------------------------------------------------------
@@ -448,8 +455,8 @@ class _Reader:
             if r in self.skip_rows or not isinstance(value, str):
                 continue
             for name, inline in _field_labels(value):
-                if name in found:
-                    continue
+                if name in found and found[name][0] is not None:
+                    continue  # the first filled one (a label left empty may recur filled)
                 if inline is not None:
                     found[name] = (_plain_number(inline, name), (r, c))
                 else:
