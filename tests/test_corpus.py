@@ -356,13 +356,17 @@ def test_xls_gives_the_same_findings_as_xlsx(name, form, xlsx_run, tmp_path, cap
 
 # Every form as a Word table (no LibreOffice needed, so all of them): every cell is text there.
 @pytest.mark.parametrize("name", NAMES)
-def test_docx_gives_the_same_findings_as_xlsx(name, form, xlsx_run, tmp_path, capsys):
+def test_docx_gives_the_same_findings_and_summary_as_xlsx(name, form, xlsx_run, tmp_path, capsys):
     findings_of(xlsx_run)
     document = build.to_docx(form, tmp_path / "form.docx")
     capsys.readouterr()
     rc = call_main(validate_args(document, tmp_path / "校验.docx", form))
     run = make_run(rc, *capsys.readouterr())
     assert keys(findings_of(run), cells="docx") == keys(xlsx_run.findings, cells="docx")
+    # and the same line in a review's 汇总 (unit, amounts, 执行率, 总分 …), but the sheet's name
+    lines = [[{k: v for k, v in f.items() if k != "sheet"} for f in r.report.get("forms", [])]
+             for r in (run, xlsx_run)]  # fmt: skip
+    assert lines[0] == lines[1]
 
 
 # ---- baseline table (python tests/test_corpus.py) --------------------------------------------

@@ -23,7 +23,7 @@ How it is found and read:
 - Points the block's heading declares ("预算执行情况(20分)", "分值(10分)") stand for a
   分值 column the form does not have.
 - Budget columns across (来源 | 中央 | 省 | 本级 | 其他 | 合计 | 执行数 | 执行率) are read as
-  the total row only.
+  the total row only (its amounts are no row label, also where they are text, as in Word).
 """
 
 from __future__ import annotations
@@ -149,11 +149,16 @@ def _read_heading(g: PaperGrid, block: BudgetBlock, first_value: int) -> None:
 
 
 def _row_label(g: PaperGrid, row: int, before: int) -> Pos | None:
-    """The rightmost text cell of a row left of column ``before``."""
+    """The rightmost text cell of a row left of column ``before`` that is not an amount:
+    a Word table holds the amounts of the columns across (中央 | 省 | 本级) as text too."""
     for c in range(before - 1, 0, -1):
-        if isinstance(g.values.get((row, c)), str):
+        value = g.values.get((row, c))
+        if isinstance(value, str) and not _AMOUNT_TEXT.fullmatch(compact(value)):
             return (row, c)
     return None
+
+
+_AMOUNT_TEXT = re.compile(r"[+-]?\d+(?:\.\d+)?(?:[千万亿]?元)?")
 
 
 Row = tuple[int, Pos | None, str, dict[str, Pos]]
