@@ -100,8 +100,8 @@ HOLES: dict[str, dict[str, set[int] | int]] = {
     },
     # cut off after the first indicator row, whose 一级 label and values are on the next page
     "25-neimenggu-2022-linhe-jiuyebuzhu.json": {"W04": 1},
-    # cut off at 生态效益; the page lost the first character of its cells ("级预算单位名称")
-    "26-hunan-2021-lingling-linyeju.json": {**TOTALS_CUT, "W01": 1, "W04": 1},
+    # cut off at 生态效益
+    "26-hunan-2021-lingling-linyeju.json": {**TOTALS_CUT, "W04": 1},
     # cut off inside the 社会效益 row (row 24)
     "27-shandong-2019-licheng-mianfeikaifang.json": {**TOTALS_CUT, "W04": 1, "W05": {24}},
     # cut off in the first 成本指标 row: 效益, 满意度 and 总分 are on the next page

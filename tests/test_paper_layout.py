@@ -934,3 +934,19 @@ def test_the_amounts_unit_note_is_no_field_value() -> None:
     data, cells = read_paper_sheet(sheet(rows, ("A3:G3",)), "x.xlsx")
     assert data["单位名称"] == "济南市历城区文化和旅游局"
     assert cells["单位名称"].address == "F4"
+
+
+@pytest.mark.parametrize("heading", ["一级预算单位名称", "区级预算单位名称", "县级预算单位名称："])
+def test_a_unit_named_by_its_level(heading: str) -> None:
+    """零陵区林业局's 部门整体 form: the unit's name under its budget level's label."""
+    rows = [
+        ["部门整体支出绩效自评表"],
+        ["(2021年度)"],
+        [heading, "零陵区林业局"],
+        ["项目资金（万元）", *BUDGET_HEAD[1:]],
+        TOTAL_ROW,
+        ["绩效指标", *HEAD],
+        [None, "产出指标", "数量指标", "造林面积", "1.2万亩", "1.2万亩", 50, 50],
+    ]
+    data, cells = read_paper_sheet(sheet(rows), "x.xlsx")
+    assert data["单位名称"] == "零陵区林业局" and cells["单位名称"].address == "B3"

@@ -591,6 +591,9 @@ def _match_field(text: str) -> str | None:
             return name
         if TOTAL_LABELS.match(candidate) is not None:
             return "自评总分"
+    # 一级/区级/县级预算单位名称: a unit's name by its level, however the level is written
+    if label(text).endswith("预算单位名称") and len(label(text)) <= 10:
+        return "单位名称"
     return None
 
 
