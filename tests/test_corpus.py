@@ -75,8 +75,11 @@ HOLES: dict[str, dict[str, set[int] | int]] = {
     "04-anhui-2023-xiaoxian-tesezhongyang.json": {**TOTALS_CUT, "W04": 1},
     "05-hebei-2019-langfang-nuantong.json": {**TOTALS_CUT},
     # rows 1-7: the tail of the previous project (its header, budget and goals on the previous
-    # page); row 8 on: the next form, cut off in its first indicator row
-    "07-sichuan-2023-daying-anke.json": {**TOTALS_CUT, "W01": 2, "W02": 2, "W04": 4, "W05": {21}},
+    # page); row 8 on: the next form, cut off in its first indicator row. Two forms, each with
+    # its 分值 total cut (S04 ×2).
+    "07-sichuan-2023-daying-anke.json": {
+        **TOTALS_CUT, "S04": 2, "W01": 2, "W02": 2, "W04": 4, "W05": {21},
+    },
     "09-sichuan-2023-zitong-rendazhijia.json": {"W04": 3},
     "11-yunnan-2023-linxiang-shourongsuo.json": {**TOTALS_CUT, "W05": {18}},
     "12-yunnan-2022-longyang-huafei.json": {"W04": 1},

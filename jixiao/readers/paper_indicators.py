@@ -137,6 +137,12 @@ def find_indicator_header(g: PaperGrid) -> IndicatorHeader | None:
     return None
 
 
+def is_indicator_header_row(g: PaperGrid, row: int) -> bool:
+    """Whether ``row`` heads an indicator table (三级指标 and a target or actual column)."""
+    cols = _heading_columns(g, row)[0]
+    return "三级指标" in cols and bool({"指标值", "实际完成值"} & cols.keys())
+
+
 def _heading_columns(g: PaperGrid, row: int) -> tuple[dict[str, int], dict[str, int]]:
     """Field -> column of a row's headings, and the adjusted columns ("调整指标值") of a field
     that another column ("年初指标值") also names."""

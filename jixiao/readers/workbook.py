@@ -97,7 +97,9 @@ def read_forms(book: BookGrid) -> BookContents:
                 form.cells.update(moved)
                 form.cell_states = _cell_states(ws, form)
             else:
-                form, hint = _read_paper(ws, source, hint)
+                paper, hint = _read_paper(ws, source, hint)
+                found.extend((ws.title, "尚未填写") if is_blank_form(f) else f for f in paper)
+                continue
         except InputError as e:
             found.append((ws.title, e.detail))
             continue
@@ -125,16 +127,29 @@ def read_forms(book: BookGrid) -> BookContents:
 
 def _read_paper(
     ws: SheetGrid, source: str, hint: tuple[str, str] | None
-) -> tuple[Form, tuple[str, str] | None]:
-    """A sheet in a paper form's layout, and the profile hint so far. The paper readers
-    are loaded with the first such sheet: a workbook of template sheets (what jixiao's
-    users send) is read without them (about 10 ms of imports per process)."""
+) -> tuple[list[Form], tuple[str, str] | None]:
+    """The forms on a sheet in a paper form's layout (several may be printed one after
+    another), and the profile hint so far. The paper readers are loaded with the first such
+    sheet: a workbook of template sheets (what jixiao's users send) is read without them
+    (about 10 ms of imports per process)."""
     from jixiao.readers.paper import profile_hint, read_paper_form  # noqa: PLC0415  (above)
     from jixiao.readers.paper_basic import looks_like_basic_table, read_paper_basic  # noqa: PLC0415
+    from jixiao.readers.paper_split import form_parts  # noqa: PLC0415
 
     if looks_like_basic_table(ws):
-        return read_paper_basic(ws, source), hint
-    return read_paper_form(ws, source), hint or profile_hint(ws)
+        return [read_paper_basic(ws, source)], hint
+    parts = form_parts(ws)
+    if len(parts) == 1:
+        return [read_paper_form(ws, source)], hint or profile_hint(ws)
+    forms: list[Form] = []
+    for part in parts:
+        try:
+            forms.append(read_paper_form(part, source))
+        except InputError:
+            continue  # a part that holds no form of its own (a page's stray rows)
+    if not forms:
+        return [read_paper_form(ws, source)], hint or profile_hint(ws)  # says why not
+    return forms, hint or profile_hint(ws)
 
 
 def settings_profile(book: BookGrid) -> str | None:

@@ -1,0 +1,110 @@
+"""Several forms printed one after another on one sheet (forms.md §4), as a department sends
+all its project forms: each is read and checked as it is alone, at the sheet's own cells."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from corpus import build
+from openpyxl.utils import range_boundaries
+
+from jixiao.cli.main import main
+from jixiao.formats.grid import SheetGrid
+from jixiao.readers.paper_split import form_parts
+
+LINXIANG = "11-yunnan-2023-linxiang-shourongsuo.json"  # national, 4 错误
+LANGFANG = "05-hebei-2019-langfang-nuantong.json"  # national, S01 and S02
+GAP = 2  # empty rows between two forms
+
+
+def stacked(path: Path, names: list[str], between: list[Any] | None = None) -> list[int]:
+    """The corpus forms one below another on one sheet; the row offset of each."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "项目自评"
+    offsets, row = [], 0
+    for k, name in enumerate(names):
+        form = build.load(name)
+        if k and between is not None:
+            ws.cell(row + 1, 1, between[k - 1])
+            row += 1
+        offsets.append(row)
+        for r, values in enumerate(form["rows"], 1):
+            for c, value in enumerate(values, 1):
+                if value is not None:
+                    ws.cell(row + r, c, value)
+        for ref in form.get("merges", []):
+            c0, r0, c1, r1 = range_boundaries(ref)
+            ws.merge_cells(start_row=r0 + row, start_column=c0, end_row=r1 + row, end_column=c1)
+        row += len(form["rows"]) + GAP
+    wb.save(path)
+    return offsets
+
+
+def check_json(path: Path, capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:
+    capsys.readouterr()
+    assert main(["check", str(path), "--json"]) in (0, 1)
+    return json.loads(capsys.readouterr().out)
+
+
+def moved(cell: str, rows: int) -> str:
+    letters, digits = re.fullmatch(r"([A-Z]+)(\d+)", cell).groups()
+    return f"{letters}{int(digits) + rows}"
+
+
+def findings(report: dict[str, Any], rows: int = 0) -> list[tuple[str, str, str]]:
+    return sorted(
+        (f["code"], moved(f["cell"], rows), f["message"])
+        for f in report["findings"]
+        if not f["code"].startswith("X")  # between the forms of one workbook: see below
+    )
+
+
+@pytest.mark.parametrize("between", [None, ["附件2"]], ids=["plain", "attachment-line"])
+def test_each_form_on_a_sheet_is_checked_as_it_is_alone(tmp_path, capsys, between) -> None:
+    names = [LINXIANG, LANGFANG]
+    offsets = stacked(tmp_path / "两张.xlsx", names, between)
+    both = check_json(tmp_path / "两张.xlsx", capsys)
+    alone = []
+    for name, offset in zip(names, offsets, strict=True):
+        single = tmp_path / f"{name[:2]}.xlsx"
+        stacked(single, [name])
+        alone.append((check_json(single, capsys), offset))
+    assert [f["项目名称"] for f in both["forms"]] == [a["forms"][0]["项目名称"] for a, _ in alone]
+    assert [f["单位名称"] for f in both["forms"]] == [a["forms"][0]["单位名称"] for a, _ in alone]
+    assert findings(both) == sorted(x for a, k in alone for x in findings(a, k))
+    # Two units on one sheet: the workbook's forms disagree on unit and year (X02).
+    assert {f["code"] for f in both["findings"] if f["code"].startswith("X")} == {"X02"}
+
+
+def test_a_sheet_with_one_form_is_one_part(tmp_path) -> None:
+    """A title on top, "自评表" in a note below the indicators: still one form."""
+    path = tmp_path / "一张.xlsx"
+    stacked(path, [LINXIANG])
+    wb = openpyxl.load_workbook(path)
+    ws = wb.active
+    ws.cell(ws.max_row + 2, 1, "注：本自评表由项目单位填写")
+    ws.cell(ws.max_row + 1, 1, "项目支出绩效自评表填报说明：得分按完成比例计")
+    grid = SheetGrid(
+        ws.title,
+        values={(c.row, c.column): c.value for row in ws.iter_rows() for c in row if c.value},
+    )
+    assert form_parts(grid) == [grid]
+
+
+def test_the_summary_lists_every_form_of_the_sheet(tmp_path, capsys) -> None:
+    (tmp_path / "收件").mkdir()
+    stacked(tmp_path / "收件" / "两张.xlsx", [LINXIANG, LANGFANG])
+    capsys.readouterr()
+    rc = main(["review", str(tmp_path / "收件"), "-o", str(tmp_path / "汇总.xlsx"), "--no-cache"])
+    assert rc == 1, capsys.readouterr()
+    rows = list(openpyxl.load_workbook(tmp_path / "汇总.xlsx")["汇总"].iter_rows(values_only=True))
+    lines = [dict(zip(rows[0], r, strict=True)) for r in rows[1:3]]
+    assert [r["单位"] for r in lines] == ["临沧市临翔区林业和草原局", "廊坊市发改委"]
+    assert [r["工作表"] for r in lines] == ["项目自评", "项目自评"]
+    assert [r["全年预算数"] for r in lines] == [32.4, 43.2]
