@@ -29,12 +29,14 @@ def form_parts(ws: SheetGrid) -> list[SheetGrid]:
     starts = [1]
     header_seen = False
     for row in range(1, g.max_row + 1):
-        if header_seen and _is_title_row(g, row):
+        texts = [compact(t) for _c, t in g.texts(row)]
+        if header_seen and _is_title(texts):
             above = [t for _c, t in g.texts(row - 1)] if row > 1 else []
             attached = len(above) == 1 and _ATTACHMENT.fullmatch(compact(above[0])) is not None
             starts.append(row - 1 if attached and row - 1 > starts[-1] else row)
             header_seen = False
-        if is_indicator_header_row(g, row):
+        # Every name of the 三级 heading has 指标 in it: other rows need no closer look.
+        if any("指标" in t for t in texts) and is_indicator_header_row(g, row):
             header_seen = True
     if len(starts) == 1:
         return [ws]
@@ -42,8 +44,8 @@ def form_parts(ws: SheetGrid) -> list[SheetGrid]:
     return [_rows(ws, first, last) for first, last in zip(starts, ends, strict=True)]
 
 
-def _is_title_row(g: PaperGrid, row: int) -> bool:
-    texts = [compact(t) for _c, t in g.texts(row)]
+def _is_title(texts: list[str]) -> bool:
+    """A row's compacted texts: one or two, one of them a form's title ("…自评表…")."""
     return 0 < len(texts) <= 2 and any(
         _TITLE.search(t) and len(t) <= _LONGEST_TITLE and ":" not in t and "：" not in t
         for t in texts
