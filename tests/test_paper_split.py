@@ -14,7 +14,7 @@ from corpus import build
 from openpyxl.utils import range_boundaries
 
 from jixiao.cli.main import main
-from jixiao.formats.grid import SheetGrid
+from jixiao.formats.xlsx_grid import sheet_grid
 from jixiao.readers.paper_split import form_parts
 
 LINXIANG = "11-yunnan-2023-linxiang-shourongsuo.json"  # national, 4 错误
@@ -90,10 +90,7 @@ def test_a_sheet_with_one_form_is_one_part(tmp_path) -> None:
     ws = wb.active
     ws.cell(ws.max_row + 2, 1, "注：本自评表由项目单位填写")
     ws.cell(ws.max_row + 1, 1, "项目支出绩效自评表填报说明：得分按完成比例计")
-    grid = SheetGrid(
-        ws.title,
-        values={(c.row, c.column): c.value for row in ws.iter_rows() for c in row if c.value},
-    )
+    grid = sheet_grid(ws)
     assert form_parts(grid) == [grid]
 
 

@@ -160,8 +160,7 @@ def _bytes_json(data: bytes, name: str, profile: str | Path | Profile | None) ->
     except OSError as e:
         return INTERNAL, _dumps(internal(name, e))
     finally:
-        shutil.rmtree(folder, ignore_errors=True)
-        _COPIES.discard(folder)
+        _remove_copy(folder)
 
 
 # The temporary folders of the copies being checked in this process: a worker stopped in the
@@ -172,8 +171,12 @@ _COPIES: set[str] = set()
 def remove_temporary_copies() -> None:
     """Remove the temporary copies still being checked (see :func:`review_bytes`)."""
     for folder in list(_COPIES):
-        shutil.rmtree(folder, ignore_errors=True)
-        _COPIES.discard(folder)
+        _remove_copy(folder)
+
+
+def _remove_copy(folder: str) -> None:
+    shutil.rmtree(folder, ignore_errors=True)
+    _COPIES.discard(folder)
 
 
 def _item_json(

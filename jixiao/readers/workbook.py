@@ -96,14 +96,13 @@ def read_forms(book: BookGrid) -> BookContents:
                 form.cells.update(lay.cells)
                 form.cells.update(moved)
                 form.cell_states = _cell_states(ws, form)
+                read = [form]
             else:
-                paper, hint = _read_paper(ws, source, hint)
-                found.extend((ws.title, "尚未填写") if is_blank_form(f) else f for f in paper)
-                continue
+                read, hint = _read_paper(ws, source, hint)
         except InputError as e:
             found.append((ws.title, e.detail))
             continue
-        found.append((ws.title, "尚未填写") if is_blank_form(form) else form)
+        found.extend((ws.title, "尚未填写") if is_blank_form(f) else f for f in read)
     forms = [f for f in found if isinstance(f, Form)]
     skipped = [f for f in found if isinstance(f, tuple)]
     if not forms:
@@ -138,17 +137,15 @@ def _read_paper(
 
     if looks_like_basic_table(ws):
         return [read_paper_basic(ws, source)], hint
-    parts = form_parts(ws)
-    if len(parts) == 1:
-        return [read_paper_form(ws, source)], hint or profile_hint(ws)
     forms: list[Form] = []
-    for part in parts:
+    first_error: InputError | None = None
+    for part in form_parts(ws):
         try:
             forms.append(read_paper_form(part, source))
-        except InputError:
-            continue  # a part that holds no form of its own (a page's stray rows)
-    if not forms:
-        return [read_paper_form(ws, source)], hint or profile_hint(ws)  # says why not
+        except InputError as e:  # a part that holds no form of its own (a page's stray rows)
+            first_error = first_error or e
+    if not forms and first_error is not None:
+        raise first_error
     return forms, hint or profile_hint(ws)
 
 
