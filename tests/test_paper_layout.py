@@ -821,6 +821,66 @@ def test_other_framework_is_named_and_its_budget_score_row_read() -> None:
     assert [i.level2 for i in form.indicators][2] == "数量指标(10分)"
 
 
+def test_a_budget_score_row_inside_its_block_leaves_no_points_to_miss() -> None:
+    """预算执行率 below another row of 项目管理(25分): taken out as the budget's score, the
+    rows left (15 points) are not held to the heading's 25 — no S08 about 项目管理."""
+    rows: list[list[Any]] = [
+        ["银川市本级部门项目支出绩效自评表(2021年)"],
+        ["项目名称", "初中公用经费"],
+        ["主管部门", "银川市教育局"],
+        ["项目资金(万元)", None, "年初预算数", "调整预算数(A)", "全年执行数(B)", "执行率(B/A)"],
+        [None, "年度资金总额", 64.8, 64.8, 64.8, "100%"],
+        ["一级指标", "二级指标", "三级指标", "参考分值", "指标值(A)", "全年实际值(B)", "得分", "未完成原因分析及改进措施"],
+        ["项目决策(10分)", "项目立项", "相关性", 10, "—", "按标准管理", 10],
+        ["项目管理(25分)", "财务管理", "财务管理制度有效性", 15, "—", "制度健全", 15],
+        [None, "投入管理", "预算执行率", 10, "—", "100%", 9],
+        ["项目产出(30分)", "数量指标", "保障人数", 30, "2370人", "2370人", 30],
+        ["项目效益(35分)", "社会效益指标", "办学条件", 35, "改善", "改善", 33],
+    ]  # fmt: skip
+    form = read_paper_form(sheet(rows), "x.xlsx")
+    assert isinstance(form, SelfEvalForm)
+    assert form.data["预算执行"]["分值"] == 10 and form.data["预算执行"]["得分"] == 9
+    assert [i.level1 for i in form.indicators] == [
+        "项目决策(10分)",
+        "项目管理",
+        "项目产出(30分)",
+        "项目效益(35分)",
+    ]
+    findings = check_form(form, load_profile("national"))
+    assert not [f for f in findings if f.code == "S08" and "项目管理" in f.message]
+    # the other blocks are still held to their headings
+    rows[-2][3] = rows[-2][6] = 25
+    form = read_paper_form(sheet(rows), "x.xlsx")
+    s08 = [f for f in check_form(form, load_profile("national")) if f.code == "S08"]
+    assert [f.cell for f in s08] == ["A10"] and "项目产出标明 30 分" in s08[0].message
+
+
+@pytest.mark.parametrize("merged", [True, False])
+def test_the_transfer_payment_forms_goals(merged: bool) -> None:
+    """The MOF transfer-payment form: "总体目标完成情况 | 总体目标 | 全年实际完成情况", the
+    goals below. The first cell is the block's title; "总体目标" heads the expected goal.
+    (The actual goal used to be read as "绩效指标", the title of the block below.)"""
+    rows: list[list[Any]] = [
+        ["中央对地方转移支付区域绩效自评表"],
+        ["(2022年度)"],
+        ["转移支付(项目)名称", "就业补助资金"],
+        ["地方主管部门", "巴彦淖尔市临河区财政局"],
+        ["总体目标完成情况", "总体目标", None, "全年实际完成情况"],
+        [None, "确保完成年度城镇新增就业目标任务。", None, "全区城镇新增就业2989人。"],
+        ["绩效指标", "一级指标", "二级指标", "三级指标", "年度目标指标值", "全年实际完成值"],
+        [None, "产出指标", "数量指标", "城镇新增就业人数", "≥2800人", "2989人"],
+    ]  # fmt: skip
+    merges = ("A5:A6", "B5:C5", "D5:F5", "B6:C6", "D6:F6", "A7:A8") if merged else ()
+    form = read_paper_form(sheet(rows, merges), "x.xlsx")
+    assert isinstance(form, SelfEvalForm)
+    assert form.data["年度总体目标"] == {
+        "预期目标": "确保完成年度城镇新增就业目标任务。",
+        "实际完成情况": "全区城镇新增就业2989人。",
+    }
+    assert form.locate("年度总体目标.实际完成情况").address == "D6"
+    assert form.locate("年度总体目标").address == "A5"
+
+
 def test_a_form_cut_off_after_its_budget_block_is_read() -> None:
     rows: list[list[Any]] = [
         ["人大代表之家建设项目绩效目标自评表"],

@@ -20,7 +20,8 @@ reader finds the form by its labels, the way a reviewer reads it (forms.md §4):
 - 年度总体目标: the 预期目标 and 实际完成情况 labels under their names (年初设定目标,
   年度总体目标完成情况综述 …). On one row (side by side) each value is in the cell below its
   label; on different rows (stacked) it is to the right. A label of the adjusted goal
-  ("全年(调整)绩效目标") holds where its cell is filled.
+  ("全年(调整)绩效目标") holds where its cell is filled. The MOF transfer-payment form's
+  "总体目标完成情况 | 总体目标 | 全年实际完成情况": the first is the block's title.
 - Header and footer fields (单位名称, 年度, 项目名称, 填表人, 等级, …): the label cell, and
   the value after a colon in the same cell ("单位名称：某某", several such pairs in one
   cell) or in the first non-empty cell to its right, stopping at the next label.
@@ -133,9 +134,18 @@ _REGION_CODES = {"51": ("sichuan", "四川省")}
 _REGION_TITLES = {"部门预算项目支出绩效自评表": ("sichuan", "四川省")}
 
 
+# Printed labels of fields jixiao does not read ("主管部门 | | 财政处室 | 某某科"): a value
+# search stops at them as at any label, instead of taking one for the value of the label
+# left of it when the value between is left empty (重庆市's 部门整体 form, unmerged).
+_OTHER_LABELS = frozenset(
+    {"财政处室", "主管处室", "业务主管处室", "业务处室", "预算处室", "部门联系人", "联系人",
+     "单位负责人", "审核人", "负责人", "分管领导"}
+)  # fmt: skip
+
+
 def _all_labels() -> frozenset[str]:
     tables = (INDICATOR_LABELS, BUDGET_LABELS, FIELD_LABELS, GOAL_LABELS, TOTAL_LABELS)
-    return frozenset(x for t in tables for x in t.labels()) | _GOALS_TITLE
+    return frozenset(x for t in tables for x in t.labels()) | _GOALS_TITLE | _OTHER_LABELS
 
 
 _ALL_LABELS = _all_labels()
@@ -159,6 +169,35 @@ _AMOUNT_UNIT_NOTE = re.compile(r"[(（]?(?:金额|资金|计量)?单位[:：]?(?
 
 
 # ---- the reader --------------------------------------------------------------------------
+
+
+def _goal_roles(
+    spots: list[tuple[Pos, str, str | None]],
+) -> list[tuple[Pos, str, str | None]]:
+    """Which goal each label on the goals' rows heads (None: the block's title).
+
+    The MOF transfer-payment form prints "总体目标完成情况 | 总体目标 | 全年实际完成情况":
+    the first cell is the block's title although its words elsewhere head the actual goal,
+    and "总体目标", elsewhere a title, heads the expected goal. So on one row, a label of the
+    actual goal named again to its right is the title, and a title word between the title
+    and the actual goal's label heads the expected goal where no other label does.
+    """
+    rows: dict[int, list[tuple[Pos, str, str | None]]] = {}
+    for spot in spots:
+        rows.setdefault(spot[0][0], []).append(spot)
+    out: list[tuple[Pos, str, str | None]] = []
+    for row in rows.values():
+        names = [name for _pos, _text, name in row]
+        if names[0] == "实际完成情况" and "实际完成情况" in names[1:]:
+            row[0] = (row[0][0], row[0][1], None)
+            names[0] = None
+        if names[0] is None and "预期目标" not in names and "实际完成情况" in names:
+            for k in range(1, names.index("实际完成情况")):
+                if names[k] is None:
+                    row[k] = (row[k][0], row[k][1], "预期目标")
+                    break
+        out.extend(row)
+    return out
 
 
 @dataclass
@@ -251,7 +290,9 @@ class _Reader:
     # -- indicators
 
     def read_indicators(self, header: IndicatorHeader) -> None:
-        block = read_indicators(self.g, header, self.ends_indicators)
+        title = header.title
+        repeated = (title[1], self.g.values.get(title)) if title is not None else None
+        block = read_indicators(self.g, header, lambda row: self.ends_indicators(row, repeated))
         self.indicators = block
         # Numbered after the indicators: the criteria have only a name, 分值 and 得分, and
         # the indicator table's first row shows which columns the indicators have.
@@ -268,11 +309,15 @@ class _Reader:
         )
         self.cells["绩效指标"] = self.g.cell(anchor)
 
-    def ends_indicators(self, row: int) -> bool:
+    def ends_indicators(self, row: int, repeated: tuple[int, Any] | None = None) -> bool:
+        """Whether ``row`` is past the indicators. ``repeated`` (column, text): the block's
+        title, which a merge undone and filled (WPS's 取消合并并填充) repeats on every row."""
         texts = list(self.g.texts(row))
         filled = sum(1 for c in range(1, self.g.max_col + 1) if (row, c) in self.g.values)
         alone = len(texts) == 1 and filled == 1
-        for _c, text in texts:
+        for c, text in texts:
+            if (c, text) == repeated:
+                continue
             lab = label(text)
             head = lab.split(":", 1)[0]
             if lab.startswith("总分") or head in _END_WORDS or lab in _GOALS_TITLE:
@@ -330,6 +375,13 @@ class _Reader:
                     if key in r.item:
                         budget[to] = r.item[key]
             del ind.rows[k]
+            # The points its heading declares ("项目管理(25分)") include the budget's, which
+            # now count as the budget's: the rows left cannot be held to them.
+            heading = heading_points(r.item.get("一级指标"))[0]
+            for x in ind.rows:
+                name, points = heading_points(x.item.get("一级指标"))
+                if heading and name == heading and points is not None:
+                    x.item["一级指标"] = name
             self.data["绩效指标"] = [x.item for x in ind.rows]
             for path in [p for p in self.cells if p.startswith("绩效指标[")]:
                 del self.cells[path]
@@ -341,11 +393,16 @@ class _Reader:
     def read_goals(self) -> None:
         found: dict[str, Pos] = {}
         title: Pos | None = None
+        spots: list[tuple[Pos, str, str | None]] = []  # position, label, goal it names
         for (r, c), value in sorted(self.g.values.items()):
             if r in self.skip_rows or not isinstance(value, str):
                 continue
             lab = label(value)
             name = GOAL_LABELS.match(value)
+            if name is not None or lab in _GOALS_TITLE:
+                spots.append(((r, c), value, name))
+        for (r, c), value, name in _goal_roles(spots):
+            lab = label(value)
             if name is not None:
                 if name not in found:
                     found[name] = (r, c)
@@ -353,7 +410,7 @@ class _Reader:
                     # "年初绩效目标 | 全年(调整)绩效目标": the adjusted goal holds where filled
                     if self.below_value((r, c))[0] is not None:
                         found[name] = (r, c)
-            elif title is None and lab in _GOALS_TITLE:
+            elif title is None:
                 title = (r, c)
         if not found:
             return

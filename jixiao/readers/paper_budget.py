@@ -22,6 +22,7 @@ How it is found and read:
   form: 年初预算数(A) | 全年执行数(B) | 执行率(B/A)): that column is both.
 - Points the block's heading declares ("预算执行情况(20分)", "分值(10分)") stand for a
   分值 column the form does not have.
+- The block's heading repeated down its column (a merge undone and filled) labels no row.
 - Budget columns across (来源 | 中央 | 省 | 本级 | 其他 | 合计 | 执行数 | 执行率) are read as
   the total row only (its amounts are no row label, also where they are text, as in Word).
 """
@@ -111,6 +112,8 @@ def read_budget(
     row = header + 1
     while row <= g.max_row and row != stop:
         label_pos = _row_label(g, row, first_value)
+        if label_pos is not None and _is_heading_again(g, block, label_pos):
+            label_pos = None
         raw = g.values.get(label_pos) if label_pos else None
         lab = label(raw)
         values = {k: (row, c) for k, c in columns.items() if (row, c) in g.values}
@@ -146,6 +149,15 @@ def _read_heading(g: PaperGrid, block: BudgetBlock, first_value: int) -> None:
             if block.heading is None:
                 block.heading = (header, c)
             break
+
+
+def _is_heading_again(g: PaperGrid, block: BudgetBlock, pos: Pos) -> bool:
+    """The block's heading repeated in its column below (a merge undone with its text
+    filled into every cell, as WPS's 取消合并并填充 does): no row's label."""
+    heading = block.heading
+    return (
+        heading is not None and pos[1] == heading[1] and g.values.get(pos) == g.values.get(heading)
+    )
 
 
 def _row_label(g: PaperGrid, row: int, before: int) -> Pos | None:

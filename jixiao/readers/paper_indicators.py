@@ -8,7 +8,9 @@
 - Rows run from below the header to the first 总分/合计/等级/填表人/注/说明 row, a title of
   another form, or a run of three fully empty rows.
 - 一级/二级 "same as above": a cell merged over several rows, or a blank cell below a filled
-  one, holds the value above it. Where the 一级 label is lost ("(50分)" alone) or missing
+  one, holds the value above it. The same text repeated down the cells below a heading (a
+  merge undone and filled, WPS's 取消合并并填充) is that one heading, its points once; the
+  block's title repeated so does not end the block. Where the 一级 label is lost ("(50分)" alone) or missing
   altogether, the 二级 names imply it (数量指标 → 产出指标).
 - A heading's points ("产出指标(50分)", "产出\\n指标\\n40 分", "(50分)") are the block's:
   the first row of the block carries the heading with its points as its 一级指标
@@ -213,6 +215,7 @@ class _Level:
     points: float | None = None
     rows: list[_Raw] = field(default_factory=list)
     parts: list[Pos] = field(default_factory=list)  # further cells of a stacked heading
+    copies: list[Pos] = field(default_factory=list)  # cells below repeating it (a merge filled)
 
     @property
     def last(self) -> Pos:
@@ -253,6 +256,9 @@ class _Scan:
             if cur is not None and (cur.pos == pos or pos in cur.parts):
                 continue  # inside the heading's merge
             value = self.g.values.get(pos)
+            if cur is not None and self._repeats(cur, pos, value):
+                cur.copies.append(pos)  # the same heading: a merge undone and its text filled
+                continue
             if value is not None:
                 if cur is not None and _continues(key, cur, pos, value, self.g.below(cur.last)):
                     cur.extend(pos, value)  # "产出" / "指标" / "(60分)" in stacked cells
@@ -266,6 +272,16 @@ class _Scan:
                 self.current[key] = None  # a new 一级 block does not inherit the 二级 above
             # else: a blank cell below a filled one means "same as above"
         return dict(self.current)
+
+    def _repeats(self, cur: _Level, pos: Pos, value: Any) -> bool:
+        """Whether a cell right below the heading in force repeats it, as WPS's 取消合并并填充
+        leaves a merged heading: one block, its points declared once."""
+        above = cur.copies[-1] if cur.copies else cur.last
+        return (
+            value is not None
+            and pos[0] == self.g.below(above)
+            and value == self.g.values.get(above)
+        )
 
     def label_left_of(self, pos: Pos) -> str:
         """A 一级 name printed in the cell left of a heading that holds only its points."""
@@ -311,7 +327,8 @@ def _read_row(g: PaperGrid, header: IndicatorHeader, scan: _Scan, row: int) -> _
     for key in LEVELS:
         if key in cols:
             level = levels[key]
-            where[key] = level.pos if level is not None else (row, cols[key])
+            own = (row, cols[key])
+            where[key] = own if level is None or own in level.copies else level.pos
     return _Raw(row, item, where, levels, _kind(g, item, where, header))
 
 

@@ -1,0 +1,305 @@
+"""The same real form as clerks also send it: changes that must not change a single finding.
+
+Each corpus form (``forms/*.json``) is changed the way forms change between the finance
+bureau's blank and the file that arrives — moved on the sheet, merges undone, merges undone
+with their text filled into every cell (WPS's 取消合并并填充), percentages typed as numbers,
+labels wrapped or spaced, another sheet in front … — and laid out again by
+:func:`build.to_xlsx`. What the form says is unchanged, so a reader must give the same
+findings, each in the cell the change moved it to.
+
+A variant is a function of the form that returns a :class:`Changed`: the changed form, where
+each original cell went (``moved``), what to do to the saved workbook afterwards
+(``post``), and which cells now repeat a merged cell's text (``copies``).
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.utils import get_column_letter, range_boundaries
+from openpyxl.worksheet.worksheet import Worksheet
+
+Pos = tuple[int, int]
+
+
+@dataclass
+class Changed:
+    form: dict[str, Any]
+    moved: Callable[[Pos], Pos] = lambda pos: pos  # original cell -> where it is now
+    post: Callable[[Worksheet, Workbook], None] | None = None  # on the saved workbook
+    copies: dict[Pos, Pos] = field(default_factory=dict)  # filled cell -> its merge's anchor
+    same_cells: bool = True  # False: a finding may point at another cell of the same field
+    same_data: bool = False  # True: the form reads as exactly the same data (only cells moved)
+
+
+def width(form: dict[str, Any]) -> int:
+    return max(len(row) for row in form["rows"])
+
+
+def shifted(form: dict[str, Any], rows: int, cols: int) -> dict[str, Any]:
+    """The form with ``rows`` empty rows above and ``cols`` empty columns left of it."""
+    g = copy.deepcopy(form)
+    n = width(g) + cols
+    g["rows"] = [[None] * n for _ in range(rows)] + [[None] * cols + r for r in g["rows"]]
+    g["merges"] = [_moved_ref(ref, rows, cols) for ref in g["merges"]]
+    return g
+
+
+def _moved_ref(ref: str, rows: int, cols: int) -> str:
+    c1, r1, c2, r2 = range_boundaries(ref)
+    return f"{get_column_letter(c1 + cols)}{r1 + rows}:{get_column_letter(c2 + cols)}{r2 + rows}"
+
+
+def _texts(form: dict[str, Any], change: Callable[[str], str]) -> dict[str, Any]:
+    g = copy.deepcopy(form)
+    for row in g["rows"]:
+        for k, value in enumerate(row):
+            if isinstance(value, str):
+                row[k] = change(value)
+    return g
+
+
+def _numbers(form: dict[str, Any], change: Callable[[int | float], Any]) -> dict[str, Any]:
+    g = copy.deepcopy(form)
+    for row in g["rows"]:
+        for k, value in enumerate(row):
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                row[k] = change(value)
+    return g
+
+
+def _number_text(value: int | float) -> str:
+    return repr(value) if isinstance(value, float) else str(value)
+
+
+# ---- where the form sits -----------------------------------------------------------------
+
+
+def moved_down_and_right(form: dict[str, Any]) -> Changed:
+    """Two empty rows above the form and an empty column left of it."""
+    return Changed(shifted(form, 2, 1), lambda p: (p[0] + 2, p[1] + 1), same_data=True)
+
+
+def attachment_line(form: dict[str, Any]) -> Changed:
+    """A line "附件3" of its own above the title."""
+    g = shifted(form, 1, 0)
+    g["rows"][0][0] = "附件3"
+    return Changed(g, lambda p: (p[0] + 1, p[1]), same_data=True)
+
+
+def signature_lines(form: dict[str, Any]) -> Changed:
+    """An empty row and the signature line below the form."""
+    g = copy.deepcopy(form)
+    n = max(width(g), 5)
+    line = ["填报人：张三", None, "联系电话：0816-1234567", None, "填报日期：2024年3月15日"]
+    g["rows"] += [[None] * n, line + [None] * (n - len(line))]
+    return Changed(g)
+
+
+def sheet_named_sheet1(form: dict[str, Any]) -> Changed:
+    g = copy.deepcopy(form)
+    g["sheet"] = "Sheet1"
+    return Changed(g, same_data=True)
+
+
+def _cover(ws: Worksheet, wb: Workbook) -> None:
+    cover = wb.create_sheet("填报说明", 0)
+    cover["A1"] = "填报说明"
+    cover["A2"] = "1. 请按要求填写本表。"
+    cover["A3"] = "2. 金额单位：万元。"
+
+
+def instructions_sheet_in_front(form: dict[str, Any]) -> Changed:
+    return Changed(copy.deepcopy(form), post=_cover, same_data=True)
+
+
+def _notes(ws: Worksheet, wb: Workbook) -> None:
+    notes = wb.create_sheet("附表")
+    notes["A1"] = "备注"
+    notes["A2"] = "本表由财务科汇总。"
+
+
+def notes_sheet_behind(form: dict[str, Any]) -> Changed:
+    return Changed(copy.deepcopy(form), post=_notes, same_data=True)
+
+
+def remarks_column(form: dict[str, Any]) -> Changed:
+    """An empty 备注 column right of the indicator table."""
+    g = copy.deepcopy(form)
+    n = width(g) + 1
+    for row in g["rows"]:
+        row += [None] * (n - len(row))
+    for row in g["rows"]:
+        if any(isinstance(v, str) and "三级指标" in v.replace("\n", "") for v in row):
+            row[-1] = "备注"
+            break
+    return Changed(g, same_data=True)
+
+
+def empty_row_among_indicators(form: dict[str, Any]) -> Changed:
+    """An empty row after the first indicator row."""
+    g = copy.deepcopy(form)
+    header = next(
+        (
+            k
+            for k, row in enumerate(g["rows"])
+            if any(isinstance(v, str) and "三级指标" in v.replace("\n", "") for v in row)
+        ),
+        None,
+    )
+    if header is None:
+        return Changed(g)
+    at = header + 3  # 1-based number of the inserted row
+    g["rows"].insert(at - 1, [None] * width(g))
+    merges = []
+    for ref in g["merges"]:
+        c1, r1, c2, r2 = range_boundaries(ref)
+        r1, r2 = (r + 1 if r >= at else r for r in (r1, r2))
+        merges.append(f"{get_column_letter(c1)}{r1}:{get_column_letter(c2)}{r2}")
+    g["merges"] = merges
+    return Changed(g, lambda p: (p[0] + 1 if p[0] >= at else p[0], p[1]), same_data=True)
+
+
+# ---- merges ------------------------------------------------------------------------------
+
+
+def merges_undone(form: dict[str, Any]) -> Changed:
+    """No merged cells: each value in its merge's top-left cell, the other cells empty. An
+    empty merged value cell is now several cells; a finding on it may name another one."""
+    g = copy.deepcopy(form)
+    g["merges"] = []
+    return Changed(g, same_cells=False, same_data=True)
+
+
+def merges_filled(form: dict[str, Any]) -> Changed:
+    """Every merge down a column that holds text undone, the text in each of its cells (WPS's
+    取消合并并填充): headings, block titles, 一级/二级 names over their rows."""
+    g = copy.deepcopy(form)
+    kept, copies = [], {}
+    for ref in g["merges"]:
+        c1, r1, c2, r2 = range_boundaries(ref)
+        top = g["rows"][r1 - 1]
+        value = top[c1 - 1] if c1 <= len(top) else None
+        if c1 != c2 or r2 == r1 or not isinstance(value, str):
+            kept.append(ref)
+            continue
+        for r in range(r1 + 1, r2 + 1):
+            row = g["rows"][r - 1]
+            row += [None] * (c1 - len(row))
+            row[c1 - 1] = value
+            copies[(r, c1)] = (r1, c1)
+    g["merges"] = kept
+    return Changed(g, copies=copies, same_data=True)
+
+
+# ---- how values and labels are typed -----------------------------------------------------
+
+_PERCENT = re.compile(r"^(\d+(?:\.\d+)?)%$")
+
+
+def _percent_numbers(ws: Worksheet, wb: Workbook) -> None:
+    for row in ws.iter_rows():
+        for cell in row:
+            m = _PERCENT.match(cell.value.strip()) if isinstance(cell.value, str) else None
+            if m:
+                digits = m.group(1)
+                places = len(digits.split(".")[1]) if "." in digits else 0
+                cell.value = float(digits) / 100
+                cell.number_format = "0%" if not places else "0." + "0" * places + "%"
+
+
+def percentages_as_numbers(form: dict[str, Any]) -> Changed:
+    """Percentages typed into percent-formatted cells: "97.80%" is the number 0.978."""
+    return Changed(copy.deepcopy(form), post=_percent_numbers)
+
+
+def numbers_as_text(form: dict[str, Any]) -> Changed:
+    """Every number a text ("32.4"), as a cell formatted as text holds it."""
+    return Changed(_numbers(form, _number_text))
+
+
+def numbers_with_spaces(form: dict[str, Any]) -> Changed:
+    return Changed(_numbers(form, lambda v: f" {_number_text(v)} "))
+
+
+def thousands_separators(form: dict[str, Any]) -> Changed:
+    return Changed(_numbers(form, lambda v: f"{v:,}" if abs(v) >= 1000 else v))
+
+
+_LABEL_WORDS = ("指标", "预算", "执行", "单位", "完成", "分值", "得分")
+
+
+def _wrapped(text: str) -> str:
+    if re.fullmatch(r"[\u4e00-\u9fff()（）]{4,10}", text) and any(w in text for w in _LABEL_WORDS):
+        return text[: len(text) // 2] + "\n" + text[len(text) // 2 :]
+    return text
+
+
+def labels_wrapped(form: dict[str, Any]) -> Changed:
+    """Labels broken over two lines ("年度指\\n标值")."""
+    return Changed(_texts(form, _wrapped))
+
+
+_SPACED = ("分值", "得分", "年度", "执行率", "单位名称", "项目名称", "主管部门", "实施单位",
+           "一级指标", "二级指标", "三级指标", "总分", "备注", "指标值")  # fmt: skip
+
+
+def labels_spaced(form: dict[str, Any]) -> Changed:
+    """Short labels spread out to fill their cells: "分\u3000值", "单 位 名 称"."""
+
+    def spaced(text: str) -> str:
+        if text not in _SPACED:
+            return text
+        return "\u3000".join(text) if len(text) <= 3 else " ".join(text)
+
+    return Changed(_texts(form, spaced))
+
+
+def trailing_spaces(form: dict[str, Any]) -> Changed:
+    """A space after short texts without digits (labels, level names, 是/否)."""
+    return Changed(
+        _texts(form, lambda t: t + " " if len(t) <= 12 and not re.search(r"\d", t) else t)
+    )
+
+
+def full_width_punctuation(form: dict[str, Any]) -> Changed:
+    return Changed(
+        _texts(form, lambda t: t.replace(":", "：").replace("(", "（").replace(")", "）"))
+    )
+
+
+def half_width_punctuation(form: dict[str, Any]) -> Changed:
+    return Changed(
+        _texts(form, lambda t: t.replace("：", ":").replace("（", "(").replace("）", ")"))
+    )
+
+
+VARIANTS: dict[str, Callable[[dict[str, Any]], Changed]] = {
+    f.__name__: f
+    for f in (
+        moved_down_and_right,
+        attachment_line,
+        signature_lines,
+        sheet_named_sheet1,
+        instructions_sheet_in_front,
+        notes_sheet_behind,
+        remarks_column,
+        empty_row_among_indicators,
+        merges_undone,
+        merges_filled,
+        percentages_as_numbers,
+        numbers_as_text,
+        numbers_with_spaces,
+        thousands_separators,
+        labels_wrapped,
+        labels_spaced,
+        trailing_spaces,
+        full_width_punctuation,
+        half_width_punctuation,
+    )
+}
