@@ -250,13 +250,15 @@ CASES: dict[str, dict] = {
     "每亩不低于300元": number(300, "元/亩", "≥"),
     "人均500元": number(500, "元/人"),
     "户均2000元": number(2000, "元/户"),
-    "每人每月800元": number(800, "元/月/人"),
+    "每人每月800元": number(800, "元/人/月"),
     "每季度≥1次": number(1, "次/季度", "≥"),
     "每平方米50元": number(50, "元/平方米"),
     "每亩300": number(300, ""),
     "每年": TEXT,
     "人均增收500元以上": TEXT,
-    "每㎡50元": TEXT,  # NFKC: 每m250元 — not read as 250 元/m
+    "每㎡50元": number(50, "元/平方米"),  # not 250 per m (NFKC makes ㎡ "m2")
+    "≥200㎡": number(200, "平方米", "≥"),
+    "每立方米不超过3元": number(3, "元/立方米", "≤"),
     # blanks and placeholders
     "": EMPTY,
     "   ": EMPTY,

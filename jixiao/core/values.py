@@ -458,7 +458,8 @@ def normalize_text(s: str) -> str:
 
 
 def _normalize_text(s: str) -> str:
-    text = unicodedata.normalize("NFKC", s)
+    # NFKC makes ㎡ "m2": "每㎡50元" would read "每m250元" (250 per m).
+    text = unicodedata.normalize("NFKC", s.replace("㎡", "平方米").replace("㎥", "立方米"))
     text = WHITESPACE_RE.sub("", text)
     return THOUSANDS_RE.sub("", text)
 
@@ -912,9 +913,8 @@ def _read_text(raw: str, text: str, column_unit: str = "") -> ParsedValue:
 
 
 # A rate per something, as 补助标准 are written: "每亩300元", "人均500元", "每人每月800元",
-# "每季度≥1次". The thing follows 每 (one to three Chinese characters: NFKC makes 每㎡50元
-# "每m250元", left unread) or precedes 均; after it comes a quantity (an operator, 不低于…,
-# 约, a digit) or another 每.
+# "每季度≥1次". The thing follows 每 (one to three Chinese characters; ㎡ is 平方米 by then) or
+# precedes 均; after it comes a quantity (an operator, 不低于…, 约, a digit) or another 每.
 _PER = re.compile(r"(?:平均)?每(?P<per>[\u4e00-\u9fff]{1,3}?)(?P<rest>(?:每|不|约|[≥≤<>=≧≦]|\d).*)")
 _PER_FILLER = re.compile(r"(?:补助|补贴|标准|投入|支出|发放|成本|费用)$")
 _AVERAGE = re.compile(r"(?P<per>[人户亩])均(?P<rest>(?:每|不|约|[≥≤<>=≧≦]|\d).*)")
@@ -929,7 +929,9 @@ def _per_quantity(raw: object, text: str) -> ParsedValue | None:
     if inner.kind is not Kind.NUMBER or inner.number is None:
         return None
     per = _PER_FILLER.sub("", m["per"]) or m["per"]  # "每亩补助300元": per 亩
-    unit = normalize_unit(f"{inner.unit}/{per}") if inner.unit else ""
+    # "每人每月800元": 元 per 人 per 月, the outer thing first
+    base, *inner_per = inner.unit.split("/")
+    unit = normalize_unit("/".join([base, per, *inner_per])) if inner.unit else ""
     return number_value(raw, inner.op, inner.op_symbolic, inner.number, unit, inner.approx)
 
 

@@ -21,7 +21,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.comments import Comment
+from openpyxl.styles import Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter, range_boundaries
+from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 Pos = tuple[int, int]
@@ -165,6 +168,33 @@ def empty_row_among_indicators(form: dict[str, Any]) -> Changed:
     return Changed(g, lambda p: (p[0] + 1 if p[0] >= at else p[0], p[1]), same_data=True)
 
 
+def _dressed(ws: Worksheet, wb: Workbook) -> None:
+    thin = Side(style="thin")
+    for row in ws.iter_rows():
+        for cell in row:
+            cell.border = Border(left=thin, right=thin, top=thin, bottom=thin)
+            if isinstance(cell.value, str) and len(cell.value) <= 8:
+                cell.font = Font(name="宋体", bold=True, size=10)
+                cell.fill = PatternFill("solid", fgColor="DDEBF7")
+    for r in range(1, ws.max_row + 1):
+        ws.row_dimensions[r].height = 24
+    ws.freeze_panes = "A4"
+    ws.print_title_rows = "1:3"
+    ws.print_area = ws.dimensions
+    ws.page_setup.orientation = "landscape"
+    ws.auto_filter.ref = ws.dimensions
+    ws["A1"].comment = Comment("请于3月31日前报送", "财政局")
+    check = DataValidation(type="list", formula1='"是,否"', allow_blank=True)
+    ws.add_data_validation(check)
+    check.add(f"{get_column_letter(ws.max_column + 2)}1")
+
+
+def dressed_for_printing(form: dict[str, Any]) -> Changed:
+    """Borders, bold filled labels, row heights, frozen panes, print titles and area, a
+    filter, a comment and a drop-down list: how a workbook saved from Excel looks."""
+    return Changed(copy.deepcopy(form), post=_dressed, same_data=True)
+
+
 # ---- merges ------------------------------------------------------------------------------
 
 
@@ -290,6 +320,7 @@ VARIANTS: dict[str, Callable[[dict[str, Any]], Changed]] = {
         notes_sheet_behind,
         remarks_column,
         empty_row_among_indicators,
+        dressed_for_printing,
         merges_undone,
         merges_filled,
         percentages_as_numbers,
