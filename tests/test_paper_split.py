@@ -82,6 +82,52 @@ def test_each_form_on_a_sheet_is_checked_as_it_is_alone(tmp_path, capsys, betwee
     assert {f["code"] for f in both["findings"] if f["code"].startswith("X")} == {"X02"}
 
 
+# Real forms cut off by their page: after the budget block (人大代表之家), before the
+# indicators (上饶 司法), and a 部门整体 form second on the sheet (重庆).
+CUT_OFF = [
+    ("09-sichuan-2023-zitong-rendazhijia.json", "10-yunnan-2022-yongde-yingyang.json"),
+    ("20-hubei-2021-xiangyang-dongjin.json", "21-jiangxi-2021-shangrao-sifa.json"),
+    ("22-shanxi-2021-jishan-gongwei.json", "24-chongqing-2021-kexuecheng-rongmeiti.json"),
+]
+
+
+@pytest.mark.parametrize("names", CUT_OFF, ids=lambda n: f"{n[0][:2]}+{n[1][:2]}")
+def test_a_form_without_indicators_is_a_form_of_its_own(tmp_path, capsys, names) -> None:
+    """A form cut off after its budget block still ends where the next title starts, and a
+    form with no indicator header of its own is read as the second one on a sheet — as
+    each is read alone, of its own type."""
+    offsets = stacked(tmp_path / "两张.xlsx", list(names))
+    both = check_json(tmp_path / "两张.xlsx", capsys)
+    alone = []
+    for name, offset in zip(names, offsets, strict=True):
+        single = tmp_path / f"{name[:2]}.xlsx"
+        stacked(single, [name])
+        alone.append((check_json(single, capsys), offset))
+    assert both["skipped"] == []
+    assert [f["表类型"] for f in both["forms"]] == [a["forms"][0]["表类型"] for a, _ in alone]
+    assert [f["项目名称"] for f in both["forms"]] == [a["forms"][0]["项目名称"] for a, _ in alone]
+    assert findings(both) == sorted(x for a, k in alone for x in findings(a, k))
+
+
+def test_a_form_on_the_sheet_that_cannot_be_read_is_said(tmp_path, capsys) -> None:
+    """A second title with nothing a form has below it: listed as skipped, with its row."""
+    path = tmp_path / "两张.xlsx"
+    stacked(path, [LINXIANG])
+    wb = openpyxl.load_workbook(path)
+    ws = wb.active
+    top = ws.max_row + 3
+    ws.cell(top, 1, "项目支出绩效自评表")
+    ws.cell(top + 1, 1, "本项目因故未实施，不填报。")
+    wb.save(path)
+    report = check_json(path, capsys)
+    assert len(report["forms"]) == 1
+    assert [s["sheet"] for s in report["skipped"]] == ["项目自评"]
+    assert report["skipped"][0]["reason"].startswith(f"第 {top} 行起的一张表：找不到绩效指标表头")
+    capsys.readouterr()
+    assert main(["check", str(path)]) == 1
+    assert f"跳过工作表“项目自评”：第 {top} 行起的一张表" in capsys.readouterr().out
+
+
 def test_a_sheet_with_one_form_is_one_part(tmp_path) -> None:
     """A title on top, "自评表" in a note below the indicators: still one form."""
     path = tmp_path / "一张.xlsx"

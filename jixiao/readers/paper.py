@@ -273,7 +273,8 @@ class _Reader:
         return found
 
     def title_text(self) -> str:
-        for r in range(1, min(self.g.max_row, 10) + 1):
+        top = self.g.min_row  # the second form on a sheet starts far below row 1
+        for r in range(top, min(self.g.max_row, top + 9) + 1):
             for _c, text in self.g.texts(r):
                 if any(w in compact(text) for w in _TITLE_WORDS):
                     return compact(text)

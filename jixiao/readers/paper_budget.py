@@ -85,7 +85,7 @@ def find_budget_header(g: PaperGrid, before: int | None) -> tuple[int, dict[str,
         if r == before:
             continue
         cols = g.row_labels(r, BUDGET_LABELS)
-        if len(set(AMOUNTS) & cols.keys()) < 2:
+        if not _heads_budget(cols):
             continue
         if before is None:
             return r, cols
@@ -94,6 +94,15 @@ def find_budget_header(g: PaperGrid, before: int | None) -> tuple[int, dict[str,
         elif best is None:
             return r, cols
     return best
+
+
+def is_budget_header_row(g: PaperGrid, row: int) -> bool:
+    """Whether ``row`` heads a budget block (two amount headings or more)."""
+    return _heads_budget(g.row_labels(row, BUDGET_LABELS))
+
+
+def _heads_budget(columns: dict[str, int]) -> bool:
+    return len(set(AMOUNTS) & columns.keys()) >= 2
 
 
 def read_budget(

@@ -42,6 +42,8 @@ class PaperGrid:
             if value is not None:
                 self.values[pos] = value
                 self.formats[pos] = ws.number_formats.get(pos, "General")
+        # The first row with a value: a form's top when it is one of several on a sheet.
+        self.min_row = min((r for r, _c in self.values), default=1)
         self.anchor: dict[Pos, Pos] = {}  # covered cell of a merge -> its top-left
         self.span: dict[Pos, tuple[int, int, int, int]] = {}  # top-left -> r0, c0, r1, c1
         for c0, r0, c1, r1 in ws.merges:

@@ -2,8 +2,9 @@
 
 A department often sends all its project forms on one sheet, each with its own title, header,
 budget block and indicators. A new form starts at a title row ("…自评表…", "部门预算项目支出
-绩效自评表(2023年度)") that comes below an indicator header of the form before it; an "附件2"
-line right above the title goes with it. A sheet with one form (its title on top) is one part.
+绩效自评表(2023年度)") that comes below an indicator header or a budget header of the form
+before it (a form may be cut off after its budget block); an "附件2" line right above the
+title goes with it. A sheet with one form (its title on top) is one part.
 Each part keeps the sheet's row numbers, so findings point at the sheet's own cells.
 """
 
@@ -13,6 +14,7 @@ import re
 
 from jixiao.formats.grid import SheetGrid
 from jixiao.readers.labels import compact
+from jixiao.readers.paper_budget import is_budget_header_row
 from jixiao.readers.paper_grid import PaperGrid
 from jixiao.readers.paper_indicators import is_indicator_header_row
 
@@ -35,13 +37,24 @@ def form_parts(ws: SheetGrid) -> list[SheetGrid]:
             attached = len(above) == 1 and _ATTACHMENT.fullmatch(compact(above[0])) is not None
             starts.append(row - 1 if attached and row - 1 > starts[-1] else row)
             header_seen = False
-        # Every name of the 三级 heading has 指标 in it: other rows need no closer look.
-        if any("指标" in t for t in texts) and is_indicator_header_row(g, row):
+        elif not header_seen and _is_header(g, row, texts):
             header_seen = True
     if len(starts) == 1:
         return [ws]
     ends = [s - 1 for s in starts[1:]] + [ws.max_row]
     return [_rows(ws, first, last) for first, last in zip(starts, ends, strict=True)]
+
+
+def _is_header(g: PaperGrid, row: int, texts: list[str]) -> bool:
+    """An indicator header or a budget header. Every name of the 三级 heading has 指标 in
+    it, and a budget header's amounts 预算, 执行, 支出, 合计 or 拨付: other rows need no
+    closer look."""
+    if any("指标" in t for t in texts) and is_indicator_header_row(g, row):
+        return True
+    return any(any(w in t for w in _AMOUNT_WORDS) for t in texts) and is_budget_header_row(g, row)
+
+
+_AMOUNT_WORDS = ("预算", "执行", "支出", "合计", "拨付")
 
 
 def _is_title(texts: list[str]) -> bool:

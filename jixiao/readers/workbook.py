@@ -98,7 +98,8 @@ def read_forms(book: BookGrid) -> BookContents:
                 form.cell_states = _cell_states(ws, form)
                 read = [form]
             else:
-                read, hint = _read_paper(ws, source, hint)
+                read, unread, hint = _read_paper(ws, source, hint)
+                found.extend(unread)
         except InputError as e:
             found.append((ws.title, e.detail))
             continue
@@ -126,27 +127,31 @@ def read_forms(book: BookGrid) -> BookContents:
 
 def _read_paper(
     ws: SheetGrid, source: str, hint: tuple[str, str] | None
-) -> tuple[list[Form], tuple[str, str] | None]:
+) -> tuple[list[Form], list[tuple[str, str]], tuple[str, str] | None]:
     """The forms on a sheet in a paper form's layout (several may be printed one after
-    another), and the profile hint so far. The paper readers are loaded with the first such
-    sheet: a workbook of template sheets (what jixiao's users send) is read without them
-    (about 10 ms of imports per process)."""
+    another), the forms on it that could not be read (sheet, why: said, not left unchecked
+    in silence), and the profile hint so far. The paper readers are loaded with the first
+    such sheet: a workbook of template sheets (what jixiao's users send) is read without
+    them (about 10 ms of imports per process)."""
     from jixiao.readers.paper import profile_hint, read_paper_form  # noqa: PLC0415  (above)
     from jixiao.readers.paper_basic import looks_like_basic_table, read_paper_basic  # noqa: PLC0415
     from jixiao.readers.paper_split import form_parts  # noqa: PLC0415
 
     if looks_like_basic_table(ws):
-        return [read_paper_basic(ws, source)], hint
+        return [read_paper_basic(ws, source)], [], hint
     forms: list[Form] = []
+    unread: list[tuple[str, str]] = []
     first_error: InputError | None = None
     for part in form_parts(ws):
         try:
             forms.append(read_paper_form(part, source))
-        except InputError as e:  # a part that holds no form of its own (a page's stray rows)
+        except InputError as e:
             first_error = first_error or e
+            top = min((r for r, _c in part.values), default=1)
+            unread.append((ws.title, f"第 {top} 行起的一张表：{e.detail}"))
     if not forms and first_error is not None:
         raise first_error
-    return forms, hint or profile_hint(ws)
+    return forms, unread, hint or profile_hint(ws)
 
 
 def settings_profile(book: BookGrid) -> str | None:
