@@ -162,6 +162,39 @@ def test_s06_grade_not_matching_total(example):
     assert f.expected == "优" and "98" in f.message
 
 
+@pytest.mark.parametrize("grade", ["优", "优秀", " 优 秀 ", "优\n"])
+def test_s06_a_grade_written_in_full_is_that_grade(example, grade):
+    """Forms write 优秀/良好/中等 for 优/良/中 (a false 错误 before): no S06 at total 98."""
+    form = example(PROJECT)
+    form["等级"] = grade
+    assert "S06" not in {c for c, _ in codes_at(findings_for(form))}
+
+
+@pytest.mark.parametrize("grade", ["良好", "中等", "一般", "较差", "合格", "A"])
+def test_s06_a_grade_in_full_that_is_not_the_totals(example, grade):
+    form = example(PROJECT)
+    form["等级"] = grade  # total 98
+    f = only(form, "S06")
+    assert f.expected == "优" and f"“{grade}”" in f.message
+
+
+def test_s06_a_band_of_the_profile_is_its_own_name(example, tmp_path):
+    """A profile whose bands include 一般 keeps it: 一般 is not read as 中 there."""
+    profile = tmp_path / "general.toml"
+    profile.write_text('"继承" = "national"\n["等级"]\n"优" = 90\n"一般" = 60\n"中" = 0\n', "utf-8")
+    form = example(PROJECT)
+    form["等级"] = "中"  # total 98: 优
+    assert only(form, "S06", str(profile)).expected == "优"
+    form["总分"]["得分"] = 70
+    for i in form["绩效指标"]:
+        i["得分"] = 0
+    form["绩效指标"][0]["得分"] = 60
+    form["等级"] = "一般"
+    assert "S06" not in {c for c, _ in codes_at(findings_for(form, str(profile)))}
+    form["等级"] = "中"
+    assert only(form, "S06", str(profile)).expected == "一般"
+
+
 def test_s06_uses_profile_grade_bands(example, tmp_path):
     profile = tmp_path / "strict.toml"
     profile.write_text(
@@ -420,6 +453,17 @@ def test_total_typed_over_its_formula_is_one_finding_that_names_the_right_total(
     form.cell_states = {"预算执行.得分": CellState(None, 9.5, None, template_formula=True)}
     form.data["预算执行"].pop("得分")
     assert [f.code for f in run(form) if f.field == "预算执行.得分"] == ["Q08"]
+
+
+def test_a_grade_typed_in_full_over_its_formula_is_no_finding(example):
+    """The template's 等级 formula gives 优; the clerk typed 优秀 over it: the same grade."""
+    form = form_from_data(example(PROJECT), "p.json")  # total 98
+    form.data["等级"] = "优秀"
+    form.cell_states = {"等级": CellState(None, "优秀", None, template_formula=True)}
+    assert not [f for f in run(form) if f.field == "等级"]
+    form.data["等级"] = "良好"
+    form.cell_states = {"等级": CellState(None, "良好", None, template_formula=True)}
+    assert [f.code for f in run(form) if f.field == "等级"] == ["S06"]
 
 
 def test_a_row_missing_target_and_result_is_one_w05_naming_both(example):

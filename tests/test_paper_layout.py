@@ -26,12 +26,14 @@ from jixiao.core.form import MISSING, SelfEvalForm, amount_value
 from jixiao.core.interchange import SCHEMA, form_from_data
 from jixiao.core.layout import PROJECT, SICHUAN, WHOLE, Cell
 from jixiao.core.profile import load_profile
+from jixiao.formats.xlsx_grid import sheet_grid
 from jixiao.readers.paper import (
     find_form_sheets,
     profile_hint,
     read_paper_form,
     read_paper_sheet,
 )
+from jixiao.readers.paper_split import form_parts
 from jixiao.rules.engine import check_form
 
 
@@ -879,6 +881,31 @@ def test_the_transfer_payment_forms_goals(merged: bool) -> None:
     }
     assert form.locate("年度总体目标.实际完成情况").address == "D6"
     assert form.locate("年度总体目标").address == "A5"
+
+
+def test_labels_of_other_provinces_forms() -> None:
+    """河南's title 项目支出绩效自评情况表, 项目单位 (海南), 自评等次 with 优秀 (广东 says 等次;
+    优秀 is 优): read, no S06 at a total of 95; two such forms on a sheet are two forms."""
+    form_rows: list[list[Any]] = [
+        ["项目支出绩效自评情况表"],
+        ["(2023年度)"],
+        ["项目名称", "农村公路养护", None, "项目单位", "某县交通运输局"],
+        ["项目资金(万元)", None, "年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分"],
+        [None, "年度资金总额", 100, 100, 100, 10, "100%", 10],
+        ["绩效指标", *HEAD],
+        [None, "产出指标", "数量指标", "养护里程", "≥50公里", "52公里", 50, 50, None],
+        [None, "效益指标", "社会效益指标", "通行条件", "改善", "改善", 30, 27, "部分路段未完工"],
+        [None, "满意度指标", "服务对象满意度指标", "群众满意度", "≥90%", "92%", 10, 8, "个别投诉"],
+        ["总分", None, None, None, None, None, 100, 95, None],
+        ["自评等次", "优秀"],
+    ]  # fmt: skip
+    form = read_paper_form(sheet(form_rows), "x.xlsx")
+    assert isinstance(form, SelfEvalForm)
+    assert form.data["单位名称"] == "某县交通运输局" and form.data["等级"] == "优秀"
+    assert form.form_type == PROJECT
+    assert not [f for f in check_form(form, load_profile("national")) if f.code == "S06"]
+    two = sheet([*form_rows, [], *form_rows])
+    assert [min(r for r, _c in p.values) for p in form_parts(sheet_grid(two))] == [1, 13]
 
 
 def test_a_form_cut_off_after_its_budget_block_is_read() -> None:

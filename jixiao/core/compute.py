@@ -7,6 +7,7 @@ Every function returns ``None`` where the rule says the result is blank or undef
 from __future__ import annotations
 
 import math
+import unicodedata
 from collections.abc import Iterable, Mapping
 
 # Tolerances of the checks (rules.md), defined once.
@@ -115,6 +116,19 @@ def grade(total: object, bands: Mapping[str, float]) -> str | None:
         if t >= lower - EPS:
             return name
     return None
+
+
+# Grades as forms also write them (财预〔2020〕10号 names them 优/良/中/差).
+_GRADE_WORDS = {"优秀": "优", "良好": "良", "中等": "中", "一般": "中", "较差": "差"}
+
+
+def same_grade(typed: object, expected: str, bands: Mapping[str, float]) -> bool:
+    """Whether a typed 等级 names the band ``expected``: "优秀" is 优, "良好" 良, "中等" and
+    "一般" 中, "较差" 差 — unless the profile has a band of that very name."""
+    text = "".join(unicodedata.normalize("NFKC", str(typed)).split())
+    if text not in bands:
+        text = _GRADE_WORDS.get(text, text)
+    return text == expected
 
 
 def budget_adjustment_rate(initial: object, full_year: object) -> float | None:

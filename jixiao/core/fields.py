@@ -136,7 +136,7 @@ FIELDS: tuple[Field, ...] = (
     _f(
         "单位名称", forms=ALL_FORMS, place=Place("表头", 3, order=1), heading="预算单位名称",
         variants=("预算单位名称", "单位名称", "部门名称", "填报单位", "预算单位", "部门单位名称",
-                  "部门预算单位名称", "预算部门名称", "预算部门", "部门"),
+                  "部门预算单位名称", "预算部门名称", "预算部门", "部门", "预算部门单位"),
         name="jxf_unit",
     ),
     _f(
@@ -151,7 +151,8 @@ FIELDS: tuple[Field, ...] = (
     ),
     _f(
         "实施单位", forms=ALL_FORMS,
-        variants=("实施单位", "项目实施单位", "实施单位名称", "资金使用单位", "项目执行单位"),
+        variants=("实施单位", "项目实施单位", "实施单位名称", "资金使用单位", "项目执行单位",
+                  "项目单位"),
     ),
     _f(
         "项目负责人", forms=ALL_FORMS, place=Place("表头", 3, order=3), on=frozenset({PROJECT}),
@@ -284,7 +285,8 @@ FIELDS: tuple[Field, ...] = (
     ),
     _f(
         "等级", place=Place("等级", _SCORE_COL), computed=True, name="jxf_grade",
-        variants=("等级", "评价等级", "自评等级", "绩效等级", "自评结果等级"),
+        variants=("等级", "评价等级", "自评等级", "绩效等级", "自评结果等级", "等次", "评价等次",
+                  "自评等次", "绩效等次"),
     ),
     # 执行进度: month -> cumulative execution ratio ({"6月": 0.386}).
     _f("执行进度", "执行进度", kind="map", place=Place("执行进度", 3)),

@@ -20,7 +20,7 @@ from jixiao.readers.paper_indicators import is_indicator_header_row
 
 __all__ = ["form_parts"]
 
-_TITLE = re.compile(r"自评表")
+_TITLE = re.compile(r"自评(?:情况)?表")  # 河南: 项目支出绩效自评情况表
 _ATTACHMENT = re.compile(r"附件\d*[:：]?")
 _LONGEST_TITLE = 50
 

@@ -297,7 +297,7 @@ def grade(ctx: Context) -> Iterator[Hit]:
         return
     total = recomputed_total(ctx)
     expected = compute.grade(total, ctx.profile.grades)
-    if expected is not None and str(form.grade).strip() != expected:
+    if expected is not None and not compute.same_grade(form.grade, expected, ctx.profile.grades):
         bands = "，".join(f"{k}≥{v:g}" for k, v in ctx.profile.grades.items() if v > 0)
         yield Hit(
             "等级",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 from jixiao.core import compute
 from jixiao.core.assess import fmt_num, fmt_pct
@@ -59,9 +59,9 @@ def _formula_result(ctx: Context, path: str) -> tuple[object, str] | None:
     return None
 
 
-def _differs(path: str, typed: object, expected: object) -> bool:
-    if isinstance(expected, str):
-        return str(typed).strip() != expected
+def _differs(path: str, typed: object, expected: object, grades: Mapping[str, float]) -> bool:
+    if isinstance(expected, str):  # 等级: "优秀" is 优
+        return not compute.same_grade(typed, expected, grades)
     if path.endswith("率"):
         value = rate_value(typed)
         return value is None or not compute.same_at(value, float(expected), RATE_PLACES)  # type: ignore[arg-type]
@@ -87,7 +87,7 @@ def overwritten_formulas(ctx: Context) -> Iterator[Hit]:
         if result is None:
             continue
         expected, shown = result
-        if _differs(path, state.value, expected):
+        if _differs(path, state.value, expected, ctx.profile.grades):
             label = describe(path)
             yield Hit(
                 path,
