@@ -195,6 +195,18 @@ def test_s06_a_band_of_the_profile_is_its_own_name(example, tmp_path):
     assert only(form, "S06", str(profile)).expected == "一般"
 
 
+def test_points_and_scores_typed_with_fen_are_numbers(example):
+    """ "20分" is 20 points (a missing 得分 before: W05, and S05/S06 after it)."""
+    form = example(PROJECT)
+    base = codes_at(findings_for(form))
+    form["绩效指标"][0]["分值"] = f"{form['绩效指标'][0]['分值']}分"
+    form["绩效指标"][0]["得分"] = f"{form['绩效指标'][0]['得分']}分"
+    form["预算执行"]["得分"] = f"{form['预算执行']['得分']}分"
+    assert codes_at(findings_for(form)) == base
+    form["总分"]["得分"] = "97分"  # recomputed 98: now checked, not skipped as text
+    assert only(form, "S05").expected == 98
+
+
 def test_s06_uses_profile_grade_bands(example, tmp_path):
     profile = tmp_path / "strict.toml"
     profile.write_text(

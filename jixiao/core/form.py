@@ -46,7 +46,9 @@ class _Missing:
 MISSING: Any = _Missing()
 
 
-_PLAIN_NUMBER = re.compile(r"[-+]?\d+(\.\d+)?")
+# A number typed as text; points and scores are also typed with 分 ("20分"), as a form prints
+# them: the same number (read as no number, "20分" was a missing 得分: W05).
+_PLAIN_NUMBER = re.compile(r"[-+]?\d+(\.\d+)?(?P<points>分)?")
 MAX_AMOUNT = 1e15
 _REAL = (int, float)  # for isinstance: `int | float` would be built anew on every call
 
@@ -70,8 +72,8 @@ def _number(raw: Any) -> float | None:
         return None
     if isinstance(raw, _REAL):  # subclasses (numpy.float64, IntEnum): compared first, as above
         return float(raw) if -MAX_AMOUNT < raw < MAX_AMOUNT else None
-    if isinstance(raw, str) and _PLAIN_NUMBER.fullmatch(text := normalize_text(raw)):
-        value = float(text)
+    if isinstance(raw, str) and (m := _PLAIN_NUMBER.fullmatch(normalize_text(raw))):
+        value = float(m.group().removesuffix("分"))
     else:
         return None
     return value if math.isfinite(value) and abs(value) < MAX_AMOUNT else None
