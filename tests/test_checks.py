@@ -262,6 +262,21 @@ def test_d01_lower_is_better_reads_direction(example):
     assert "未完成" in f.message
 
 
+@pytest.mark.parametrize("actual", [0.92, 1, 0.9])
+def test_a_result_typed_as_a_fraction_of_a_percent_target(example, actual):
+    """满意率 ≥90% (Sichuan columns: 90 | %) with 0.92 or 1 in a General cell: 92%, 100%,
+    met — not 1% against 90% (D01 −98.9%, S09, W07 before)."""
+    form = example(SICHUAN)
+    form["绩效指标"][6]["实际完成值"] = actual
+    assert codes_at(findings_for(form)) == codes_at(findings_for(example(SICHUAN)))
+
+
+def test_a_fraction_is_not_scaled_against_a_target_of_one_percent_or_less(example):
+    form = example(SICHUAN)
+    form["绩效指标"][6].update(指标性质="≤", 指标值=1, 实际完成值=0.5)  # 0.5% of at most 1%
+    assert "-50.00%" in only(form, "D01").message  # read as 0.5%, not 50% (+4900%)
+
+
 def test_d01_threshold_is_a_setting(example, tmp_path):
     form = example(SICHUAN)
     form["绩效指标"][0].update(实际完成值=60, 得分=11.25, 偏差原因="企业参与不足")  # -25%

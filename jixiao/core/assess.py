@@ -33,6 +33,7 @@ from jixiao.core.values import (
     ParsedValue,
     magnitude,
     normalize_text,
+    number_value,
     parse_operator,
     parse_value,
     rank_on,
@@ -210,6 +211,9 @@ _make_cell: Callable[..., CellReading] = builder(
 
 def _read_values(target_cell: CellReading, actual_cell: CellReading) -> ValueReading:
     target, actual = target_cell.value, actual_cell.value
+    if _fraction_of_percent(target, actual, actual_cell.columns[0]):
+        number = actual.number * 100  # type: ignore[operator]  (checked there)
+        actual = number_value(actual.raw, actual.op, actual.op_symbolic, number, "%", actual.approx)
     quantitative = (
         target.kind is Kind.NUMBER
         and actual.kind is Kind.NUMBER
@@ -234,6 +238,23 @@ def _read_values(target_cell: CellReading, actual_cell: CellReading) -> ValueRea
         deviation,
         met,
         _band(target, actual, met),
+    )
+
+
+def _fraction_of_percent(target: ParsedValue, actual: ParsedValue, raw: Any) -> bool:
+    """A result typed as a plain number (a General cell: 0.98, 1) against a percentage
+    target above 1.5% ("≥95%", 100 with the column's %): the fraction of a percentage, as a
+    formula or a clerk left it; compared as 98%, 100% (not as 1% against 100%)."""
+    return (
+        type(raw) in (int, float)
+        and target.kind is Kind.NUMBER
+        and actual.kind is Kind.NUMBER
+        and target.unit == "%"
+        and actual.unit in ("", "%")
+        and target.number is not None
+        and target.number > 1.5
+        and actual.number is not None
+        and 0 < actual.number <= 1.5
     )
 
 

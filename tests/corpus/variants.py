@@ -261,6 +261,60 @@ def thousands_separators(form: dict[str, Any]) -> Changed:
     return Changed(_numbers(form, lambda v: f"{v:,}" if abs(v) >= 1000 else v))
 
 
+def _percent_text(change: Callable[[str], Any]) -> Callable[[str], Any]:
+    def changed(text: str) -> Any:
+        m = _PERCENT.match(text.strip())
+        return change(m.group(1)) if m else text
+
+    return changed
+
+
+def percentages_trimmed(form: dict[str, Any]) -> Changed:
+    """ "97.80%" written "97.8%", "100.00%" "100%"."""
+    return Changed(
+        _texts(
+            form, _percent_text(lambda d: d.rstrip("0").rstrip(".") + "%" if "." in d else d + "%")
+        )
+    )
+
+
+def percentages_as_fractions(form: dict[str, Any]) -> Changed:
+    """Percentages as the plain numbers a General cell shows: "97.80%" is 0.978, "100%" 1."""
+    return Changed(_texts(form, _percent_text(lambda d: round(float(d) / 100, 6))))
+
+
+def percent_signs_full_width(form: dict[str, Any]) -> Changed:
+    return Changed(_texts(form, lambda t: t.replace("%", "％")))
+
+
+def operators_in_ascii(form: dict[str, Any]) -> Changed:
+    """≥ and ≤ typed as >= and <=."""
+    return Changed(_texts(form, lambda t: t.replace("≥", ">=").replace("≤", "<=")))
+
+
+def _with_fen(form: dict[str, Any]) -> dict[str, Any]:
+    g = copy.deepcopy(form)
+    for k, row in enumerate(g["rows"]):
+        if any(isinstance(v, str) and "三级指标" in v.replace("\n", "") for v in row):
+            columns = [
+                c
+                for c, v in enumerate(row)
+                if isinstance(v, str) and re.search("分值|得分|权重", v)
+            ]
+            for below in g["rows"][k + 1 :]:
+                for c in columns:
+                    v = below[c] if c < len(below) else None
+                    if isinstance(v, int | float) and not isinstance(v, bool):
+                        below[c] = f"{v:g}分"
+            break
+    return g
+
+
+def scores_with_fen(form: dict[str, Any]) -> Changed:
+    """The indicators' points and scores typed with 分: "20分"."""
+    return Changed(_with_fen(form))
+
+
 _LABEL_WORDS = ("指标", "预算", "执行", "单位", "完成", "分值", "得分")
 
 
@@ -324,6 +378,11 @@ VARIANTS: dict[str, Callable[[dict[str, Any]], Changed]] = {
         merges_undone,
         merges_filled,
         percentages_as_numbers,
+        percentages_trimmed,
+        percentages_as_fractions,
+        percent_signs_full_width,
+        operators_in_ascii,
+        scores_with_fen,
         numbers_as_text,
         numbers_with_spaces,
         thousands_separators,
