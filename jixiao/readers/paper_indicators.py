@@ -10,8 +10,8 @@
 - 一级/二级 "same as above": a cell merged over several rows, or a blank cell below a filled
   one, holds the value above it. The same text repeated down the cells below a heading (a
   merge undone and filled, WPS's 取消合并并填充) is that one heading, its points once; the
-  block's title repeated so does not end the block. Where the 一级 label is lost ("(50分)" alone) or missing
-  altogether, the 二级 names imply it (数量指标 → 产出指标).
+  block's title repeated so does not end the block. Where the 一级 label is lost ("(50分)"
+  alone) or missing altogether, the 二级 names imply it (数量指标 → 产出指标).
 - A heading's points ("产出指标(50分)", "产出\\n指标\\n40 分", "(50分)") are the block's:
   the first row of the block carries the heading with its points as its 一级指标
   ("产出指标(50分)"), the rows below the plain name; 二级 headings likewise.
