@@ -908,6 +908,38 @@ def test_labels_of_other_provinces_forms() -> None:
     assert [min(r for r, _c in p.values) for p in form_parts(sheet_grid(two))] == [1, 13]
 
 
+@pytest.mark.parametrize("merged", [True, False])
+def test_the_goals_title_words_again_head_the_actual_goal(merged: bool) -> None:
+    """贵州 (绥阳): "年度总体目标 | 年初设定目标 | 年度总体目标完成情况", the goals below; 宁夏
+    (银川): the same label on the next row, its cell left empty. The actual goal was not
+    read at all (no W08 for the empty one)."""
+    rows: list[list[Any]] = [
+        ["部门整体支出绩效自评表"],
+        ["单位名称", "绥阳县太白镇人民政府"],
+        ["年度总体目标", "年初设定目标", None, "年度总体目标完成情况"],
+        [None, "完成上级政府交办的各项工作。", None, "较好地完成本年工作任务。"],
+        ["绩效指标", *HEAD],
+        [None, "产出指标", "数量指标", "完成工作任务", "≥10项", "12项", 50, 50],
+    ]  # fmt: skip
+    merges = ("A3:A4", "B3:C3", "B4:C4", "D3:E3", "D4:E4") if merged else ()
+    form = read_paper_form(sheet(rows, merges), "x.xlsx")
+    assert isinstance(form, SelfEvalForm)
+    assert form.data["年度总体目标"] == {
+        "预期目标": "完成上级政府交办的各项工作。",
+        "实际完成情况": "较好地完成本年工作任务。",
+    }
+    stacked: list[list[Any]] = [
+        *rows[:2],
+        ["年度总体目标", "年初设定目标", "保障学校正常工作运行"],
+        [None, "年度总体目标完成情况", None],
+        *rows[4:],
+    ]
+    merges = ("A3:A4", "C3:E3", "C4:E4") if merged else ()
+    form = read_paper_form(sheet(stacked, merges), "x.xlsx")
+    w08 = [f for f in check_form(form, load_profile("national")) if f.code == "W08"]
+    assert [(f.field, f.cell) for f in w08] == [("年度总体目标.实际完成情况", "C4")]
+
+
 def test_a_form_cut_off_after_its_budget_block_is_read() -> None:
     rows: list[list[Any]] = [
         ["人大代表之家建设项目绩效目标自评表"],

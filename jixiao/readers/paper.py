@@ -402,6 +402,7 @@ class _Reader:
             name = GOAL_LABELS.match(value)
             if name is not None or lab in _GOALS_TITLE:
                 spots.append(((r, c), value, name))
+        others: list[tuple[Pos, str]] = []  # title words after the title
         for (r, c), value, name in _goal_roles(spots):
             lab = label(value)
             if name is not None:
@@ -413,6 +414,18 @@ class _Reader:
                         found[name] = (r, c)
             elif title is None:
                 title = (r, c)
+            else:
+                others.append(((r, c), lab))
+        if title is not None and "实际完成情况" not in found:
+            # "年度总体目标 | 年初设定目标 | 年度总体目标完成情况" (贵州, 宁夏): the title's words
+            # again, on its rows or the row below the expected goal's, head the actual goal
+            last = self.g.span.get(title, (*title, *title))[2]
+            if "预期目标" in found:
+                last = max(last, found["预期目标"][0] + 1)
+            for pos, lab in others:
+                if title[0] <= pos[0] <= last and "完成" in lab:
+                    found["实际完成情况"] = pos
+                    break
         if not found:
             return
         self.data["年度总体目标"] = {}
