@@ -372,6 +372,24 @@ def test_docx_gives_the_same_findings_and_summary_as_xlsx(name, form, xlsx_run, 
     assert lines[0] == lines[1]
 
 
+# A Word report prints the title, the year and "单位名称：…" above the table, as paragraphs.
+@pytest.mark.parametrize("name", [n for n in NAMES if build.heading_lines(build.load(n))])
+def test_docx_with_the_title_above_the_table_reads_the_same(name, form, xlsx_run, tmp_path, capsys):
+    findings_of(xlsx_run)
+    document = build.to_docx(form, tmp_path / "form.docx", headings_above=True)
+    capsys.readouterr()
+    rc = call_main(validate_args(document, tmp_path / "校验.docx", form))
+    run = make_run(rc, *capsys.readouterr())
+
+    def codes(findings: list[dict[str, Any]]) -> Counter:
+        return Counter((f.get("code"), f.get("field"), f.get("severity")) for f in findings)
+
+    assert codes(findings_of(run)) == codes(xlsx_run.findings)
+    lines = [[{k: v for k, v in f.items() if k != "sheet"} for f in r.report.get("forms", [])]
+             for r in (run, xlsx_run)]  # fmt: skip
+    assert lines[0] == lines[1]
+
+
 # ---- baseline table (python tests/test_corpus.py) --------------------------------------------
 
 

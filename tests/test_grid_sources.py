@@ -391,6 +391,36 @@ def test_docx_vertical_and_old_horizontal_merges(tmp_path: Path) -> None:
     assert sorted(ws.merges) == [(1, 1, 1, 3), (2, 1, 3, 1)]
 
 
+def test_docx_a_tables_heading_lines_are_its_preamble(tmp_path: Path) -> None:
+    """The short paragraphs right above a table (since the table or the prose before it)
+    are its preamble: a Word report prints the form's title and year there."""
+
+    def p(text: str) -> str:
+        return f"<w:p><w:r><w:t xml:space='preserve'>{text}</w:t></w:r></w:p>"
+
+    table = f"<w:tbl><w:tblGrid><w:gridCol/></w:tblGrid><w:tr>{_tc('项目名称')}</w:tr></w:tbl>"
+    prose = "本单位按要求开展了绩效自评，" * 20  # a paragraph of the report, 280 characters
+    xml = (
+        p("某某局2023年度部门整体支出绩效自评报告")
+        + p(prose)
+        + p("附件1")
+        + p("  项目支出绩效自评表  ")
+        + p("")
+        + p("（2023年度）")
+        + table
+        + p("附件2")
+        + "<w:sdt><w:sdtContent>" + p("部门整体支出绩效自评表") + "</w:sdtContent></w:sdt>"
+        + table
+        + table
+    )  # fmt: skip
+    path = tmp_path / "report.docx"
+    _body_xml(path, xml)
+    book = read_docx_grid(path)
+    assert book["表1"].preamble == ("附件1", "项目支出绩效自评表", "（2023年度）")
+    assert book["表2"].preamble == ("附件2", "部门整体支出绩效自评表")
+    assert book["表3"].preamble == ()
+
+
 def test_docx_text_as_word_shows_it(tmp_path: Path) -> None:
     """Content controls, tracked changes, field codes, hidden text, symbols, tabs and
     line breaks, text boxes."""

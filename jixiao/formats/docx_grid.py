@@ -158,9 +158,44 @@ def _book_grid(body: Any, shown: str) -> BookGrid:
     book = BookGrid(shown, with_formulas=False)
     tables = (t for t in body.iter(ns.tbl) if not any(a.tag == ns.txbx for a in t.iterancestors()))
     limit = row_limit()
+    preambles = _preambles(body, ns)
     for number, tbl in enumerate(tables, 1):
-        book.sheets.append(_table_grid(tbl, f"表{number}", ns, limit))
+        grid = _table_grid(tbl, f"表{number}", ns, limit)
+        grid.preamble = preambles.get(tbl, ())
+        book.sheets.append(grid)
     return book
+
+
+PREAMBLE_LINES = 6  # paragraphs kept above a table: its attachment line, title, year, unit …
+_PREAMBLE_CHARS = 200  # longer paragraphs are the report's prose, not a form's heading
+
+
+def _preambles(body: Any, ns: _Ns) -> dict[Any, tuple[str, ...]]:
+    """The short paragraphs right above each table of the body (since the table or the
+    prose before it): the form's title, "（2023年度）", "单位名称：某某" printed outside the
+    table in Word."""
+    out: dict[Any, tuple[str, ...]] = {}
+    lines: list[str] = []
+    for el in _blocks(body, ns):
+        if el.tag == ns.tbl:
+            out[el] = tuple(lines[-PREAMBLE_LINES:])
+            lines = []
+            continue
+        text = " ".join(_paragraph_text(el, ns).split())
+        if len(text) > _PREAMBLE_CHARS:
+            lines = []  # the report's prose: what came before it is no heading of the table
+        elif text:
+            lines.append(text)
+    return out
+
+
+def _blocks(parent: Any, ns: _Ns) -> Iterator[Any]:
+    """The body's paragraphs and tables in document order (also inside content controls)."""
+    for child in parent:
+        if child.tag in (ns.p, ns.tbl):
+            yield child
+        elif child.tag in ns.wrappers:
+            yield from _blocks(child, ns)
 
 
 def _table_grid(tbl: Any, title: str, ns: _Ns, limit: int) -> SheetGrid:

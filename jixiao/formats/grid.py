@@ -86,6 +86,9 @@ class SheetGrid:
     merges: list[Bounds] = field(default_factory=list)
     names: dict[str, Bounds | None] = field(default_factory=dict)  # sheet-scoped defined names
     visible: bool = True
+    # Lines printed right above the grid but outside it: a Word table's title, year and
+    # "单位名称：…" paragraphs (a sheet has its title in its cells).
+    preamble: tuple[str, ...] = ()
 
     @property
     def max_row(self) -> int:

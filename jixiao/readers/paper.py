@@ -225,8 +225,10 @@ class _Reader:
     def fail(self, message: str) -> InputError:
         return InputError(message, file=self.source or None, where=f"工作表“{self.ws.title}”")
 
-    def put(self, path: str, pos: Pos, value: Any = None) -> None:
-        self.cells[path] = self.g.cell(pos)
+    def put(self, path: str, pos: Pos | None, value: Any = None) -> None:
+        """The value at ``path`` and its cell (None: read from a line above the table)."""
+        if pos is not None:
+            self.cells[path] = self.g.cell(pos)
         if value is not None:
             keys = path.split(".")
             obj = self.data
@@ -278,6 +280,9 @@ class _Reader:
             for _c, text in self.g.texts(r):
                 if any(w in compact(text) for w in _TITLE_WORDS):
                     return compact(text)
+        for text in reversed(self.g.preamble):  # a Word table's title, above it
+            if any(w in compact(text) for w in _TITLE_WORDS):
+                return compact(text)
         return ""
 
     def form_type(self) -> str:
@@ -521,7 +526,7 @@ class _Reader:
     # -- header and footer fields
 
     def read_fields(self) -> None:
-        found: dict[str, tuple[Any, Pos]] = {}
+        found: dict[str, tuple[Any, Pos | None]] = {}
         for (r, c), value in sorted(self.g.values.items()):
             if r in self.skip_rows or not isinstance(value, str):
                 continue
@@ -532,6 +537,11 @@ class _Reader:
                     found[name] = (_plain_number(inline, name), (r, c))
                 else:
                     found[name] = self.right_value((r, c))
+        for text in self.g.preamble:  # "单位名称：某某 填报日期：…" above a Word table
+            for name, inline in _field_labels(text):
+                if inline is not None and (name not in found or found[name][0] is None):
+                    at = found[name][1] if name in found else None  # its empty cell, if any
+                    found[name] = (_plain_number(inline, name), at)
         self.unit_name(found)
         if "年度" not in found or found["年度"][0] is None:
             year = self.year_from_title() or self.year_from_date(found)
@@ -541,13 +551,14 @@ class _Reader:
         if total is not None and "总分" not in self.cells:
             value, pos = total
             self.put("总分.得分", pos, _plain_number(value, "总分") if value is not None else None)
-            self.cells.setdefault("总分", self.g.cell(pos))
+            if pos is not None:
+                self.cells.setdefault("总分", self.g.cell(pos))
         for name in SCHEMA["自评表"]:
             if name in found:
                 value, pos = found[name]
                 self.put(name, pos, value)
 
-    def unit_name(self, found: dict[str, tuple[Any, Pos]]) -> None:
+    def unit_name(self, found: dict[str, tuple[Any, Pos | None]]) -> None:
         """单位名称, else the 主管部门 (moved), else the 实施单位 (copied) — filled ones first."""
         if "单位名称" in found and found["单位名称"][0] is not None:
             return
@@ -559,7 +570,7 @@ class _Reader:
         elif "单位名称" not in found and department is not None:
             found["单位名称"] = found.pop("主管部门")
 
-    def year_from_title(self) -> tuple[int, Pos] | None:
+    def year_from_title(self) -> tuple[int, Pos | None] | None:
         """The year in the title ("（2024年度）") or in a line of its own above the blocks."""
         top = min(self.skip_rows, default=self.g.max_row)
         candidates: list[tuple[int, Pos]] = []
@@ -571,9 +582,20 @@ class _Reader:
                     candidates.append((int(m.group(1)), (r, c)))
                 elif any(w in text_c for w in _TITLE_WORDS) and (m := _YEAR_IN_TEXT.search(text_c)):
                     return int(m.group(1)), (r, c)
-        return candidates[0] if candidates else None
+        if candidates:
+            return candidates[0]
+        for text in self.g.preamble:  # "（2023年度）" or the title above a Word table
+            text_c = compact(text)
+            m = _YEAR_LINE.fullmatch(text_c)
+            if m is None and any(w in text_c for w in _TITLE_WORDS):
+                m = _YEAR_IN_TEXT.search(text_c)
+            if m is not None:
+                return int(m.group(1)), None
+        return None
 
-    def year_from_date(self, found: dict[str, tuple[Any, Pos]]) -> tuple[int, Pos] | None:
+    def year_from_date(
+        self, found: dict[str, tuple[Any, Pos | None]]
+    ) -> tuple[int, Pos | None] | None:
         """A form without a year reports on the year before the one it was filed in."""
         date = found.get("填报日期")
         if date is None or date[0] is None:
@@ -686,18 +708,18 @@ def profile_hint(ws: SheetGrid | Worksheet) -> tuple[str, str] | None:
     """The regional profile a sheet's own print says it belongs to, and why (in Chinese):
     the report number of a region's form ("报表编号:510000_0013zp") or its title."""
     g = PaperGrid(_as_grid(ws))
-    for r in range(1, min(g.max_row, 12) + 1):
-        for _c, text in g.texts(r):
-            m = _REPORT_NUMBER.search(compact(text))
-            if m and m.group(1)[:2] in _REGION_CODES:
-                profile, region = _REGION_CODES[m.group(1)[:2]]
-                return profile, f"表中有{region}的报表编号 {m.group(1)}"
-    for r in range(1, min(g.max_row, 12) + 1):
-        for _c, text in g.texts(r):
-            title = re.sub(r"\(\d{4}年度?\)$", "", compact(text))
-            if title in _REGION_TITLES:
-                profile, region = _REGION_TITLES[title]
-                return profile, f"表题“{title}”是{region}的表样"
+    # the first rows, and a Word table's title lines above it
+    lines = [*g.preamble, *(t for r in range(1, min(g.max_row, 12) + 1) for _c, t in g.texts(r))]
+    for text in lines:
+        m = _REPORT_NUMBER.search(compact(text))
+        if m and m.group(1)[:2] in _REGION_CODES:
+            profile, region = _REGION_CODES[m.group(1)[:2]]
+            return profile, f"表中有{region}的报表编号 {m.group(1)}"
+    for text in lines:
+        title = re.sub(r"\(\d{4}年度?\)$", "", compact(text))
+        if title in _REGION_TITLES:
+            profile, region = _REGION_TITLES[title]
+            return profile, f"表题“{title}”是{region}的表样"
     return None
 
 

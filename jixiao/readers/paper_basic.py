@@ -168,6 +168,7 @@ class _Grid:
 
     def __init__(self, ws: SheetGrid) -> None:
         self.sheet = ws.title
+        self.preamble = ws.preamble  # a Word table's title lines, printed above it
         self.max_row = min(ws.max_row, MAX_ROWS)
         self.max_col = min(ws.max_col, MAX_COLS)
         self.values: dict[Pos, Any] = {}
@@ -543,11 +544,13 @@ class _Reader:
     def fail(self, message: str) -> InputError:
         return InputError(message, file=self.source or None, where=f"工作表“{self.ws.title}”")
 
-    def put(self, path: str, pos: Pos, value: Any = None) -> None:
-        """Record a field's cell, and its value when it has one."""
-        self.cells[path] = self.g.cell(pos)
-        if pos in self.g.errors:
-            self.errors[path] = self.g.errors[pos]
+    def put(self, path: str, pos: Pos | None, value: Any = None) -> None:
+        """Record a field's cell (None: read from a line above a Word table), and its value
+        when it has one."""
+        if pos is not None:
+            self.cells[path] = self.g.cell(pos)
+            if pos in self.g.errors:
+                self.errors[path] = self.g.errors[pos]
         if value is None:
             return
         keys = path.split(".")
@@ -763,7 +766,7 @@ class _Reader:
     # -- header, 厉行节约保障措施, footer
 
     def read_fields(self, amounts: _Amounts | None) -> None:
-        found: dict[str, tuple[Any, Pos]] = {}
+        found: dict[str, tuple[Any, Pos | None]] = {}
         table = {**FIELD_LABELS, MEASURES: MEASURES_LABELS}
         for (r, c), value in sorted(self.g.values.items()):
             if not isinstance(value, str):
@@ -786,6 +789,12 @@ class _Reader:
                 )
             else:
                 found[name] = self.right_value((r, c))
+        for text in self.g.preamble:  # "填报单位：某某" above a Word table
+            lab = _label(text)
+            name = _match(lab.split(":", 1)[0], FIELD_LABELS) if ":" in lab else None
+            inline = re.split("[:：]", text, maxsplit=1)[-1].strip() if name else ""
+            if name and inline and (name not in found or found[name][0] is None):
+                found[name] = (inline, found[name][1] if name in found else None)
         if "年度" not in found or found["年度"][0] is None:
             year = self.year_from_title() or (
                 (amounts.year, amounts.year_pos) if amounts and amounts.year_pos else None
@@ -847,18 +856,22 @@ class _Reader:
         table = {**FIELD_LABELS, MEASURES: MEASURES_LABELS}
         return bool(lab) and (_match(lab, table) is not None or _match(head, table) is not None)
 
-    def year_from_title(self) -> tuple[int, Pos] | None:
+    def year_from_title(self) -> tuple[int, Pos | None] | None:
         top = min(self.block_rows, default=self.g.max_row + 1)
-        for r in range(1, min(top, TITLE_ROWS + 1)):
-            for c, text in self.g.texts(r):
-                compact = _compact(text)
-                m = _YEAR_ONLY.match(compact)
-                if m:
-                    return int(m.group(1)), (r, c)
-                if ("基础数据" in compact or "绩效" in compact) and (
-                    m := _YEAR_IN_TITLE.search(compact)
-                ):
-                    return int(m.group(1)), (r, c)
+        lines = [
+            (text, (r, c))
+            for r in range(1, min(top, TITLE_ROWS + 1))
+            for c, text in self.g.texts(r)
+        ]
+        for text, pos in [*lines, *((t, None) for t in self.g.preamble)]:
+            compact = _compact(text)
+            m = _YEAR_ONLY.match(compact)
+            if m:
+                return int(m.group(1)), pos
+            if ("基础数据" in compact or "绩效" in compact) and (
+                m := _YEAR_IN_TITLE.search(compact)
+            ):
+                return int(m.group(1)), pos
         return None
 
 
@@ -877,6 +890,8 @@ def looks_like_basic_table(ws: SheetGrid) -> bool:
     title = _title(g)
     if title is not None and "基础数据" in title[0]:
         return True
+    if any("基础数据" in _compact(text) for text in g.preamble):
+        return True  # its title above a Word table
     if _has_indicator_header(g):
         return False
     staff = _find_staff(g)

@@ -31,6 +31,7 @@ class PaperGrid:
 
     def __init__(self, ws: SheetGrid) -> None:
         self.sheet = ws.title
+        self.preamble = ws.preamble  # a Word table's title lines, printed above it
         self.max_row = min(ws.max_row, MAX_ROWS)
         self.max_col = min(ws.max_col, MAX_COLS)
         self.values: dict[Pos, Any] = {}

@@ -81,4 +81,5 @@ def _rows(ws: SheetGrid, first: int, last: int) -> SheetGrid:
         number_formats={p: f for p, f in ws.number_formats.items() if inside(p)},
         merges=[(c0, r0, c1, min(r1, last)) for c0, r0, c1, r1 in ws.merges if first <= r0 <= last],
         visible=ws.visible,
+        preamble=ws.preamble if first == 1 else (),  # above the first form only
     )

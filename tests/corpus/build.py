@@ -188,15 +188,36 @@ def to_xls(xlsx: Path, out_dir: Path) -> Path:
     return result
 
 
-def to_docx(form: dict[str, Any], path: Path) -> Path:
-    """The form as a Word document: a title, then one table with the form's rows and merges."""
+def heading_lines(form: dict[str, Any]) -> int:
+    """How many of the form's first rows hold one text in column A only (附件, title, year,
+    "单位名称：…"): the lines a Word report prints above its table."""
+
+    n = 0
+    for row in form["rows"]:
+        filled = [v for v in row if v not in (None, "")]
+        if len(filled) != 1 or row[0] in (None, ""):
+            break
+        n += 1
+    return n
+
+
+def to_docx(form: dict[str, Any], path: Path, *, headings_above: bool = False) -> Path:
+    """The form as a Word document: a title, then one table with the form's rows and merges.
+
+    ``headings_above``: the form's heading lines (:func:`heading_lines`) are paragraphs
+    above the table, as Word reports print them, and the table starts below them."""
 
     path = Path(path)
+    document = docx.Document()
+    if headings_above:
+        n = heading_lines(form)
+        for row in form["rows"][:n]:
+            document.add_paragraph(cell_text(row[0]))
+        form = {**form, "rows": form["rows"][n:], "merges": _merges_below(form, n)}
+    else:
+        document.add_paragraph(form["sheet"])  # a heading that says nothing the table does not
     rows = form["rows"]
     ncols = max((len(row) for row in rows), default=0)
-    document = docx.Document()
-    title = f"{form['sheet']}（{form.get('province') or ''}{form.get('year') or ''} {form.get('form_type') or ''}）"
-    document.add_paragraph(title)
 
     table = document.add_table(rows=len(rows), cols=ncols)
     table.style = "Table Grid"
@@ -233,6 +254,16 @@ def to_docx(form: dict[str, Any], path: Path) -> Path:
     document.save(buffer)
     path.write_bytes(_fixed_package(buffer.getvalue()))
     return path
+
+
+def _merges_below(form: dict[str, Any], n: int) -> list[str]:
+    """The merges of the rows after the first ``n``, moved up by ``n``."""
+
+    out = []
+    for r1, c1, r2, c2 in merge_bounds(form):
+        if r1 > n:
+            out.append(f"{get_column_letter(c1)}{r1 - n}:{get_column_letter(c2)}{r2 - n}")
+    return out
 
 
 def _soffice_env() -> dict[str, str]:
