@@ -166,7 +166,7 @@ def _book_grid(body: Any, shown: str) -> BookGrid:
     return book
 
 
-PREAMBLE_LINES = 6  # paragraphs kept above a table: its attachment line, title, year, unit …
+_PREAMBLE_LINES = 6  # paragraphs kept above a table: its attachment line, title, year, unit …
 _PREAMBLE_CHARS = 200  # longer paragraphs are the report's prose, not a form's heading
 
 
@@ -178,7 +178,7 @@ def _preambles(body: Any, ns: _Ns) -> dict[Any, tuple[str, ...]]:
     lines: list[str] = []
     for el in _blocks(body, ns):
         if el.tag == ns.tbl:
-            out[el] = tuple(lines[-PREAMBLE_LINES:])
+            out[el] = tuple(lines[-_PREAMBLE_LINES:])
             lines = []
             continue
         text = " ".join(_paragraph_text(el, ns).split())
