@@ -666,7 +666,8 @@ def _field_labels(value: str) -> list[tuple[str, Any]]:
     if name is not None:
         return [(name, None)]
     out: list[tuple[str, Any]] = []
-    for part in re.split(r"[ \t\u3000]+(?=[^ \t\u3000:：]+[:：])", value.strip()):
+    # a new pair starts after a space — not at a note in brackets: "实施单位 (盖章)：某某"
+    for part in re.split(r"[ \t\u3000]+(?=[^ \t\u3000:：(（][^ \t\u3000:：]*[:：])", value.strip()):
         m = re.match(r"([^:：]*)[:：](.*)", part, re.S)
         if m is None:
             continue

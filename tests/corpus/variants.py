@@ -195,6 +195,30 @@ def dressed_for_printing(form: dict[str, Any]) -> Changed:
     return Changed(copy.deepcopy(form), post=_dressed, same_data=True)
 
 
+_HEADER_LABELS = ("项目名称", "主管部门", "实施单位", "单位名称", "预算单位", "填报单位", "部门")
+
+
+def labels_with_their_values(form: dict[str, Any]) -> Changed:
+    """Header fields written label and value in one cell: "项目名称：某某", "实施单位 (盖章)：
+    某某" (above the budget block; the value's own cell left empty). A finding on such a
+    field may name the label's cell."""
+    g = copy.deepcopy(form)
+    ends = {(r1, c1): c2 for c1, r1, c2, _r2 in map(range_boundaries, g["merges"])}
+    for r, row in enumerate(g["rows"], 1):
+        if any(isinstance(v, str) and ("预算数" in v or "三级指标" in v) for v in row):
+            break
+        for c, value in enumerate(row):
+            if not isinstance(value, str):
+                continue
+            head = re.sub(r"[\s(（].*$", "", value)
+            after = ends.get((r, c + 1), c + 1)  # 0-based index of the cell after the label's
+            following = row[after] if after < len(row) else None
+            if head in _HEADER_LABELS and isinstance(following, str) and "：" not in following:
+                row[c] = f"{value.rstrip(':：')}：{following}"
+                row[after] = None
+    return Changed(g, same_cells=False, same_data=True)
+
+
 # ---- merges ------------------------------------------------------------------------------
 
 
@@ -375,6 +399,7 @@ VARIANTS: dict[str, Callable[[dict[str, Any]], Changed]] = {
         remarks_column,
         empty_row_among_indicators,
         dressed_for_printing,
+        labels_with_their_values,
         merges_undone,
         merges_filled,
         percentages_as_numbers,
