@@ -857,6 +857,32 @@ def test_a_budget_score_row_inside_its_block_leaves_no_points_to_miss() -> None:
     assert [f.cell for f in s08] == ["A10"] and "项目产出标明 30 分" in s08[0].message
 
 
+def test_the_budget_ends_where_another_blocks_headings_stand_under_its_amounts() -> None:
+    """The transfer-payment form's 资金管理情况 block right below the budget ("资金管理情况 |
+    情况说明 | 存在问题和改进措施"): its rows were read as fund sources whose 全年预算数 was
+    "情况说明", "合理分配…"."""
+    rows: list[list[Any]] = [
+        ["就业补助资金绩效自评表"],
+        ["(2024年度)"],
+        ["转移支付(项目)名称", "就业补助资金"],
+        ["地方主管部门", "淮南市人力资源和社会保障局"],
+        ["资金投入情况\n(万元)", None, "全年预算数(A)", "全年执行数(B)", "预算执行率(B/A×100%)"],
+        [None, "年度资金总额:", 808.1, 692.98, "86%"],
+        [None, "其中:中央财政资金", 808.1, 692.98, "86%"],
+        [None, "地方财政资金", "—", "/", None],
+        [None, "其他资金", None, None, None],
+        ["资金管理情况", None, "情况说明", None, "存在问题和改进措施"],
+        [None, "分配科学性", "合理分配,优先保障工资社保。", None, None],
+        [None, "下达及时性", None, None, None],
+        ["绩效指标", "一级指标", "二级指标", "三级指标", "年度目标指标值", "全年实际完成值"],
+        [None, "产出指标", "数量指标", "城镇新增就业人数", "≥2800人", "2989人"],
+    ]  # fmt: skip
+    form = read_paper_form(sheet(rows), "x.xlsx")
+    assert isinstance(form, SelfEvalForm)
+    assert [s.get("名称") for s in form.data["预算执行"]["资金来源"]] == ["中央财政资金"]
+    assert form.data["预算执行"]["全年预算数"] == 808.1
+
+
 @pytest.mark.parametrize("merged", [True, False])
 def test_the_transfer_payment_forms_goals(merged: bool) -> None:
     """The MOF transfer-payment form: "总体目标完成情况 | 总体目标 | 全年实际完成情况", the

@@ -23,6 +23,8 @@ How it is found and read:
 - Points the block's heading declares ("预算执行情况(20分)", "分值(10分)") stand for a
   分值 column the form does not have.
 - The block's heading repeated down its column (a merge undone and filled) labels no row.
+- A row with words where the amounts go ("资金管理情况 | 情况说明 | 存在问题") is another
+  block's header: the budget rows end there.
 - Budget columns across (来源 | 中央 | 省 | 本级 | 其他 | 合计 | 执行数 | 执行率) are read as
   the total row only (its amounts are no row label, also where they are text, as in Word).
 """
@@ -130,6 +132,9 @@ def read_budget(
             break
         if not values and not (_FUND_LIKE.search(compact(raw)) or _FUND_LIKE.search(str(raw))):
             break  # a row of another block ("项目年度目标")
+        amounts = [g.values[pos] for k, pos in values.items() if k in AMOUNTS]
+        if amounts and not any(_amount_like(v) for v in amounts):
+            break  # words under the amounts: another block's headings (资金管理情况 | 情况说明)
         rows.append((row, label_pos, lab, values))
         block.rows.add(row)
         row += 1
@@ -158,6 +163,18 @@ def _read_heading(g: PaperGrid, block: BudgetBlock, first_value: int) -> None:
             if block.heading is None:
                 block.heading = (header, c)
             break
+
+
+def _amount_like(value: Any) -> bool:
+    """A budget cell's content: a number, an amount typed as text ("620.82万元"), or a mark
+    for none ("—", "/", "无")."""
+    if not isinstance(value, str):
+        return True
+    text = compact(value)
+    return amount_value(value, "万元") is not None or text in _NONE_MARKS or not text
+
+
+_NONE_MARKS = frozenset({"—", "——", "-", "--", "/", "／", "\\", "无", "空", "…", "……", "*", "－"})
 
 
 def _is_heading_again(g: PaperGrid, block: BudgetBlock, pos: Pos) -> bool:

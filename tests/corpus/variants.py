@@ -339,6 +339,22 @@ def scores_with_fen(form: dict[str, Any]) -> Changed:
     return Changed(_with_fen(form))
 
 
+# Headings as other forms print them (each a name jixiao.core.fields lists for the field).
+_OTHER_NAMES = {
+    "年度资金总额": "资金总额", "年初预算数": "年初预算", "全年预算数": "调整后预算数",
+    "全年执行数": "全年实际支出", "实际完成值": "全年实际值", "年度指标值": "年度目标值",
+    "偏差原因分析及改进措施": "未完成原因分析及改进措施", "分值": "权重", "得分": "自评得分",
+    "执行率": "预算执行率", "其中:当年财政拨款": "其中：财政拨款", "其中:本年财政拨款": "其中：财政拨款",
+    "上年结转资金": "上年结转", "预期目标": "年初设定目标", "实际完成情况": "全年实际完成情况",
+    "主管部门": "项目主管部门", "实施单位": "项目实施单位",
+}  # fmt: skip
+
+
+def labels_by_other_names(form: dict[str, Any]) -> Changed:
+    """Headings under the other names forms give them: 调整后预算数, 全年实际值, 权重 …"""
+    return Changed(_texts(form, lambda t: _OTHER_NAMES.get(t.replace("\n", ""), t)))
+
+
 _LABEL_WORDS = ("指标", "预算", "执行", "单位", "完成", "分值", "得分")
 
 
@@ -412,6 +428,7 @@ VARIANTS: dict[str, Callable[[dict[str, Any]], Changed]] = {
         numbers_with_spaces,
         thousands_separators,
         labels_wrapped,
+        labels_by_other_names,
         labels_spaced,
         trailing_spaces,
         full_width_punctuation,
