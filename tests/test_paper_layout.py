@@ -966,6 +966,42 @@ def test_the_goals_title_words_again_head_the_actual_goal(merged: bool) -> None:
     assert [(f.field, f.cell) for f in w08] == [("年度总体目标.实际完成情况", "C4")]
 
 
+@pytest.mark.parametrize(
+    "total",
+    [
+        "总分",
+        "总得分",
+        "合计得分",
+        "自评总分",
+        "自评得分",
+        "综合得分",
+        "得分合计",
+        "分数合计",
+        "合计",
+    ],
+)
+def test_the_total_row_under_its_names(total: str) -> None:
+    """The total row ends the indicators and is 总分 whatever it is called (a 总得分 or 自评得分
+    row was read as one more indicator: W05 with no 三级指标, S04 on 分值 200)."""
+    rows: list[list[Any]] = [
+        ["项目支出绩效自评表(2023年度)"],
+        ["项目名称", "农村公路养护", None, "主管部门", "某县交通运输局"],
+        ["项目资金(万元)", None, "年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分"],
+        [None, "年度资金总额", 100, 100, 100, 10, "100%", 10],
+        ["绩效指标", *HEAD],
+        [None, "产出指标", "数量指标", "养护里程", "≥50公里", "52公里", 50, 50, None],
+        [None, "效益指标", "社会效益指标", "通行条件", "改善", "改善", 30, 30, None],
+        [None, "满意度指标", "服务对象满意度指标", "群众满意度", "≥90%", "92%", 10, 10, None],
+        [total, None, None, None, None, None, 100, 100, None],
+    ]  # fmt: skip
+    form = read_paper_form(sheet(rows), "x.xlsx")
+    assert isinstance(form, SelfEvalForm)
+    assert len(form.indicators) == 3
+    assert form.data["总分"] == {"分值": 100, "得分": 100}
+    assert form.locate("总分.得分").address == "H9"
+    assert not [f for f in check_form(form, load_profile("national")) if f.severity == "错误"]
+
+
 def test_a_form_cut_off_after_its_budget_block_is_read() -> None:
     rows: list[list[Any]] = [
         ["人大代表之家建设项目绩效目标自评表"],

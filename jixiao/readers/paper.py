@@ -114,6 +114,9 @@ _TITLE_WORDS = ("自评表", "评价表", "绩效自评", "绩效评价")
 _FORM_TITLE = re.compile(r"(自评表|自评情况表|评价表)(\([^()]*\))?$")
 _NUMBERING = re.compile(r"^(?:\d+|[一二三四五六七八九十]+)[.、．]")
 _END_WORDS = ("合计", "总计", "等级", "评价等级", "自评等级", "填表人", "填报人", "填报日期")
+# The total row's label, besides 总分…, 合计 and 总计: it ends the indicators and is read as 总分.
+_TOTAL_WORDS = ("总得分", "合计得分", "自评总分", "自评总得分", "自评得分", "综合得分",
+                "综合评分", "得分合计", "分数合计", "评价得分")  # fmt: skip
 _END_BLOCKS = ("其他需要说明事项", "其他需要说明的事项", "其他说明事项", "评价结论", "存在问题")
 # An indicator row that scores the budget, where the budget block itself has no score.
 _BUDGET_SCORE_ROWS = frozenset({"预算执行率", "资金执行率", "预算资金执行率", "项目预算执行率"})
@@ -328,6 +331,8 @@ class _Reader:
             head = lab.split(":", 1)[0]
             if lab.startswith("总分") or head in _END_WORDS or lab in _GOALS_TITLE:
                 return True
+            if lab in _TOTAL_WORDS:
+                return True
             if lab.startswith(("注:", "说明:", "备注", *_END_BLOCKS)) or lab in ("注", "说明"):
                 return True
             if alone and _FORM_TITLE.search(lab):
@@ -490,7 +495,7 @@ class _Reader:
         start = max(end, header.last + 1) if header is not None else end
         rows = range(start, self.g.max_row + 1)
         label_pos: Pos | None = None
-        for wanted in (("总分", "总得分", "合计得分"), ("合计", "总计")):
+        for wanted in (("总分", *_TOTAL_WORDS), ("合计", "总计")):
             for r in rows:
                 for c, text in self.g.texts(r):
                     lab = label(text)
