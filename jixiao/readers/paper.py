@@ -174,6 +174,21 @@ _AMOUNT_UNIT_NOTE = re.compile(r"[(（]?(?:金额|资金|计量)?单位[:：]?(?
 # ---- the reader --------------------------------------------------------------------------
 
 
+# Who signs a form below its indicators (a row that starts with one is no indicator).
+_SIGNERS = frozenset(
+    {"审核人", "复核人", "单位负责人", "部门负责人", "主要负责人", "财务负责人", "项目负责人",
+     "负责人", "联系人", "联系电话", "电话", "经办人", "制表人", "分管领导"}
+)  # fmt: skip
+_SIGNED = re.compile(r"(盖章|签字|签章)[)）]?$")
+
+
+def _is_signature(text: str) -> bool:
+    """A signature line's first cell: a signer ("审核人：张三") or a place to sign or stamp
+    ("单位（盖章）", "项目负责人签字：") — not an indicator's name ("合同签字率")."""
+    head = re.split("[:：]", compact(text), maxsplit=1)[0]
+    return label(head) in _SIGNERS or _SIGNED.search(head) is not None
+
+
 def _goal_roles(
     spots: list[tuple[Pos, str, str | None]],
 ) -> list[tuple[Pos, str, str | None]]:
@@ -324,6 +339,8 @@ class _Reader:
         texts = list(self.g.texts(row))
         filled = sum(1 for c in range(1, self.g.max_col + 1) if (row, c) in self.g.values)
         alone = len(texts) == 1 and filled == 1
+        if texts and texts[0] != repeated and _is_signature(texts[0][1]):
+            return True  # the signature line: "审核人：…", "单位（盖章）", "项目负责人签字："
         for c, text in texts:
             if (c, text) == repeated:
                 continue

@@ -104,6 +104,23 @@ def signature_lines(form: dict[str, Any]) -> Changed:
     return Changed(g)
 
 
+def _line_below(form: dict[str, Any], line: list[Any]) -> Changed:
+    g = copy.deepcopy(form)
+    n = max(width(g), len(line))
+    g["rows"].append(line + [None] * (n - len(line)))
+    return Changed(g)
+
+
+def checker_line_below(form: dict[str, Any]) -> Changed:
+    """A line "审核人：张三 | 联系电话：…" right below the last row, no 填表人 in it."""
+    return _line_below(form, ["审核人：张三", None, "联系电话：0816-1234567"])
+
+
+def stamp_line_below(form: dict[str, Any]) -> Changed:
+    """A line "单位（盖章）| … | 2024年3月15日" right below the last row."""
+    return _line_below(form, ["单位（盖章）", None, None, "2024年3月15日"])
+
+
 def sheet_named_sheet1(form: dict[str, Any]) -> Changed:
     g = copy.deepcopy(form)
     g["sheet"] = "Sheet1"
@@ -409,6 +426,8 @@ VARIANTS: dict[str, Callable[[dict[str, Any]], Changed]] = {
         moved_down_and_right,
         attachment_line,
         signature_lines,
+        checker_line_below,
+        stamp_line_below,
         sheet_named_sheet1,
         instructions_sheet_in_front,
         notes_sheet_behind,
