@@ -166,12 +166,12 @@ def _read_heading(g: PaperGrid, block: BudgetBlock, first_value: int) -> None:
 
 
 def _amount_like(value: Any) -> bool:
-    """A budget cell's content: a number, an amount typed as text ("620.82万元"), or a mark
-    for none ("—", "/", "无")."""
+    """A budget cell's content: a number, an amount as text — also one W02 will question
+    ("808.10万", "约12万元") — or a mark for none ("—", "/", "无"); not words without a digit."""
     if not isinstance(value, str):
         return True
     text = compact(value)
-    return amount_value(value, "万元") is not None or text in _NONE_MARKS or not text
+    return any(ch.isdigit() for ch in text) or text in _NONE_MARKS or not text
 
 
 _NONE_MARKS = frozenset({"—", "——", "-", "--", "/", "／", "\\", "无", "空", "…", "……", "*", "－"})
