@@ -881,6 +881,12 @@ def test_the_budget_ends_where_another_blocks_headings_stand_under_its_amounts()
     assert isinstance(form, SelfEvalForm)
     assert [s.get("名称") for s in form.data["预算执行"]["资金来源"]] == ["中央财政资金"]
     assert form.data["预算执行"]["全年预算数"] == 808.1
+    # an amount W02 will question ("0万") is still an amount: its row stays in the block
+    rows[7] = [None, "地方财政资金", "0万", "0万", None]
+    form = read_paper_form(sheet(rows), "x.xlsx")
+    assert isinstance(form, SelfEvalForm)
+    names = [s.get("名称") for s in form.data["预算执行"]["资金来源"]]
+    assert names == ["中央财政资金", "地方财政资金"]
 
 
 @pytest.mark.parametrize("merged", [True, False])
