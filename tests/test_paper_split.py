@@ -122,7 +122,9 @@ def test_a_form_on_the_sheet_that_cannot_be_read_is_said(tmp_path, capsys) -> No
     report = check_json(path, capsys)
     assert len(report["forms"]) == 1
     assert [s["sheet"] for s in report["skipped"]] == ["项目自评"]
-    assert report["skipped"][0]["reason"].startswith(f"第 {top} 行起的一张表：找不到绩效指标表头")
+    reason = report["skipped"][0]["reason"]
+    assert reason.startswith(f"第 {top} 行起的一张表：找不到绩效指标表头")
+    assert "这张工作表" not in reason  # the sheet's other form was read
     capsys.readouterr()
     assert main(["check", str(path)]) == 1
     assert f"跳过工作表“项目自评”：第 {top} 行起的一张表" in capsys.readouterr().out

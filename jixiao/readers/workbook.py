@@ -148,7 +148,8 @@ def _read_paper(
         except InputError as e:
             first_error = first_error or e
             top = min((r for r, _c in part.values), default=1)
-            unread.append((ws.title, f"第 {top} 行起的一张表：{e.detail}"))
+            why = e.detail.replace("这张工作表不像", "不像")  # the sheet has other forms
+            unread.append((ws.title, f"第 {top} 行起的一张表：{why}"))
     if not forms and first_error is not None:
         raise first_error
     return forms, unread, hint or profile_hint(ws)
