@@ -262,10 +262,11 @@ def test_d01_lower_is_better_reads_direction(example):
     assert "未完成" in f.message
 
 
-@pytest.mark.parametrize("actual", [0.92, 1, 0.9])
+@pytest.mark.parametrize("actual", [0.92, 1, 0.9, "0.92", "1"])
 def test_a_result_typed_as_a_fraction_of_a_percent_target(example, actual):
-    """满意率 ≥90% (Sichuan columns: 90 | %) with 0.92 or 1 in a General cell: 92%, 100%,
-    met — not 1% against 90% (D01 −98.9%, S09, W07 before)."""
+    """满意率 ≥90% (Sichuan columns: 90 | %) with 0.92 or 1 in a General cell (or as the
+    text of a Word table): 92%, 100%, met — not 1% against 90% (D01 −98.9%, S09, W07
+    before)."""
     form = example(SICHUAN)
     form["绩效指标"][6]["实际完成值"] = actual
     assert codes_at(findings_for(form)) == codes_at(findings_for(example(SICHUAN)))

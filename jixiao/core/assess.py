@@ -242,11 +242,12 @@ def _read_values(target_cell: CellReading, actual_cell: CellReading) -> ValueRea
 
 
 def _fraction_of_percent(target: ParsedValue, actual: ParsedValue, raw: Any) -> bool:
-    """A result typed as a plain number (a General cell: 0.98, 1) against a percentage
-    target above 1.5% ("≥95%", 100 with the column's %): the fraction of a percentage, as a
-    formula or a clerk left it; compared as 98%, 100% (not as 1% against 100%)."""
+    """A result typed as a plain number (a General cell: 0.98, 1; "0.98" in a Word table)
+    against a percentage target above 1.5% ("≥95%", 100 with the column's %): the fraction
+    of a percentage, as a formula or a clerk left it; compared as 98%, 100% (not as 1%
+    against 100%)."""
     return (
-        type(raw) in (int, float)
+        (type(raw) in (int, float) or (type(raw) is str and _PLAIN.fullmatch(raw.strip())))
         and target.kind is Kind.NUMBER
         and actual.kind is Kind.NUMBER
         and target.unit == "%"
@@ -256,6 +257,9 @@ def _fraction_of_percent(target: ParsedValue, actual: ParsedValue, raw: Any) -> 
         and actual.number is not None
         and 0 < actual.number <= 1.5
     )
+
+
+_PLAIN = re.compile(r"\d+(?:\.\d+)?")
 
 
 def _met(
