@@ -791,17 +791,27 @@ def test_circled_formulas_in_headings_and_subtotal_rows() -> None:
     assert "预算执行不计分" in form.framework
 
 
+# The Ningxia form (银川, 决策/管理/产出/效益): its heading rows, then its unscored budget
+# block and its indicator header.
+NINGXIA_TOP: list[list[Any]] = [
+    ["银川市本级部门项目支出绩效自评表(2021年)"],
+    ["项目名称", "初中公用经费"],
+    ["主管部门", "银川市教育局"],
+]
+NINGXIA_BUDGET: list[list[Any]] = [
+    ["项目资金(万元)", None, "年初预算数", "调整预算数(A)", "全年执行数(B)", "执行率(B/A)"],
+    [None, "年度资金总额", 64.8, 64.8, 64.8, "100%"],
+    ["一级指标", "二级指标", "三级指标", "参考分值", "指标值(A)", "全年实际值(B)", "得分", "未完成原因分析及改进措施"],
+]  # fmt: skip
+
+
 def test_other_framework_is_named_and_its_budget_score_row_read() -> None:
     """决策/管理/产出/效益 (Ningxia): the framework is named once; the 预算执行率 row under
     项目管理 scores the budget, whose own block has no score."""
     rows: list[list[Any]] = [
-        ["银川市本级部门项目支出绩效自评表(2021年)"],
-        ["项目名称", "初中公用经费"],
-        ["主管部门", "银川市教育局"],
+        *NINGXIA_TOP,
         ["自评得分", 98],
-        ["项目资金(万元)", None, "年初预算数", "调整预算数(A)", "全年执行数(B)", "执行率(B/A)"],
-        [None, "年度资金总额", 64.8, 64.8, 64.8, "100%"],
-        ["一级指标", "二级指标", "三级指标", "参考分值", "指标值(A)", "全年实际值(B)", "得分", "未完成原因分析及改进措施"],
+        *NINGXIA_BUDGET,
         ["项目决策(10分)", "项目立项", "相关性", 10, "—", "按标准管理", 10],
         ["项目管理(25分)", "投入管理", "预算执行率", 10, "—", "100%", 9],
         [None, "财务管理", "财务管理制度有效性", 15, "—", "制度健全", 15],
@@ -827,12 +837,8 @@ def test_a_budget_score_row_inside_its_block_leaves_no_points_to_miss() -> None:
     """预算执行率 below another row of 项目管理(25分): taken out as the budget's score, the
     rows left (15 points) are not held to the heading's 25 — no S08 about 项目管理."""
     rows: list[list[Any]] = [
-        ["银川市本级部门项目支出绩效自评表(2021年)"],
-        ["项目名称", "初中公用经费"],
-        ["主管部门", "银川市教育局"],
-        ["项目资金(万元)", None, "年初预算数", "调整预算数(A)", "全年执行数(B)", "执行率(B/A)"],
-        [None, "年度资金总额", 64.8, 64.8, 64.8, "100%"],
-        ["一级指标", "二级指标", "三级指标", "参考分值", "指标值(A)", "全年实际值(B)", "得分", "未完成原因分析及改进措施"],
+        *NINGXIA_TOP,
+        *NINGXIA_BUDGET,
         ["项目决策(10分)", "项目立项", "相关性", 10, "—", "按标准管理", 10],
         ["项目管理(25分)", "财务管理", "财务管理制度有效性", 15, "—", "制度健全", 15],
         [None, "投入管理", "预算执行率", 10, "—", "100%", 9],

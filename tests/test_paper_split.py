@@ -57,6 +57,24 @@ def moved(cell: str, rows: int) -> str:
     return f"{letters}{int(digits) + rows}"
 
 
+def stacked_and_alone(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    names: list[str],
+    between: list[Any] | None = None,
+) -> tuple[dict[str, Any], list[tuple[dict[str, Any], int]]]:
+    """``check --json`` of the forms stacked on one sheet, and of each form alone with the
+    row offset it has on the stacked sheet."""
+    offsets = stacked(tmp_path / "两张.xlsx", names, between)
+    both = check_json(tmp_path / "两张.xlsx", capsys)
+    alone = []
+    for name, offset in zip(names, offsets, strict=True):
+        single = tmp_path / f"{name[:2]}.xlsx"
+        stacked(single, [name])
+        alone.append((check_json(single, capsys), offset))
+    return both, alone
+
+
 def findings(report: dict[str, Any], rows: int = 0) -> list[tuple[str, str, str]]:
     return sorted(
         (f["code"], moved(f["cell"], rows), f["message"])
@@ -67,14 +85,7 @@ def findings(report: dict[str, Any], rows: int = 0) -> list[tuple[str, str, str]
 
 @pytest.mark.parametrize("between", [None, ["附件2"]], ids=["plain", "attachment-line"])
 def test_each_form_on_a_sheet_is_checked_as_it_is_alone(tmp_path, capsys, between) -> None:
-    names = [LINXIANG, LANGFANG]
-    offsets = stacked(tmp_path / "两张.xlsx", names, between)
-    both = check_json(tmp_path / "两张.xlsx", capsys)
-    alone = []
-    for name, offset in zip(names, offsets, strict=True):
-        single = tmp_path / f"{name[:2]}.xlsx"
-        stacked(single, [name])
-        alone.append((check_json(single, capsys), offset))
+    both, alone = stacked_and_alone(tmp_path, capsys, [LINXIANG, LANGFANG], between)
     assert [f["项目名称"] for f in both["forms"]] == [a["forms"][0]["项目名称"] for a, _ in alone]
     assert [f["单位名称"] for f in both["forms"]] == [a["forms"][0]["单位名称"] for a, _ in alone]
     assert findings(both) == sorted(x for a, k in alone for x in findings(a, k))
@@ -96,13 +107,7 @@ def test_a_form_without_indicators_is_a_form_of_its_own(tmp_path, capsys, names)
     """A form cut off after its budget block still ends where the next title starts, and a
     form with no indicator header of its own is read as the second one on a sheet — as
     each is read alone, of its own type."""
-    offsets = stacked(tmp_path / "两张.xlsx", list(names))
-    both = check_json(tmp_path / "两张.xlsx", capsys)
-    alone = []
-    for name, offset in zip(names, offsets, strict=True):
-        single = tmp_path / f"{name[:2]}.xlsx"
-        stacked(single, [name])
-        alone.append((check_json(single, capsys), offset))
+    both, alone = stacked_and_alone(tmp_path, capsys, list(names))
     assert both["skipped"] == []
     assert [f["表类型"] for f in both["forms"]] == [a["forms"][0]["表类型"] for a, _ in alone]
     assert [f["项目名称"] for f in both["forms"]] == [a["forms"][0]["项目名称"] for a, _ in alone]

@@ -48,7 +48,7 @@ MISSING: Any = _Missing()
 
 # A number typed as text; points and scores are also typed with 分 ("20分"), as a form prints
 # them: the same number (read as no number, "20分" was a missing 得分: W05).
-_PLAIN_NUMBER = re.compile(r"[-+]?\d+(\.\d+)?(?P<points>分)?")
+_PLAIN_NUMBER = re.compile(r"[-+]?\d+(\.\d+)?分?")
 MAX_AMOUNT = 1e15
 _REAL = (int, float)  # for isinstance: `int | float` would be built anew on every call
 

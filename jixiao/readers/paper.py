@@ -346,9 +346,9 @@ class _Reader:
                 continue
             lab = label(text)
             head = lab.split(":", 1)[0]
-            if lab.startswith("总分") or head in _END_WORDS or lab in _GOALS_TITLE:
+            if lab.startswith("总分") or lab in _TOTAL_WORDS or head in _END_WORDS:
                 return True
-            if lab in _TOTAL_WORDS:
+            if lab in _GOALS_TITLE:
                 return True
             if lab.startswith(("注:", "说明:", "备注", *_END_BLOCKS)) or lab in ("注", "说明"):
                 return True
@@ -428,10 +428,9 @@ class _Reader:
             lab = label(value)
             name = GOAL_LABELS.match(value)
             if name is not None or lab in _GOALS_TITLE:
-                spots.append(((r, c), value, name))
+                spots.append(((r, c), lab, name))
         others: list[tuple[Pos, str]] = []  # title words after the title
-        for (r, c), value, name in _goal_roles(spots):
-            lab = label(value)
+        for (r, c), lab, name in _goal_roles(spots):
             if name is not None:
                 if name not in found:
                     found[name] = (r, c)

@@ -38,7 +38,7 @@ from typing import Any
 from jixiao.core.fields import labels
 from jixiao.core.form import amount_value
 from jixiao.core.layout import Cell
-from jixiao.readers.labels import LabelTable, compact, heading_points, label
+from jixiao.readers.labels import LabelTable, compact, heading_points, is_mark, label
 from jixiao.readers.paper_grid import PaperGrid, Pos
 
 BUDGET_LABELS = LabelTable(labels("预算执行"), reason_key="原因")
@@ -171,10 +171,9 @@ def _amount_like(value: Any) -> bool:
     if not isinstance(value, str):
         return True
     text = compact(value)
-    return any(ch.isdigit() for ch in text) or text in _NONE_MARKS or not text
-
-
-_NONE_MARKS = frozenset({"—", "——", "-", "--", "/", "／", "\\", "无", "空", "…", "……", "*", "－"})
+    return (
+        not text or any(ch.isdigit() for ch in text) or is_mark(text) or text in ("无", "空", "*")
+    )
 
 
 def _is_heading_again(g: PaperGrid, block: BudgetBlock, pos: Pos) -> bool:
