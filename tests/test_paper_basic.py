@@ -36,6 +36,7 @@ from jixiao.cli import main
 from jixiao.core.errors import InputError
 from jixiao.core.layout import BASIC, Cell
 from jixiao.core.profile import load_profile
+from jixiao.formats.docx_grid import read_docx_grid
 from jixiao.formats.grid import BookGrid, SheetGrid
 from jixiao.formats.xlsx_grid import read_grid
 from jixiao.readers.paper_basic import (
@@ -123,6 +124,18 @@ def test_the_hunan_form_reads_into_the_json_a_reviewer_reads(hunan_book):
     assert cells["基础数据.部门整体支出预算调整.本年决算数"] == Cell("Sheet1", 21, 4)
     assert cells["年度"] == Cell("Sheet1", 6, 3)  # the "2018年预算数" heading
     assert cells["单位名称"] == Cell("Sheet1", 3, 1)  # "填报单位:", left blank
+
+
+def test_a_word_tables_heading_lines_name_the_unit(tmp_path):
+    """The basic data table in a Word report with its title and "填报单位：…" printed above
+    the table: read as the basic table, the unit from that line."""
+    form = copy.deepcopy(build.load(HUNAN))
+    form["rows"][2] = ["填报单位：某县发展和改革局", None, None, None]
+    form["merges"] = [m for m in form["merges"] if m != "A3:C3"]
+    document = build.to_docx(form, tmp_path / "基础数据表.docx", headings_above=True)
+    read = read_forms(read_docx_grid(document)).forms
+    assert [f.form_type for f in read] == [BASIC]
+    assert read[0].data["单位名称"] == "某县发展和改革局"
 
 
 def test_validate_gives_the_reviewers_findings_on_the_hunan_form(hunan_book, capsys):
