@@ -10,7 +10,8 @@ truncated zip, and files that are no forms at all.
 
 What the reviewer relies on, checked against `jixiao check --json` / `validate --json`
 of the same files: one row per form with the same counts, rates, totals and grade; every
-finding; the unreadable files with the message validate gives; the same output whatever
+finding; the unreadable files with the message validate gives; the sheets not checked
+with validate's reason; the same output whatever
 order the files are found in; the cache (a re-run takes everything from it, --no-cache
 nothing, a changed file is checked again); Ctrl-C leaves no summary and no temporary file,
 and the re-run finishes from the cache with the same summary.
@@ -236,6 +237,7 @@ def make_batch(
             form = build.load(name)
             batch.files.append(build.to_xlsx(form, paper / f"{Path(name).stem}.xlsx"))
             batch.files.append(build.to_docx(form, paper / f"{Path(name).stem}.docx"))
+        batch.files.append(with_sheets_not_checked(build.load(PAPER[0]), paper / "带说明页.xlsx"))
 
     # The zip as mailed: GBK names, folders inside, macOS and Office debris.
     members: list[tuple[str, bytes]] = []
@@ -273,6 +275,22 @@ def make_batch(
     (root / ".DS_Store").write_bytes(b"\0")
     batch.debris += 1
     return batch
+
+
+def with_sheets_not_checked(form: dict[str, Any], path: Path) -> Path:
+    """A form as a workbook with sheets that hold no form to check: an instructions sheet
+    in front, and below the form a second title with nothing a form has under it."""
+    build.to_xlsx(form, path)
+    wb = openpyxl.load_workbook(path)
+    ws = wb.active
+    top = ws.max_row + 3
+    ws.cell(top, 1, "项目支出绩效自评表")
+    ws.cell(top + 1, 1, "本项目因故未实施，不填报。")
+    cover = wb.create_sheet("填报说明", 0)
+    cover["A1"] = "填报说明"
+    cover["A2"] = "1. 请按要求填写本表。"
+    wb.save(path)
+    return path
 
 
 @pytest.fixture(scope="module")
@@ -515,6 +533,51 @@ def test_unreadable_files_are_listed_with_validates_message(
         assert "Traceback" not in run.err
 
 
+def test_sheets_not_checked_are_listed_with_the_reason(
+    first: Outputs, batch: Batch, expected: Expected
+) -> None:
+    """A sheet that holds no form checked — an instructions sheet, a second form that could
+    not be read — is on no 汇总 row: it is listed with validate's reason, never left out in
+    silence."""
+    wanted = [
+        (name, s["sheet"], s["reason"])
+        for name in sorted(expected.objects, key=natural)
+        for s in expected.objects[name].get("skipped", [])
+    ]
+    rows = sheet_rows(first.xlsx, "未校验的工作表")
+    assert [(r["文件"], r["工作表"], r["原因"]) for r in rows] == wanted
+    shown = str(batch.root / "纸质表样" / "带说明页.xlsx")
+    mine = [(sheet, why) for name, sheet, why in wanted if name == shown]
+    sheet = build.load(PAPER[0])["sheet"]
+    assert [name for name, _ in mine] == ["填报说明", sheet]
+    assert "不像绩效自评表" in mine[0][1]
+    assert re.match(r"第 \d+ 行起的一张表：找不到绩效指标表头", mine[1][1])
+    # The file's form is on 汇总 all the same, and the sheet links to its file.
+    assert [r["工作表"] for r in sheet_rows(first.xlsx) if r["文件"] == shown] == [sheet]
+    ws = openpyxl.load_workbook(first.xlsx)["未校验的工作表"]
+    k = next(k for k, (name, *_) in enumerate(wanted) if name == shown)
+    target = re.match(r'=HYPERLINK\("([^"]*)",', str(ws.cell(k + 2, 1).value)).group(1)
+    assert (first.folder / target).resolve() == Path(shown).resolve()
+    # 汇总 says so below its table, and so do the terminal, the CSV file and the JSON totals.
+    note = f"另有 {len(wanted)} 张工作表没有校验（说明页、空白表或读不出的表），原因见「未校验的工作表」表。"
+    summary = openpyxl.load_workbook(first.xlsx)["汇总"]
+    assert note in [c.value for (c,) in summary.iter_rows(max_col=1)]
+    assert f"另有 {len(wanted)} 张工作表没有校验" in first.run.out
+    lines = (first.csv / "未校验的工作表.csv").read_text("utf-8-sig").splitlines()
+    assert lines[0] == "文件,工作表,原因" and len(lines) == len(wanted) + 1
+    assert json.loads(first.json.read_text("utf-8"))["totals"]["未校验的工作表"] == len(wanted)
+
+
+def test_with_only_json_out_the_terminal_points_to_skipped(tmp_path: Path) -> None:
+    with_sheets_not_checked(build.load(PAPER[0]), tmp_path / "收件" / "带说明页.xlsx")
+    out = tmp_path / "汇总.json"
+    run = jixiao("review", tmp_path / "收件", "--json", out, "--no-cache")
+    said = "另有 2 张工作表没有校验（说明页、空白表或读不出的表），原因见 JSON 中各文件的 skipped。"
+    assert said in run.out
+    (result,) = json.loads(out.read_text("utf-8"))["files"]
+    assert [s["sheet"] for s in result["skipped"]] == ["填报说明", build.load(PAPER[0])["sheet"]]
+
+
 def test_rule_statistics_count_the_findings_by_rule_and_unit(
     first: Outputs, expected: Expected
 ) -> None:
@@ -555,7 +618,7 @@ def test_the_workbook_has_native_charts(first: Outputs) -> None:
     assert kinds == {"barChart", "scatterChart"} and len(charts) == 3
     assert any('<c:barDir val="col"/>' in c for c in charts)  # the 执行率 columns
     assert any("执行率分布" in c for c in charts) and any("总分（复算）" in c for c in charts)
-    for name in ("汇总", "问题明细", "规则统计", "未能读取", "图表", "图表数据"):
+    for name in ("汇总", "问题明细", "规则统计", "未能读取", "未校验的工作表", "图表", "图表数据"):
         assert f'name="{name}"' in sheets
 
 
@@ -567,7 +630,8 @@ def test_csv_and_json_hold_the_same_tables(first: Outputs) -> None:
     assert lines[0].split(",")[:3] == ["文件", "工作表", "单位"]
     assert len(lines) == len(rows) + 1
     assert {p.name for p in first.csv.iterdir()} == {
-        "汇总.csv", "问题明细.csv", "规则统计_按规则.csv", "规则统计_按单位.csv", "未能读取.csv"
+        "汇总.csv", "问题明细.csv", "规则统计_按规则.csv", "规则统计_按单位.csv", "未能读取.csv",
+        "未校验的工作表.csv",
     }  # fmt: skip
     doc = json.loads(first.json.read_text("utf-8"))
     forms = [f for r in doc["files"] if r["status"] == "ok" for f in r["forms"]]

@@ -12,6 +12,9 @@ Sheets of the workbook:
 - 问题明细: every finding, filterable;
 - 规则统计: findings by rule (with the rule's name and severity) and by unit;
 - 未能读取: the files that could not be read and why (only when there are any);
+- 未校验的工作表: the sheets of the files read that hold no form checked — instructions,
+  blank template sheets, a form that could not be read — and why, as ``validate`` says
+  (only when there are any): a form left out of 汇总 is never left out in silence;
 - 图表 (with its data on 图表数据): the spread of 执行率, findings by rule, and the
   reported 总分 against the recomputed one.
 
@@ -41,6 +44,7 @@ from jixiao.core.findings import SEVERITIES
 from jixiao.rules import REGISTRY
 
 __all__ = [
+    "SKIPPED",
     "SummaryBook",
     "TableBuilder",
     "Tables",
@@ -53,11 +57,12 @@ __all__ = [
     "write_xlsx",
 ]
 
-SUMMARY, DETAILS, RULES, UNREADABLE, CHARTS, CHART_DATA = (
+SUMMARY, DETAILS, RULES, UNREADABLE, SKIPPED, CHARTS, CHART_DATA = (
     "汇总",
     "问题明细",
     "规则统计",
     "未能读取",
+    "未校验的工作表",
     "图表",
     "图表数据",
 )
@@ -68,6 +73,7 @@ SUMMARY_COLUMNS = (
 )  # fmt: skip
 DETAIL_COLUMNS = ("文件", "工作表", "单元格/位置", "代码", "级别", "字段", "说明")
 UNREADABLE_COLUMNS = ("文件", "原因")
+SKIPPED_COLUMNS = ("文件", "工作表", "原因")
 RULE_COLUMNS = ("代码", "规则名称", "级别", "问题数", "涉及表数", "涉及文件数")
 UNIT_COLUMNS = ("单位", "表数", "可以提交", "错误数", "警告数", "提示数")
 AMOUNTS = ("全年预算数", "全年执行数")
@@ -92,8 +98,8 @@ RATE_BINS = (
 
 @dataclass
 class Tables:
-    """The summary's tables. 汇总, 规则统计, 未能读取 are small (a row per form, rule, unit or
-    unreadable file) and held here; 问题明细 — every finding, hundreds of thousands in a large
+    """The summary's tables. 汇总, 规则统计, 未能读取, 未校验的工作表 are small (a row per
+    form, rule, unit, unreadable file or sheet not checked) and held here; 问题明细 — every finding, hundreds of thousands in a large
     batch — is not: :meth:`details` reads it from the results again, one file at a time, so
     however large the batch, the findings never sit in memory all at once."""
 
@@ -103,6 +109,8 @@ class Tables:
     unreadable: pd.DataFrame  # 未能读取
     links: list[str]  # the file each 汇总 row links to (the zip for a zip member)
     unreadable_links: list[str]
+    skipped: pd.DataFrame  # 未校验的工作表
+    skipped_links: list[str]
     totals: dict[str, Any]  # see totals()
     failed: int  # files jixiao itself failed on (status "internal")
     errors: bool  # a form has an 错误
@@ -138,6 +146,8 @@ class TableBuilder:
         self._links: list[str] = []
         self._bad: list[tuple[str, Any]] = []
         self._bad_links: list[str] = []
+        self._skipped: list[tuple[str, ...]] = []
+        self._skipped_links: list[str] = []
         self._rules = _RuleCounts()
         self._figures = _Totals()
         self._detail_count = 0
@@ -160,6 +170,10 @@ class TableBuilder:
                 tuple(shared.setdefault(v, v) if type(v) is str else v for v in values)
             )
             self._links.append(where)
+        for skipped in result.get("skipped", []):
+            said = (name, skipped["sheet"], skipped["reason"])
+            self._skipped.append(tuple(shared.setdefault(v, v) for v in said))
+            self._skipped_links.append(where)
         findings = result.get("findings", [])
         self._rules.add(name, findings)
         self._detail_count += len(findings)
@@ -175,6 +189,8 @@ class TableBuilder:
             unreadable=pd.DataFrame(self._bad, columns=list(UNREADABLE_COLUMNS)),
             links=self._links,
             unreadable_links=self._bad_links,
+            skipped=pd.DataFrame(self._skipped, columns=list(SKIPPED_COLUMNS)),
+            skipped_links=self._skipped_links,
             totals=self._figures.as_dict(),
             failed=self._figures.failed,
             errors=self._figures.errors,
@@ -243,7 +259,7 @@ class _Totals:
     """:func:`totals`, added up a file at a time; besides, what the exit code says."""
 
     def __init__(self) -> None:
-        self.files = self.ok = self.forms = self.submittable = self.failed = 0
+        self.files = self.ok = self.forms = self.submittable = self.failed = self.skipped = 0
         self.errors = False
         self.by_severity: Counter[str] = Counter()
 
@@ -257,6 +273,7 @@ class _Totals:
         forms = result.get("forms", [])
         self.forms += len(forms)
         self.submittable += sum(1 for f in forms if f.get("可以提交"))
+        self.skipped += len(result.get("skipped", []))
         self.by_severity.update(result.get("summary", {}))
 
     def as_dict(self) -> dict[str, Any]:
@@ -264,6 +281,7 @@ class _Totals:
             "文件数": self.files,
             "已读取": self.ok,
             "未能读取": self.files - self.ok,
+            "未校验的工作表": self.skipped,
             "表数": self.forms,
             "可以提交": self.submittable,
             "问题": {str(s): self.by_severity.get(str(s), 0) for s in SEVERITIES},
@@ -369,6 +387,7 @@ CSV_FILES = {
     "规则统计_按规则.csv": "rules",
     "规则统计_按单位.csv": "units",
     "未能读取.csv": "unreadable",
+    "未校验的工作表.csv": "skipped",
 }
 CSV_ROWS = 2000  # 问题明细 goes to its CSV file this many rows at a time
 
@@ -513,6 +532,14 @@ class SummaryBook:
                     tables.unreadable,
                     caps={"文件": 50, "原因": 90},
                     links=(tables.unreadable_links, self.link_base),
+                )
+            if len(tables.skipped):
+                _frame_sheet(
+                    book.add_worksheet(SKIPPED),
+                    styles,
+                    tables.skipped,
+                    caps={"文件": 50, "工作表": 20, "原因": 90},
+                    links=(tables.skipped_links, self.link_base),
                 )
             _charts(book, styles, tables)
             book.worksheets()[0].activate()
@@ -844,13 +871,16 @@ def _summary_sheet(sheet: Worksheet, styles: _Styles, tables: Tables, link_base:
         {"type": "cell", "criteria": "==", "value": '"否"', "format": styles.error},
     )  # fmt: skip
     _totals_row(sheet, styles, frame)
+    notes = []
     if len(tables.unreadable):
-        sheet.write_string(
-            len(frame) + 3,
-            0,
-            f"另有 {len(tables.unreadable)} 个文件未能读取，见「{UNREADABLE}」表。",
-            styles.note,
+        notes.append(f"另有 {len(tables.unreadable)} 个文件未能读取，见「{UNREADABLE}」表。")
+    if len(tables.skipped):
+        notes.append(
+            f"另有 {len(tables.skipped)} 张工作表没有校验（说明页、空白表或读不出的表），"
+            f"原因见「{SKIPPED}」表。"
         )
+    for k, note in enumerate(notes):
+        sheet.write_string(len(frame) + 3 + k, 0, note, styles.note)
 
 
 def _totals_row(sheet: Worksheet, styles: _Styles, frame: pd.DataFrame) -> None:

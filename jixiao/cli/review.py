@@ -465,6 +465,13 @@ def _say_done(
     )
     problems = "，".join(f"{k} {v} 条" for k, v in t["问题"].items())
     print(f"问题：{problems}。")
+    if t["未校验的工作表"]:
+        tables_written = any(p.suffix.lower() in (".xlsx", ".csv") for p in written)
+        where = "「未校验的工作表」表" if tables_written else " JSON 中各文件的 skipped"
+        print(
+            f"另有 {t['未校验的工作表']} 张工作表没有校验（说明页、空白表或读不出的表），"
+            f"原因见{where}。"
+        )
     if inbox.other:
         kinds = "、".join(f"{k} {n} 个" for k, n in sorted(inbox.other.items()))
         print(f"另有 {sum(inbox.other.values())} 个其他文件不是自评表，未处理（{kinds}）。")
