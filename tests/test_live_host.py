@@ -21,6 +21,7 @@ from typing import Any
 
 import openpyxl
 import pytest
+from corpus import build
 from remote_client import ClientBook, Rule
 from support import EXAMPLE_FILES, EXAMPLES, new_unit_workbook
 from test_paper_layout import PaperSheet, Variant
@@ -142,6 +143,20 @@ def test_the_button_marks_what_the_headless_host_marks(kind, tmp_path, capsys):
     assert got["colours"] and got["notes"] and got["rows"]
     (prompt, title) = client.alerts[-1]
     assert prompt.startswith("校验完成：") and "地区配置：" in prompt and title
+
+
+def test_the_button_follows_the_framework_in_the_settings_sheet(tmp_path, capsys):
+    """A real 20/80 form imported: the button reads 设置's framework through xlwings' names,
+    as the headless host does — Q10, and no national W05 for the 分值 the form never had."""
+    paper = build.to_xlsx(build.load("12-yunnan-2022-longyang-huafei.json"), tmp_path / "p.xlsx")
+    book = imported(paper, tmp_path)
+    expected = marks(headless(book, tmp_path))
+    client = ClientBook.from_file(book)
+    client.run(buttons.validate)
+    got = marks(client)
+    assert got == expected
+    codes = {row[1] for row in got["rows"]}
+    assert "Q10" in codes and "W05" not in codes
 
 
 @pytest.mark.parametrize("kind", WORKBOOKS)

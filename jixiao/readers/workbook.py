@@ -62,6 +62,9 @@ class BookContents:
 
 # The 设置 sheet's cell that names the workbook's profile (templates.builder writes it).
 PROFILE_NAME = "jx_profile"
+# The 设置 sheet's cell that names another evaluation framework the workbook's self-evaluation
+# forms follow (`jixiao import` writes what the paper reader recognised on the original).
+FRAMEWORK_NAME = "jx_framework"
 
 
 def read_workbook_file(path: Path, source: str | None = None) -> BookContents:
@@ -86,6 +89,7 @@ def read_forms(book: BookGrid) -> BookContents:
     sheets = [ws for ws in book if ws.title not in SKIPPED_SHEETS and ws.visible]
     found: list[Form | tuple[str, str]] = []
     hint: tuple[str, str] | None = None
+    other_framework = settings_framework(book)
     for ws in sheets:
         try:
             if is_template_sheet(ws):
@@ -96,6 +100,8 @@ def read_forms(book: BookGrid) -> BookContents:
                 form.cells.update(lay.cells)
                 form.cells.update(moved)
                 form.cell_states = _cell_states(ws, form)
+                if isinstance(form, SelfEvalForm):
+                    form.framework = other_framework
                 read = [form]
             else:
                 read, unread, hint = _read_paper(ws, source, hint)
@@ -159,6 +165,14 @@ def settings_profile(book: BookGrid) -> str | None:
     """The profile named in the workbook's 设置 sheet (jx_profile), as typed there."""
     value = book.name_value(PROFILE_NAME)
     return str(value).strip() if value not in (None, "") else None
+
+
+def settings_framework(book: BookGrid) -> str | None:
+    """The other evaluation framework named in the workbook's 设置 sheet (jx_framework), if
+    any: blank for the national one."""
+    value = book.name_value(FRAMEWORK_NAME)
+    text = str(value).strip() if value is not None else ""
+    return text or None
 
 
 def is_blank_form(form: Form) -> bool:

@@ -148,7 +148,13 @@ def indicator_rows(ctx: Context) -> Iterator[Hit]:
     form = self_eval(ctx)
     with_scores = scored(form)
     other = framework(form) is not None
-    for r in indicator_readings(ctx):
+    readings = indicator_readings(ctx)
+    # Another framework may weigh its blocks, not each indicator: a 分值 column empty in every
+    # indicator row (a standard workbook filled from such a form) is not its to fill.
+    points_asked = not other or any(
+        not is_unfilled(r.indicator.points) for r in readings if r.labels.block is not None
+    )
+    for r in readings:
         labels, values = r.labels, r.values
         if (
             r.points is not None
@@ -158,13 +164,18 @@ def indicator_rows(ctx: Context) -> Iterator[Hit]:
             and not values.actual_cell.unfilled
         ):
             continue  # every cell filled, the scores numbers: nothing to ask for
-        hit = incomplete_row(ctx, form, r, with_scores, other)
+        hit = incomplete_row(ctx, form, r, with_scores, other, points_asked)
         if hit is not None:
             yield hit
 
 
 def incomplete_row(
-    ctx: Context, form: SelfEvalForm, r: IndicatorReading, with_scores: bool, other: bool
+    ctx: Context,
+    form: SelfEvalForm,
+    r: IndicatorReading,
+    with_scores: bool,
+    other: bool,
+    points_asked: bool = True,
 ) -> Hit | None:
     """W05's finding for a row that lacks a cell or has a score that is not a number."""
     ind, labels = r.indicator, r.labels
@@ -182,7 +193,7 @@ def incomplete_row(
         raw = getattr(ind, attr)
         if is_unfilled(raw):
             path = f"绩效指标[{ind.index}].{label}"
-            if has_place(form, path):
+            if has_place(form, path) and (points_asked or attr != "points"):
                 missing.append((label, path))
         elif attr in _SCORE_FIELDS:  # not a number (checked above)
             not_numbers.append((label, f"绩效指标[{ind.index}].{label}", raw))

@@ -51,6 +51,7 @@ from jixiao.core.profile import BUILTIN, Profile, load_profile
 from jixiao.core.standards import LEVEL2_OF
 from jixiao.formats.cached import write_cached_values
 from jixiao.formats.package import Package
+from jixiao.readers.workbook import FRAMEWORK_NAME
 from jixiao.templates import formulas as fx
 from jixiao.templates.results import empty_results_sheet
 from jixiao.templates.vba import BUTTON_MACROS, build_vba_project
@@ -619,6 +620,14 @@ class Builder:
         ws.data_validation(r, 1, r, 1, {"validate": "list", "source": list(BUILTIN),
                                         "error_title": "jixiao", "error_message": "请从列表中选择地区配置。"})  # fmt: skip
         self.name(None, "jx_profile", _a1(r + 1, 2, True))
+        # The evaluation framework of a form of another framework, written by `jixiao import`
+        # (a 20/80 or 决策/过程/产出/效益 form): 校验 then leaves out the national checks, as
+        # for the original form. Above the profile table, as wide as it: two lines hold the
+        # longest framework's name.
+        ws.set_row(r - 1, 30)
+        ws.write(r - 1, 0, "评价框架（导入其他评价框架的表时写入；全国统一格式留空）", f.label_left)
+        ws.merge_range(r - 1, 1, r - 1, left + len(builtin), None, f.input)
+        self.name(None, FRAMEWORK_NAME, _a1(r, 2, True))
         rows = [
             ("jx_threshold", "threshold"), ("jx_exec_floor", None), ("jx_reason_floor", "reason_floor"),
             ("jx_band_full", "band_full"), ("jx_band_partial", "band_partial"), ("jx_band_none", "band_none"),

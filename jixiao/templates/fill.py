@@ -27,7 +27,7 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from jixiao.core.errors import InputError
-from jixiao.core.form import Form
+from jixiao.core.form import Form, SelfEvalForm
 from jixiao.core.interchange import json_value, kind_name
 from jixiao.core.layout import (
     BASIC,
@@ -60,6 +60,7 @@ from jixiao.readers.template import (
     sheet_layout_kind,
     title_type,
 )
+from jixiao.readers.workbook import FRAMEWORK_NAME
 
 __all__ = ["fill_workbook"]
 
@@ -141,8 +142,18 @@ def _fill(
     lay = sheet_layout(form_type, layout)
     filler = _Filler(ws, locate_fields(grid, lay), lay, form.source)
     filler.fill(form.data)
+    if isinstance(form, SelfEvalForm) and form.framework:
+        _put_framework(wb, form.framework)
     store_record(wb, name, filler.record(load_record(custom_properties(wb), name)))
     save_workbook(wb, out, template, functions)
+
+
+def _put_framework(wb: Workbook, framework: str) -> None:
+    """The form's other evaluation framework in the 设置 sheet (jx_framework): checks of the
+    filled workbook leave out the national checks, as checks of the original did."""
+    name = wb.defined_names.get(FRAMEWORK_NAME)
+    for title, ref in name.destinations if name is not None else ():
+        wb[title][ref.replace("$", "")] = framework
 
 
 def _open_template(path: Path, keep_vba: bool) -> Workbook:
