@@ -7,6 +7,9 @@ filled), the form must also read as exactly the same data. Where merges
 are undone, a finding on an empty merged cell may name another of its cells (the field is
 still compared); where a merged heading's text is filled into every cell, a finding may also
 appear on a filled cell, for the same code as on the merge's first cell.
+
+The changes made to the form itself (not to the saved workbook) are also made to the form as
+a Word report (one table: its grid is the sheet's), with the same comparison.
 """
 
 from __future__ import annotations
@@ -88,13 +91,47 @@ def base(name: str, tmp_path_factory) -> Base:
 def test_a_changed_form_gives_the_same_findings(name, variant, base, tmp_path):
     changed = VARIANTS[variant](build.load(name))
     report = check(changed.form, tmp_path / "变体.xlsx", changed)
+    if changed.same_data:
+        assert read_data(tmp_path / "变体.xlsx") == base.data
+    assert_same_findings(report, changed, base.findings)
+
+
+# The changes made to the form itself (not to the saved workbook): a Word report's table
+# is the form's rows and merges as they are, so each change is also a change of the report.
+IN_WORD = [v for v in VARIANTS if VARIANTS[v](build.load(NAMES[0])).post is None]
+_WORD_BASE: dict[str, Counter[Key]] = {}
+
+
+def check_word(form: dict[str, Any], path: Path) -> dict[str, Any]:
+    """``jixiao check --json`` of the form laid out as a Word report (one table)."""
+    build.to_docx(form, path)
+    profile = "sichuan" if form.get("province") == "四川" else "national"
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        rc = main(["check", str(path), "--json", "--profile", profile])
+    assert rc in (0, 1), f"{path.name}: exit {rc}"
+    return json.loads(out.getvalue())
+
+
+@pytest.mark.parametrize("variant", IN_WORD)
+@pytest.mark.parametrize("name", NAMES)
+def test_a_changed_word_report_gives_the_same_findings(name, variant, tmp_path_factory, tmp_path):
+    """The same changes in a Word report: its cells are the table's grid (A1 as in a sheet)."""
+    if name not in _WORD_BASE:
+        original = tmp_path_factory.mktemp("word-base") / "原表.docx"
+        _WORD_BASE[name] = keys(check_word(build.load(name), original))
+    changed = VARIANTS[variant](build.load(name))
+    report = check_word(changed.form, tmp_path / "变体.docx")
+    assert_same_findings(report, changed, _WORD_BASE[name])
+
+
+def assert_same_findings(report: dict[str, Any], changed: Changed, found: Counter[Key]) -> None:
+    """The findings of the changed form are those of the original (``found``), each in the
+    cell the change moved it to; see the module's docstring for what may differ."""
     copies = changed.copies
     got = keys(report, lambda p: copies.get(p, p))
     on_copies = keys(report, lambda p: copies.get(p))  # those on a filled cell, at its anchor
     on_copies = Counter({k: n for k, n in on_copies.items() if k[3] is not None})
-    if changed.same_data:
-        assert read_data(tmp_path / "变体.xlsx") == base.data
-    found = base.findings
     want = Counter(
         {(c, s, f, changed.moved(p) if p else p): n for (c, s, f, p), n in found.items()}
     )

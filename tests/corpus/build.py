@@ -222,8 +222,12 @@ def to_docx(form: dict[str, Any], path: Path, *, headings_above: bool = False) -
     table = document.add_table(rows=len(rows), cols=ncols)
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    # python-docx's table.cell() walks the whole table each time: the grid's cells are taken
+    # once (merges do not overlap, so each merge's corners are still their own cells).
+    grid = table._cells
     for r1, c1, r2, c2 in merge_bounds(form):
-        table.cell(r1 - 1, c1 - 1).merge(table.cell(r2 - 1, c2 - 1))
+        grid[(r1 - 1) * ncols + c1 - 1].merge(grid[(r2 - 1) * ncols + c2 - 1])
+    grid = table._cells  # after the merges: a merged cell at each of its positions
     covered = {
         (r, c)
         for r1, c1, r2, c2 in merge_bounds(form)
@@ -235,7 +239,7 @@ def to_docx(form: dict[str, Any], path: Path, *, headings_above: bool = False) -
         for col_no, value in enumerate(row, start=1):
             if value is None or (row_no, col_no) in covered:
                 continue
-            cell = table.cell(row_no - 1, col_no - 1)
+            cell = grid[(row_no - 1) * ncols + col_no - 1]
             cell.text = cell_text(value)  # "\n" becomes a line break
             for paragraph in cell.paragraphs:
                 for run in paragraph.runs:
