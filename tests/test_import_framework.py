@@ -107,3 +107,15 @@ def test_a_national_form_leaves_the_framework_blank(tmp_path: Path) -> None:
     _paper, book = imported("11-yunnan-2023-linxiang-shourongsuo.json", tmp_path)
     assert openpyxl.load_workbook(book)["设置"]["B3"].value is None
     assert "Q10" not in {f["code"] for f in check_json(book)["findings"]}
+
+
+@pytest.mark.parametrize(
+    "template",
+    sorted((Path(__file__).parents[1] / "xlsx_templates").glob("*.xlsm")),
+    ids=lambda p: p.stem,
+)
+def test_every_template_has_the_framework_cell(template: Path) -> None:
+    wb = openpyxl.load_workbook(template)
+    (title, ref), *_ = wb.defined_names[FRAMEWORK_NAME].destinations
+    assert (title, ref) == ("设置", "$B$3")
+    assert wb["设置"]["B3"].value is None  # blank: the national framework

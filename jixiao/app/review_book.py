@@ -99,9 +99,10 @@ RATE_BINS = (
 @dataclass
 class Tables:
     """The summary's tables. 汇总, 规则统计, 未能读取, 未校验的工作表 are small (a row per
-    form, rule, unit, unreadable file or sheet not checked) and held here; 问题明细 — every finding, hundreds of thousands in a large
-    batch — is not: :meth:`details` reads it from the results again, one file at a time, so
-    however large the batch, the findings never sit in memory all at once."""
+    form, rule, unit, unreadable file or sheet not checked) and held here; 问题明细 — every
+    finding, hundreds of thousands in a large batch — is not: :meth:`details` reads it from
+    the results again, one file at a time, so however large the batch, the findings never
+    sit in memory all at once."""
 
     summary: pd.DataFrame  # 汇总, without its totals row
     rules: pd.DataFrame  # 规则统计, by rule
