@@ -151,10 +151,8 @@ def _fill(
 def _put_framework(wb: Workbook, framework: str) -> None:
     """The form's other evaluation framework in the 设置 sheet (jx_framework): checks of the
     filled workbook leave out the national checks, as checks of the original did."""
-    name = wb.defined_names.get(FRAMEWORK_NAME)
-    if name is None:  # every template of ours has it (tests/test_import_framework.py)
-        return
-    for title, ref in name.destinations:
+    # every template of ours has the name (tests/test_import_framework.py)
+    for title, ref in wb.defined_names[FRAMEWORK_NAME].destinations:
         wb[title][ref.replace("$", "")] = framework
 
 
