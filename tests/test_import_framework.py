@@ -43,13 +43,15 @@ def other_framework(path: Path) -> str | None:
     return said[0] if said else None
 
 
-def imported(name: str, folder: Path) -> tuple[Path, Path]:
-    """The corpus form as its authors laid it out, and imported into its standard workbook."""
+def imported(name: str, folder: Path) -> tuple[Path, Path, str]:
+    """The corpus form as its authors laid it out, imported into its standard workbook, and
+    what import said."""
     paper = build.to_xlsx(build.load(name), folder / f"{name[:2]}.xlsx")
     book = folder / f"{name[:2]}.xlsm"
-    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
         assert main(["import", str(paper), "-o", str(book)]) == 0
-    return paper, book
+    return paper, book, out.getvalue()
 
 
 OTHER = [
@@ -72,7 +74,7 @@ def findings(report: dict[str, Any], severities: tuple[str, ...]) -> Counter:
 def test_an_imported_form_of_another_framework_is_checked_as_the_original(
     name: str, tmp_path: Path
 ) -> None:
-    paper, book = imported(name, tmp_path)
+    paper, book, _said = imported(name, tmp_path)
     before, after = check_json(paper), check_json(book)
     assert findings(after, ("错误",)) == findings(before, ("错误",))
     assert findings(after, ("警告", "提示")) == findings(before, ("警告", "提示"))
@@ -88,7 +90,8 @@ def test_an_imported_form_of_another_framework_is_checked_as_the_original(
 
 def test_the_framework_is_in_the_settings_sheet_and_the_clerk_can_clear_it(tmp_path: Path) -> None:
     """Cleared, the 设置 cell gives the national checks back: 分值 asked in every row."""
-    _paper, book = imported("12-yunnan-2022-longyang-huafei.json", tmp_path)
+    _paper, book, said = imported("12-yunnan-2022-longyang-huafei.json", tmp_path)
+    assert "原表是预算执行 20 分、绩效指标 80 分的评价框架：已写入「设置」表的评价框架格" in said
     wb = openpyxl.load_workbook(book, keep_vba=True)
     (title, ref), *_ = wb.defined_names[FRAMEWORK_NAME].destinations
     assert (title, ref) == ("设置", "$B$3")
@@ -104,7 +107,8 @@ def test_the_framework_is_in_the_settings_sheet_and_the_clerk_can_clear_it(tmp_p
 
 
 def test_a_national_form_leaves_the_framework_blank(tmp_path: Path) -> None:
-    _paper, book = imported("11-yunnan-2023-linxiang-shourongsuo.json", tmp_path)
+    _paper, book, said = imported("11-yunnan-2023-linxiang-shourongsuo.json", tmp_path)
+    assert "评价框架" not in said
     assert openpyxl.load_workbook(book)["设置"]["B3"].value is None
     assert "Q10" not in {f["code"] for f in check_json(book)["findings"]}
 

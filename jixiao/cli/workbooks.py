@@ -11,6 +11,7 @@ from jixiao.cli.books import form_place, pick_form, read_book, sheet_label, type
 from jixiao.cli.common import EXIT_OK
 from jixiao.cli.main import TYPE_ALIASES
 from jixiao.core.errors import InputError
+from jixiao.core.form import SelfEvalForm
 from jixiao.core.interchange import dumps, form_from_data, read_form
 from jixiao.formats.files import FileKind
 from jixiao.formats.magic import is_book_file
@@ -69,6 +70,11 @@ def import_form(args: argparse.Namespace) -> int:
                 f"无法填入标准工作簿：{e.detail}", file=str(src), where=where
             ) from None
     print(f"已写入 {args.output}（{form.form_type}{taken}）")
+    if isinstance(form, SelfEvalForm) and form.framework:
+        print(
+            f"原表是{form.framework}：已写入「设置」表的评价框架格，校验时像校验原表一样，"
+            "不做按全国统一格式设计的检查；要按统一格式校验，清空该格即可。"
+        )
     return EXIT_OK
 
 
