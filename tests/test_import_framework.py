@@ -108,7 +108,7 @@ def test_the_framework_is_in_the_settings_sheet_and_the_clerk_can_clear_it(tmp_p
 
 def test_a_national_form_leaves_the_framework_blank(tmp_path: Path) -> None:
     _paper, book, said = imported("11-yunnan-2023-linxiang-shourongsuo.json", tmp_path)
-    assert "评价框架" not in said
+    assert "评价框架" not in said and "没有分值" not in said
     assert openpyxl.load_workbook(book)["设置"]["B3"].value is None
     assert "Q10" not in {f["code"] for f in check_json(book)["findings"]}
 
@@ -123,3 +123,12 @@ def test_every_template_has_the_framework_cell(template: Path) -> None:
     (title, ref), *_ = wb.defined_names[FRAMEWORK_NAME].destinations
     assert (title, ref) == ("设置", "$B$3")
     assert wb["设置"]["B3"].value is None  # blank: the national framework
+
+
+def test_import_says_when_the_original_has_no_scores(tmp_path: Path) -> None:
+    """A form without 分值/得分/总分 (湖南's 绩效目标自评表) goes into a scored workbook: import
+    says what the checks will then ask for, and they do ask it."""
+    _paper, book, said = imported("14-hunan-2020-hengshan-chubeiliang.json", tmp_path)
+    assert "注意：原表没有分值、得分和总分" in said
+    codes = Counter(f["code"] for f in check_json(book)["findings"] if f["severity"] == "错误")
+    assert codes["W05"] >= 10 and codes["S04"] == 1

@@ -75,6 +75,11 @@ def import_form(args: argparse.Namespace) -> int:
             f"原表是{form.framework}：已写入「设置」表的评价框架格，校验时像校验原表一样，"
             "不做按全国统一格式设计的检查；要按统一格式校验，清空该格即可。"
         )
+    if isinstance(form, SelfEvalForm) and not form.scored:
+        print(
+            "注意：原表没有分值、得分和总分（如绩效目标自评表）；标准工作簿是计分的全国统一格式，"
+            "校验会要求每个指标填写分值、分值合计为 100。"
+        )
     return EXIT_OK
 
 
