@@ -23,6 +23,7 @@ from jixiao.core.layout import (
     SHEET_NAMES,
     is_computed,
 )
+from jixiao.core.profile import BUILTIN
 from jixiao.core.values import EXCEL_ERRORS
 from jixiao.formats.files import FileKind, read_book_grid
 from jixiao.formats.grid import BookGrid, SheetGrid
@@ -169,10 +170,17 @@ def settings_profile(book: BookGrid) -> str | None:
 
 def settings_framework(book: BookGrid) -> str | None:
     """The other evaluation framework named in the workbook's 设置 sheet (jx_framework), if
-    any: blank for the national one."""
+    any: blank for the national one — as is what names the national one there (a clerk may
+    type "全国统一格式" or a profile's name into the cell)."""
     value = book.name_value(FRAMEWORK_NAME)
     text = str(value).strip() if value is not None else ""
+    if text.lower() in BUILTIN or any(word in text for word in _NATIONAL_WORDS):
+        return None
     return text or None
+
+
+# Words that name the national framework (财预〔2020〕10号), not another one.
+_NATIONAL_WORDS = ("全国", "统一格式", "财预〔2020〕10号", "财预[2020]10号")
 
 
 def is_blank_form(form: Form) -> bool:
