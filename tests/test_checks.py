@@ -83,6 +83,22 @@ def test_w06_level2_under_wrong_level1(example):
     assert f.field == "绩效指标[4].二级指标" and "产出指标" in f.message
 
 
+@pytest.mark.parametrize(
+    ("blank", "field", "said"),
+    [
+        (("一级指标",), "一级指标", "的“一级指标”为空"),
+        (("二级指标",), "二级指标", "的“二级指标”为空"),
+        (("一级指标", "二级指标"), "一级指标", "的“一级指标”、“二级指标”为空"),
+    ],
+)
+def test_w06_empty_levels_are_one_finding_per_row(example, blank, field, said):
+    form = example(SICHUAN)
+    for key in blank:
+        form["绩效指标"][3][key] = ""
+    f = only(form, "W06")
+    assert f.field == f"绩效指标[4].{field}" and said in f.message
+
+
 def test_w07_deducted_without_reason(example):
     form = example(SICHUAN)
     form["绩效指标"][0]["实际完成值"] = 70

@@ -226,23 +226,30 @@ def _column_order(ctx: Context, path: str) -> tuple[int, int]:
     "W06",
     Severity.ERROR,
     "指标层级不对应",
-    "第 {n} 个指标{name}的“{label}”为空：请从下拉列表选择。",
+    "第 {n} 个指标{name}的{label}为空：请从下拉列表选择。",
     forms=SELF_EVAL,
     national=True,
 )
 def indicator_levels(ctx: Context) -> Iterator[Hit]:
+    """One finding per row (as W05): both levels left empty are one gap of the row, at its
+    一级 cell."""
     for r in indicator_readings(ctx):
         ind, labels = r.indicator, r.labels
         if labels.placeholder_name and is_placeholder_row(ind):
             continue
         if labels.level1_blank or labels.level2_blank:
-            params = {"n": ind.index, "name": labels.named}
-            for label, blank in (
-                ("一级指标", labels.level1_blank),
-                ("二级指标", labels.level2_blank),
-            ):
-                if blank:
-                    yield Hit(f"绩效指标[{ind.index}].{label}", {**params, "label": label})
+            blank = [
+                label
+                for label, empty in (
+                    ("一级指标", labels.level1_blank),
+                    ("二级指标", labels.level2_blank),
+                )
+                if empty
+            ]
+            yield Hit(
+                f"绩效指标[{ind.index}].{blank[0]}",
+                {"n": ind.index, "name": labels.named, "label": "、".join(f"“{b}”" for b in blank)},
+            )
             continue
         l1, l2 = labels.level1_standard, labels.level2_standard
         if l1 is None or l2 is None:
