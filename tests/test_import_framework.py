@@ -134,3 +134,19 @@ def test_import_says_when_the_original_has_no_scores(tmp_path: Path) -> None:
     assert "注意：原表没有分值、得分和总分" in said
     codes = Counter(f["code"] for f in check_json(book)["findings"] if f["severity"] == "错误")
     assert codes["W05"] >= 10 and codes["S04"] == 1
+
+
+def test_export_says_the_json_leaves_the_framework_out(tmp_path: Path) -> None:
+    for name, warned in (
+        ("12-yunnan-2022-longyang-huafei.json", True),
+        ("11-yunnan-2023-linxiang-shourongsuo.json", False),
+    ):
+        _paper, book, _said = imported(name, tmp_path)
+        err = io.StringIO()
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):
+            assert main(["export", str(book), "-o", str(tmp_path / "表.json")]) == 0
+        note = "注意：工作簿「设置」表写明本表是预算执行 20 分、绩效指标 80 分的评价框架；JSON 表单没有这一项"
+        assert (note in err.getvalue()) is warned, err.getvalue()
+        assert (
+            json.loads((tmp_path / "表.json").read_text("utf-8"))["表类型"] == "项目支出绩效自评表"
+        )

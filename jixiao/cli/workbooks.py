@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from importlib import resources
 from pathlib import Path
 
@@ -13,9 +14,12 @@ from jixiao.cli.main import TYPE_ALIASES
 from jixiao.core.errors import InputError
 from jixiao.core.form import SelfEvalForm
 from jixiao.core.interchange import dumps, form_from_data, read_form
+from jixiao.core.layout import BASIC
 from jixiao.formats.files import FileKind
 from jixiao.formats.magic import is_book_file
+from jixiao.formats.xlsx_grid import read_grid
 from jixiao.readers.template import read_workbook_form
+from jixiao.readers.workbook import settings_framework
 from jixiao.templates.builder import TEMPLATES, build, template_for, with_projects
 from jixiao.templates.fill import fill_workbook
 
@@ -86,6 +90,12 @@ def import_form(args: argparse.Namespace) -> int:
 def export(args: argparse.Namespace) -> int:
     data = read_workbook_form(args.workbook, sheet=args.sheet)
     text = dumps(form_from_data(data, str(args.workbook)))
+    if data.get("表类型") != BASIC and (other := settings_framework(read_grid(args.workbook))):
+        print(
+            f"注意：工作簿「设置」表写明本表是{other}；JSON 表单没有这一项，"
+            "导出的 JSON 再校验时按全国统一格式。",
+            file=sys.stderr,
+        )
     if args.output is None:
         print(text)
     else:
