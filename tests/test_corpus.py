@@ -357,6 +357,21 @@ def test_xls_gives_the_same_findings_as_xlsx(name, form, xlsx_run, tmp_path, cap
     assert keys(findings_of(run)) == keys(xlsx_run.findings)
 
 
+# Every form as an .xls written directly (as Excel 97–2003 saves it; no LibreOffice needed, so
+# all of them): the same findings, cell for cell, and the same 汇总 line.
+@pytest.mark.parametrize("name", NAMES)
+def test_xls_written_directly_gives_the_same_findings_and_summary(
+    name, form, xlsx_run, tmp_path, capsys
+):
+    findings_of(xlsx_run)
+    xls = build.to_biff(form, tmp_path / "form.xls")
+    capsys.readouterr()
+    rc = call_main(validate_args(xls, tmp_path / "校验.xls", form))
+    run = make_run(rc, *capsys.readouterr())
+    assert keys(findings_of(run)) == keys(xlsx_run.findings)
+    assert run.report.get("forms") == xlsx_run.report.get("forms")
+
+
 # Every form as a Word table (no LibreOffice needed, so all of them): every cell is text there.
 @pytest.mark.parametrize("name", NAMES)
 def test_docx_gives_the_same_findings_and_summary_as_xlsx(name, form, xlsx_run, tmp_path, capsys):

@@ -101,10 +101,12 @@ def test_a_changed_form_gives_the_same_findings(name, variant, base, tmp_path):
     assert_same_findings(report, changed, base.findings)
 
 
-# The changes made to the form itself (not to the saved workbook): a Word report's table
-# is the form's rows and merges as they are, so each change is also a change of the report.
-IN_WORD = [v for v in VARIANTS if VARIANTS[v](build.load(NAMES[0])).post is None]
+# The changes made to the form itself (not to the saved workbook): a Word report's table,
+# like an .xls sheet, is the form's rows and merges as they are, so each change is also a
+# change of the report and of the .xls.
+IN_FORM = [v for v in VARIANTS if VARIANTS[v](build.load(NAMES[0])).post is None]
 _WORD_BASE: dict[str, Counter[Key]] = {}
+_XLS_BASE: dict[str, Counter[Key]] = {}
 
 
 def check_word(form: dict[str, Any], path: Path) -> dict[str, Any]:
@@ -112,7 +114,21 @@ def check_word(form: dict[str, Any], path: Path) -> dict[str, Any]:
     return check_json(form, build.to_docx(form, path))
 
 
-@pytest.mark.parametrize("variant", IN_WORD)
+@pytest.mark.parametrize("variant", IN_FORM)
+@pytest.mark.parametrize("name", NAMES)
+def test_a_changed_xls_gives_the_same_findings(name, variant, tmp_path_factory, tmp_path):
+    """The same changes in an Excel 97–2003 file (.xls, read through xlrd)."""
+    if name not in _XLS_BASE:
+        original = tmp_path_factory.mktemp("xls-base") / "原表.xls"
+        _XLS_BASE[name] = keys(
+            check_json(build.load(name), build.to_biff(build.load(name), original))
+        )
+    changed = VARIANTS[variant](build.load(name))
+    report = check_json(changed.form, build.to_biff(changed.form, tmp_path / "变体.xls"))
+    assert_same_findings(report, changed, _XLS_BASE[name])
+
+
+@pytest.mark.parametrize("variant", IN_FORM)
 @pytest.mark.parametrize("name", NAMES)
 def test_a_changed_word_report_gives_the_same_findings(name, variant, tmp_path_factory, tmp_path):
     """The same changes in a Word report: its cells are the table's grid (A1 as in a sheet)."""
