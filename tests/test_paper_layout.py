@@ -921,6 +921,15 @@ def test_the_transfer_payment_forms_goals(merged: bool) -> None:
     assert form.locate("年度总体目标").address == "A5"
 
 
+# A road-maintenance project's budget block and first indicator, shared by the forms below.
+ROAD: list[list[Any]] = [
+    ["项目资金(万元)", None, "年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分"],
+    [None, "年度资金总额", 100, 100, 100, 10, "100%", 10],
+    ["绩效指标", *HEAD],
+    [None, "产出指标", "数量指标", "养护里程", "≥50公里", "52公里", 50, 50, None],
+]  # fmt: skip
+
+
 def test_labels_of_other_provinces_forms() -> None:
     """河南's title 项目支出绩效自评情况表, 项目单位 (海南), 自评等次 with 优秀 (广东 says 等次;
     优秀 is 优): read, no S06 at a total of 95; two such forms on a sheet are two forms."""
@@ -928,10 +937,7 @@ def test_labels_of_other_provinces_forms() -> None:
         ["项目支出绩效自评情况表"],
         ["(2023年度)"],
         ["项目名称", "农村公路养护", None, "项目单位", "某县交通运输局"],
-        ["项目资金(万元)", None, "年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分"],
-        [None, "年度资金总额", 100, 100, 100, 10, "100%", 10],
-        ["绩效指标", *HEAD],
-        [None, "产出指标", "数量指标", "养护里程", "≥50公里", "52公里", 50, 50, None],
+        *ROAD,
         [None, "效益指标", "社会效益指标", "通行条件", "改善", "改善", 30, 27, "部分路段未完工"],
         [None, "满意度指标", "服务对象满意度指标", "群众满意度", "≥90%", "92%", 10, 8, "个别投诉"],
         ["总分", None, None, None, None, None, 100, 95, None],
@@ -998,10 +1004,7 @@ def test_the_total_row_under_its_names(total: str) -> None:
     rows: list[list[Any]] = [
         ["项目支出绩效自评表(2023年度)"],
         ["项目名称", "农村公路养护", None, "主管部门", "某县交通运输局"],
-        ["项目资金(万元)", None, "年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分"],
-        [None, "年度资金总额", 100, 100, 100, 10, "100%", 10],
-        ["绩效指标", *HEAD],
-        [None, "产出指标", "数量指标", "养护里程", "≥50公里", "52公里", 50, 50, None],
+        *ROAD,
         [None, "效益指标", "社会效益指标", "通行条件", "改善", "改善", 30, 30, None],
         [None, "满意度指标", "服务对象满意度指标", "群众满意度", "≥90%", "92%", 10, 10, None],
         [total, None, None, None, None, None, 100, 100, None],

@@ -597,21 +597,17 @@ class _Reader:
         candidates: list[tuple[int, Pos]] = []
         for r in range(1, top):
             for c, text in self.g.texts(r):
-                text_c = compact(text)
-                m = _YEAR_LINE.fullmatch(text_c)
-                if m:
-                    candidates.append((int(m.group(1)), (r, c)))
-                elif any(w in text_c for w in _TITLE_WORDS) and (m := _YEAR_IN_TEXT.search(text_c)):
-                    return int(m.group(1)), (r, c)
+                if (found := _title_year(text)) is None:
+                    continue
+                year, own_line = found
+                if not own_line:
+                    return year, (r, c)
+                candidates.append((year, (r, c)))
         if candidates:
             return candidates[0]
         for text in self.g.preamble:  # "（2023年度）" or the title above a Word table
-            text_c = compact(text)
-            m = _YEAR_LINE.fullmatch(text_c)
-            if m is None and any(w in text_c for w in _TITLE_WORDS):
-                m = _YEAR_IN_TEXT.search(text_c)
-            if m is not None:
-                return int(m.group(1)), None
+            if (found := _title_year(text)) is not None:
+                return found[0], None
         return None
 
     def year_from_date(
@@ -675,6 +671,17 @@ class _Reader:
             if name in _FRAMEWORK_PARTS and points is not None and (name, points) not in out:
                 out.append((name, points))
         return out
+
+
+def _title_year(text: str) -> tuple[int, bool] | None:
+    """The year a heading line gives, and whether the line is the year alone ("（2024年度）")
+    rather than a title with it ("2024年度项目支出绩效自评表")."""
+    text_c = compact(text)
+    if m := _YEAR_LINE.fullmatch(text_c):
+        return int(m.group(1)), True
+    if any(w in text_c for w in _TITLE_WORDS) and (m := _YEAR_IN_TEXT.search(text_c)):
+        return int(m.group(1)), False
+    return None
 
 
 def _field_labels(value: str) -> list[tuple[str, Any]]:
