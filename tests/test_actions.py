@@ -117,8 +117,8 @@ class FakeExcel:
     async def clear_marks(self):
         self.calls.append(("clear_marks",))
 
-    async def write_marks(self, findings):
-        self.calls.append(("write_marks", findings))
+    async def write_marks(self, findings, skipped=()):
+        self.calls.append(("write_marks", findings, skipped))
 
 
 def test_validate_action_marks_what_the_headless_validate_finds(tmp_path):

@@ -105,10 +105,12 @@ def cells_of(rule: Rule) -> list[str]:
 
 
 def marks(book: ClientBook) -> dict[str, Any]:
-    """Our colour marks (cell -> fill, font), all notes (cell -> text), the 校验结果 rows."""
-    colours, notes, rows = {}, {}, []
+    """Our colour marks (cell -> fill, font), all notes (cell -> text), the 校验结果 rows
+    and its summary line."""
+    colours, notes, rows, summary = {}, {}, [], None
     for sheet in book.sheets:
         if sheet.name == RESULTS:
+            summary = sheet.values.get((2, 1))
             values = [
                 [sheet.values.get((r, c)) for c in range(1, 6)]
                 for r in range(4, sheet.extent()[0] + 1)
@@ -120,7 +122,7 @@ def marks(book: ClientBook) -> dict[str, Any]:
                 for cell in cells_of(rule):
                     colours[(sheet.name, cell)] = (rule.fill_color, rule.font_color)
         notes.update({(sheet.name, cell): text for cell, text in sheet.notes.items()})
-    return {"colours": colours, "notes": notes, "rows": rows}
+    return {"colours": colours, "notes": notes, "rows": rows, "summary": summary}
 
 
 def headless(path: Path, tmp_path: Path) -> ClientBook:
@@ -151,6 +153,23 @@ def test_the_button_marks_what_the_headless_host_marks(kind, tmp_path, capsys):
     assert got["colours"] and got["notes"] and got["rows"]
     (prompt, title) = client.alerts[-1]
     assert prompt.startswith("校验完成：") and "地区配置：" in prompt and title
+
+
+def test_the_results_sheet_names_the_sheets_not_checked(tmp_path):
+    """The unit workbook's 基础数据表 is left blank: 校验结果 says so under its title, in
+    both hosts, so that the sheet does not read as the whole workbook once the button's
+    closing alert is gone."""
+    path = workbook("unit", tmp_path)
+    client = ClientBook.from_file(path)
+    client.run(buttons.validate)
+    said = "另有 1 张工作表没有校验：“基础数据表”（尚未填写）"
+    assert said in marks(client)["summary"]
+    assert said in marks(headless(path, tmp_path))["summary"]
+    assert "（跳过工作表“基础数据表”：尚未填写）" in client.alerts[-1][0]
+    # a workbook whose every sheet was checked says nothing of the kind
+    client = ClientBook.from_file(workbook("paper", tmp_path))
+    client.run(buttons.validate)
+    assert "没有校验" not in marks(client)["summary"]
 
 
 def test_the_button_follows_the_framework_in_the_settings_sheet(tmp_path):

@@ -53,8 +53,11 @@ class MarksHost(Protocol):
     async def clear_marks(self) -> None:
         """Remove exactly what write_marks added; the user's own notes and formats stay."""
 
-    async def write_marks(self, findings: list[Finding]) -> None:
-        """Replace the previous marks with these findings: colours, notes, 校验结果."""
+    async def write_marks(
+        self, findings: list[Finding], skipped: Sequence[tuple[str, str]] = ()
+    ) -> None:
+        """Replace the previous marks with these findings: colours, notes, 校验结果 (which
+        also names the sheets not checked, ``skipped``: (sheet, why))."""
 
 
 @dataclass
@@ -111,7 +114,7 @@ async def validate(
     The profile: ``profile`` when given, else the one the workbook's 设置 sheet names.
     """
     report = check_book(host.read(), profile, host.source, profile_source=profile_source)
-    await host.write_marks(report.findings)
+    await host.write_marks(report.findings, report.skipped)
     return report
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import zipfile
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import ModuleType
 
@@ -100,10 +100,12 @@ class PackageHost:
     async def clear_marks(self) -> None:
         clear_marks(self.pkg)
 
-    async def write_marks(self, findings: list[Finding]) -> None:
+    async def write_marks(
+        self, findings: list[Finding], skipped: Sequence[tuple[str, str]] = ()
+    ) -> None:
         pkg = self.pkg
         clear_marks(pkg)
-        mark_package(pkg, findings, self.source)
+        mark_package(pkg, findings, self.source, skipped)
 
     def save(self, dst: Path) -> None:
         # Cached values a program saved are its own results and stay; a file that asks to

@@ -20,7 +20,7 @@ import hashlib
 import json
 import posixpath
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from jixiao.app.marks import MARKER, SheetMarks, plan
@@ -57,6 +57,7 @@ from jixiao.templates.results import (
     FILL,
     FONT,
     HEADER_FILL,
+    Report,
     Styles,
     is_results_values,
     report,
@@ -127,7 +128,9 @@ MAX_NOTES_PER_SHEET = 400
 RECORD = re.compile(rb"<!--jixiao-record:([A-Za-z0-9+/=]*)-->")
 
 
-def mark_package(pkg: Package, findings: list[Finding], source: str) -> None:
+def mark_package(
+    pkg: Package, findings: list[Finding], source: str, skipped: Sequence[tuple[str, str]] = ()
+) -> None:
     """校验's marks, notes and 校验结果 sheet spliced into the package (marks of an earlier
     校验 already taken out), with the record of every edit."""
     ed = Edits(pkg)
@@ -138,7 +141,7 @@ def mark_package(pkg: Package, findings: list[Finding], source: str) -> None:
             part = parts.get(sheet)
             if part is not None and part in pkg.data:
                 _mark_sheet(ed, part, marks, dxf_ids)
-        _write_results(ed, parts, findings, dxf_ids)
+        _write_results(ed, parts, report(findings, skipped=skipped), dxf_ids)
         ed.add_types()  # written with the record; here when there is none
     except ScanError:
         # Parts are well-formed (checked when the package was read): an encoding
@@ -555,7 +558,7 @@ ORIGINAL = re.compile(r"<!--jixiao-original:([A-Za-z0-9+/=]*)-->")
 
 
 def _write_results(
-    ed: Edits, parts: dict[str, str], findings: list[Finding], dxf_ids: dict[Severity, int] | None
+    ed: Edits, parts: dict[str, str], rep: Report, dxf_ids: dict[Severity, int] | None
 ) -> None:
     """Our 校验结果 sheet, refilled or added; the record of every edit goes inside it."""
     pkg = ed.pkg
@@ -568,9 +571,7 @@ def _write_results(
         and is_results_values(sheet_rows(pkg, part))
     ):
         before = pkg.data[part]
-        xml = results_sheet_xml(
-            report(findings), sheet_pr(before.decode("utf-8", "replace")), styles, dxf_ids
-        )
+        xml = results_sheet_xml(rep, sheet_pr(before.decode("utf-8", "replace")), styles, dxf_ids)
         xml = xml.replace("</worksheet>", ed.record({part: before}) + "</worksheet>")
         pkg.put(part, xml)
         return
@@ -591,7 +592,8 @@ def _write_results(
     snippet = sheet_entry(name, max(ids, default=0) + 1, rid, _xmlns(sheets, NS_MAIN))
     _append(ed, "xl/workbook.xml", nodes, sheets, snippet, 0)
     _add_content_type(ed, None, part=RESULTS_PART, content_type=CT_SHEET)
-    xml = results_sheet_xml(report(findings, created=True), "", styles, dxf_ids)
+    rep.created = True
+    xml = results_sheet_xml(rep, "", styles, dxf_ids)
     pkg.put(RESULTS_PART, xml.replace("</worksheet>", ed.record({}) + "</worksheet>"))
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import sys
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -138,7 +139,9 @@ class LiveBook:
 
     # ---- 校验 and 清除标记 -------------------------------------------------------------------
 
-    async def write_marks(self, findings: list[Finding]) -> None:
+    async def write_marks(
+        self, findings: list[Finding], skipped: Sequence[tuple[str, str]] = ()
+    ) -> None:
         results, created = await self._remove_marks()
         for sheet, marks in plan(findings).items():
             if sheet not in self.sheet_names():
@@ -157,7 +160,8 @@ class LiveBook:
                         ws[cell].add_note(text)
 
             self._on_sheet(ws, mark)
-        self._write_report(report(findings, created=created or results is None), results)
+        rep = report(findings, created=created or results is None, skipped=skipped)
+        self._write_report(rep, results)
 
     async def clear_marks(self) -> None:
         results, created = await self._remove_marks()

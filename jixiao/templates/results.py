@@ -72,12 +72,27 @@ class Report:
         return [LINE_HEIGHT * max(1, math.ceil(text_width(r[4]) / width)) + 3 for r in self.rows]
 
 
-def report(findings: Sequence[Finding] | None, *, created: bool = False) -> Report:
-    """The report of a run (``None``: the empty sheet the template ships)."""
+def report(
+    findings: Sequence[Finding] | None,
+    *,
+    created: bool = False,
+    skipped: Sequence[tuple[str, str]] = (),
+) -> Report:
+    """The report of a run (``None``: the empty sheet the template ships). ``skipped``: the
+    sheets the run did not check, (sheet, why), said after the summary so that the sheet
+    does not read as the whole workbook once the closing alert is gone."""
     if findings is None:
         return Report(NOT_YET, [], created)
     rows: list[Row] = [(str(f.severity), f.code, f.sheet, f.cell, f.message) for f in findings]
-    return Report(summary_line(findings), rows, created)
+    return Report(summary_line(findings) + skipped_note(skipped), rows, created)
+
+
+def skipped_note(skipped: Sequence[tuple[str, str]]) -> str:
+    """ "。另有 1 张工作表没有校验：“项目3”（尚未填写）", or nothing."""
+    if not skipped:
+        return ""
+    listed = "；".join(f"“{sheet}”（{why}）" for sheet, why in skipped)
+    return f"。另有 {len(skipped)} 张工作表没有校验：{listed}"
 
 
 def text_width(text: str) -> float:
