@@ -33,9 +33,11 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 import zipfile
 from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -783,6 +785,28 @@ def test_ctrl_c_leaves_nothing_half_written_and_the_rerun_finishes_from_the_cach
     assert sheet_rows(out) == sheet_rows(first.xlsx)
     assert sheet_rows(out, "问题明细") == sheet_rows(first.xlsx, "问题明细")
     assert links(out) == links(first.xlsx)
+
+
+def test_stopping_the_pool_prints_no_traceback_of_its_manager_thread(monkeypatch):
+    """Ctrl-C stops the workers under the pool's manager thread, which on Python 3.11 may
+    then close a pipe twice (EBADF) and print a traceback under "已中断" (one run in six).
+    Once the runner has stopped a pool, that thread's OSError is quiet; any other thread's
+    error, or another error of that thread, is still shown."""
+    shown = []
+    monkeypatch.setattr(threading, "excepthook", lambda args: shown.append(args.exc_type))
+    with ProcessPoolExecutor(1) as pool:
+        pool.submit(int, "1").result()
+        manager = pool._executor_manager_thread
+        review_run._Runner._kill(pool)
+
+    def hook(thread, error):
+        threading.excepthook(threading.ExceptHookArgs((type(error), error, None, thread)))
+
+    hook(manager, OSError(9, "Bad file descriptor"))
+    assert shown == []
+    hook(manager, ValueError("other"))
+    hook(threading.Thread(), OSError(9, "Bad file descriptor"))
+    assert shown == [ValueError, OSError]
 
 
 def test_a_run_leaves_nothing_in_the_temporary_folder(

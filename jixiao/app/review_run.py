@@ -28,11 +28,13 @@ import multiprocessing.util
 import os
 import signal
 import tempfile
+import threading
 import time
 import zlib
 from array import array
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import process as pool_process
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from types import TracebackType
@@ -395,6 +397,7 @@ class _Runner:
     def _kill(pool: ProcessPoolExecutor | None) -> None:
         if pool is None:
             return
+        _quiet_pool_threads()
         # The executor has no public way to stop its workers before Python 3.14
         # (terminate_workers); its process table is the one handle there is.
         processes = list((getattr(pool, "_processes", None) or {}).values())
@@ -405,6 +408,26 @@ class _Runner:
             pool.shutdown(wait=False, cancel_futures=True)
         for process in processes:
             process.join(timeout=5)
+
+
+_HOOK_BEFORE: list[Callable[[threading.ExceptHookArgs], object]] = []
+
+
+def _quiet_pool_threads() -> None:
+    """From now on a pool's manager thread that trips over a pipe while we stop its workers
+    says nothing. Python 3.11's ``terminate_broken`` closes the call queue's reader that the
+    shutdown may have closed already (EBADF, about one Ctrl-C in six here): nothing is lost,
+    but its traceback would reach the terminal. Other threads' errors are shown as before."""
+    if threading.excepthook is not _pool_thread_hook:
+        _HOOK_BEFORE[:] = [threading.excepthook]
+        threading.excepthook = _pool_thread_hook
+
+
+def _pool_thread_hook(args: threading.ExceptHookArgs) -> None:
+    manager = getattr(pool_process, "_ExecutorManagerThread", ())
+    if isinstance(args.thread, manager) and issubclass(args.exc_type, OSError):
+        return
+    _HOOK_BEFORE[0](args)
 
 
 _RETRIES = 5
