@@ -115,6 +115,12 @@ HOLES: dict[str, dict[str, set[int] | int]] = {
     "31-yunnan-2022-changning-shengzhu.json": {"W05": {29}},
     # cut off inside the indicator header: no indicator row is on the page
     "34-guizhou-2021-suiyang-taibaizhen.json": {"W04": 1},
+    # cut off after the third indicator row; the year is only in the page around the table
+    "39-yunnan-2023-baoshan-nengyuan.json": {**TOTALS_CUT, "W01": 1, "W04": 1},
+    # the table has no unit row: the 决算 document it is attached to names the unit
+    "41-hunan-2023-hengshan-guantang-jichushuju.json": {"W01": 1},
+    # cut off inside 预期目标: no indicator row is on the page
+    "42-hunan-2023-hengshan-guantang-zhengti.json": {"W04": 1},
 }  # fmt: skip
 
 ERROR = "错误"

@@ -22,6 +22,7 @@ from support import codes_at, findings_for, load_example
 
 from jixiao.cli import main
 from jixiao.core.errors import InputError
+from jixiao.core.findings import Severity
 from jixiao.core.form import MISSING, SelfEvalForm, amount_value
 from jixiao.core.interchange import SCHEMA, form_from_data
 from jixiao.core.layout import PROJECT, SICHUAN, WHOLE, Cell
@@ -1146,3 +1147,38 @@ def test_a_unit_named_by_its_level(heading: str) -> None:
     ]
     data, cells = read_paper_sheet(sheet(rows), "x.xlsx")
     assert data["单位名称"] == "零陵区林业局" and cells["单位名称"].address == "B3"
+
+
+def test_the_indicator_blocks_own_total_under_its_header_is_no_indicator() -> None:
+    """保山 (市能源局): the row right under the indicator header holds only the block's
+    分值/得分 (90 | 90). It was read as an indicator lacking everything (W05, W06 错误).
+    A template row "指标1：" with only its scores filled still is one (W05)."""
+    rows: list[list[Any]] = [
+        ["项目支出绩效自评表（2023年度）"],
+        ["项目名称", "能源安全检查"],
+        ["主管部门", "某市能源局"],
+        *ROAD[:3],
+        [None, None, None, None, None, None, 90, 90],
+        *ROAD[3:],
+        [None, "效益指标", "社会效益指标", "安全生产", "无事故", "无事故", 30, 30],
+        [None, "满意度指标", "服务对象满意度指标", "企业满意度", "≥90%", "95%", 10, 10],
+        ["总分", None, None, None, None, None, 100, 100],
+    ]  # fmt: skip
+    form = read_paper_form(sheet(rows), "x.xlsx")
+    assert [i["三级指标"] for i in form.data["绩效指标"]] == ["养护里程", "安全生产", "企业满意度"]
+    assert not [f for f in check_form(form, load_profile()) if f.severity is Severity.ERROR]
+    rows[7] = [None, "产出指标", "数量指标", "指标1：", None, None, 50, 50]
+    form = read_paper_form(sheet(rows), "x.xlsx")
+    assert [f.code for f in check_form(form, load_profile()) if f.cell == "D8"] == ["W05"]
+
+
+def test_a_unit_named_by_budget_department_or_unit() -> None:
+    """衡山 (贯塘乡): "预算部门、单位名称 | 某某人民政府" names the unit — it was W01 错误."""
+    rows: list[list[Any]] = [
+        ["2023年度部门整体支出绩效自评表"],
+        ["预算部门、单位名称", "衡山县某乡人民政府"],
+        *ROAD,
+    ]
+    form = read_paper_form(sheet(rows), "x.xlsx")
+    assert form.data["单位名称"] == "衡山县某乡人民政府"
+    assert not [f for f in check_form(form, load_profile()) if f.code == "W01"]

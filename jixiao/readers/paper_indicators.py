@@ -17,8 +17,9 @@
   ("产出指标(50分)"), the rows below the plain name; 二级 headings likewise.
 - Not indicators: placeholder rows of the blank template ("指标1：", "指标2", "……",
   "指标1：/"), rows with "/" in every value cell (not applicable), rows named "其中…" without
-  points of their own (the breakdown of the row above), and rows holding only 一级/二级
-  labels (a block with nothing else is a block the form lacks).
+  points of their own (the breakdown of the row above), rows holding only 一级/二级
+  labels (a block with nothing else is a block the form lacks), and a row of only
+  分值/得分 above every heading (the block's own total).
 - A filled row keeps the template's prefix: "指标1：完成…" is named "完成…".
 """
 
@@ -162,8 +163,11 @@ def _heading_columns(g: PaperGrid, row: int) -> tuple[dict[str, int], dict[str, 
 
 
 def _find_title(g: PaperGrid, header: IndicatorHeader) -> None:
-    """The block's own title among the header rows ("绩效指标(90分)", "年度绩效指标完成情况")."""
-    for row in range(header.first, header.last + 1):
+    """The block's own title among the header rows ("绩效指标(90分)", "年度绩效指标完成情况"),
+    else in the row just above them: a two-row header whose merged headings were undone and
+    filled (WPS) is read from its lower row alone, and its title stands above it."""
+    above = [header.first - 1] if header.first > 1 else []
+    for row in [*range(header.first, header.last + 1), *above]:
         for c, text in g.texts(row):
             if INDICATOR_LABELS.match(text) is not None:
                 continue  # a column's heading
@@ -329,7 +333,21 @@ def _read_row(g: PaperGrid, header: IndicatorHeader, scan: _Scan, row: int) -> _
             level = levels[key]
             own = (row, cols[key])
             where[key] = own if level is None or own in level.copies else level.pos
-    return _Raw(row, item, where, levels, _kind(g, item, where, header))
+    kind = _kind(g, item, where, header)
+    if kind == "indicator" and _block_total(item, levels):
+        kind = "skip"
+    return _Raw(row, item, where, levels, kind)
+
+
+def _block_total(item: dict[str, Any], levels: dict[str, _Level | None]) -> bool:
+    """A row of nothing but 分值/得分, above every 一级/二级 heading: the whole block's
+    points and score printed under its header (保山: "90.00 | 90.00"), not an indicator.
+    A template row named "指标1：" with only its scores filled stays one (W05)."""
+    return (
+        "三级指标" not in item
+        and all(levels.get(key) is None for key in LEVELS)
+        and set(item) <= {"分值", "得分"}
+    )
 
 
 def _blank_under_another_block(

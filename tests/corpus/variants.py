@@ -38,6 +38,8 @@ class Changed:
     copies: dict[Pos, Pos] = field(default_factory=dict)  # filled cell -> its merge's anchor
     same_cells: bool = True  # False: a finding may point at another cell of the same field
     same_data: bool = False  # True: the form reads as exactly the same data (only cells moved)
+    # (code, field) of findings the change may settle by adding what they ask for
+    resolves: frozenset[tuple[str, str]] = frozenset()
 
 
 def width(form: dict[str, Any]) -> int:
@@ -96,12 +98,13 @@ def attachment_line(form: dict[str, Any]) -> Changed:
 
 
 def signature_lines(form: dict[str, Any]) -> Changed:
-    """An empty row and the signature line below the form."""
+    """An empty row and the signature line below the form. Its date gives the year of a form
+    that prints none (W01 年度 settled)."""
     g = copy.deepcopy(form)
     n = max(width(g), 5)
     line = ["填报人：张三", None, "联系电话：0816-1234567", None, "填报日期：2024年3月15日"]
     g["rows"] += [[None] * n, line + [None] * (n - len(line))]
-    return Changed(g)
+    return Changed(g, resolves=frozenset({("W01", "年度")}))
 
 
 def _line_below(form: dict[str, Any], line: list[Any]) -> Changed:
