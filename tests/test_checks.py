@@ -373,6 +373,16 @@ def test_q07_cost_above_total_spending(example):
     assert "Q07" in codes(form)
 
 
+def test_q07_a_cost_in_wan_without_yuan_is_money(example):
+    """鄂州: 成本 “150万” reported while 全年执行数 is 125.25 — 万 alone is 万元 in a cost row,
+    and an amount in 千元 is a tenth of a 万元."""
+    form = example(SICHUAN)
+    row = form["绩效指标"][7]
+    for unit, value, flagged in (("万", 25, True), ("千元", 250, True), ("千元", 200, False)):
+        row.update(指标值=value, 度量单位=unit, 实际完成值=value)
+        assert ("Q07" in codes(form)) is flagged, (unit, value)
+
+
 def test_q07_per_unit_cost_is_not_compared(example):
     assert "Q07" not in codes(example(PROJECT))  # 5万元/个
 
@@ -827,3 +837,18 @@ def test_w07_budget_points_deducted_beyond_the_rate(example):
     form["预算执行"]["得分"] = 9  # 100% executed
     found = codes_at(findings_for(form))
     assert ("S02", "预算执行.得分") in found and ("W07", "预算执行.原因") in found
+
+
+def test_q04_a_share_of_an_area_or_a_count_is_no_wrong_unit(example):
+    """蔡甸 (森林防火): "森林火灾受害面积 小于0.9‰" is the share burnt, "改造面积 100%" the share
+    done — not an area in the wrong unit; an area in 个 still is, and a 满意度 must be in %."""
+    form = example(SICHUAN)
+    row = form["绩效指标"][1]
+    row.update(三级指标="森林火灾受害面积", 指标性质="≤", 指标值=0.9, 实际完成值=0.5)
+    for unit in ("‰", "%"):
+        row["度量单位"] = unit
+        assert ("Q04", "绩效指标[2].度量单位") not in codes_at(findings_for(form)), unit
+    row["度量单位"] = "个"
+    assert ("Q04", "绩效指标[2].度量单位") in codes_at(findings_for(form))
+    row.update(三级指标="群众满意度", 度量单位="‰")
+    assert ("Q04", "绩效指标[2].度量单位") in codes_at(findings_for(form))

@@ -121,6 +121,14 @@ HOLES: dict[str, dict[str, set[int] | int]] = {
     "41-hunan-2023-hengshan-guantang-jichushuju.json": {"W01": 1},
     # cut off inside 预期目标: no indicator row is on the page
     "42-hunan-2023-hengshan-guantang-zhengti.json": {"W04": 1},
+    # cut off in the second indicator row
+    "44-sichuan-2023-chaotian-quanminjianshen.json": {"W04": 1},
+    # cut off at the 满意度 heading
+    "46-hubei-2021-caidian-senlinfanghuo.json": {"W04": 1},
+    # cut off in the first 社会效益 row: 满意度 and 总分 are on the next page
+    "47-hubei-2021-ezhou-shiminzhongxin.json": {**TOTALS_CUT, "W04": 1},
+    # cut off inside 资金管理情况: no goals and no indicator row are on the page
+    "53-anhui-2023-xuancheng-dongwufangyi.json": {"W04": 1},
 }  # fmt: skip
 
 ERROR = "错误"

@@ -1095,6 +1095,9 @@ def test_amounts_typed_with_their_unit() -> None:
     assert amount_value("3000元") == 0.3  # in a column of 万元
     assert amount_value("620.82万元", "元") == 6208200
     assert amount_value(88.16) == 88.16 and amount_value("约600万元") is None
+    # 万 without 元 (鄂州: "150万", "125.25万"): the cell is money
+    assert amount_value("125.25万") == 125.25 and amount_value("150万", "元") == 1500000
+    assert amount_value("0.5亿") == 5000
 
 
 def test_a_block_printed_with_only_its_labels_is_a_block_the_form_lacks() -> None:
@@ -1149,6 +1152,20 @@ def test_a_unit_named_by_its_level(heading: str) -> None:
     assert data["单位名称"] == "零陵区林业局" and cells["单位名称"].address == "B3"
 
 
+# The rest of the road form: a 效益 and a 满意度 indicator at full marks, then the total.
+ROAD_END: list[list[Any]] = [
+    [None, "效益指标", "社会效益指标", "通行条件", "改善", "改善", 30, 30],
+    [None, "满意度指标", "服务对象满意度指标", "群众满意度", "≥90%", "92%", 10, 10],
+    ["总分", None, None, None, None, None, 100, 100],
+]  # fmt: skip
+
+
+def assert_road_form_read(form: Any) -> None:
+    """Its three indicators read, and no 错误 on it."""
+    assert [i["三级指标"] for i in form.data["绩效指标"]] == ["养护里程", "通行条件", "群众满意度"]
+    assert not [f for f in check_form(form, load_profile()) if f.severity is Severity.ERROR]
+
+
 def test_the_indicator_blocks_own_total_under_its_header_is_no_indicator() -> None:
     """保山 (市能源局): the row right under the indicator header holds only the block's
     分值/得分 (90 | 90). It was read as an indicator lacking everything (W05, W06 错误).
@@ -1160,13 +1177,9 @@ def test_the_indicator_blocks_own_total_under_its_header_is_no_indicator() -> No
         *ROAD[:3],
         [None, None, None, None, None, None, 90, 90],
         *ROAD[3:],
-        [None, "效益指标", "社会效益指标", "安全生产", "无事故", "无事故", 30, 30],
-        [None, "满意度指标", "服务对象满意度指标", "企业满意度", "≥90%", "95%", 10, 10],
-        ["总分", None, None, None, None, None, 100, 100],
+        *ROAD_END,
     ]  # fmt: skip
-    form = read_paper_form(sheet(rows), "x.xlsx")
-    assert [i["三级指标"] for i in form.data["绩效指标"]] == ["养护里程", "安全生产", "企业满意度"]
-    assert not [f for f in check_form(form, load_profile()) if f.severity is Severity.ERROR]
+    assert_road_form_read(read_paper_form(sheet(rows), "x.xlsx"))
     rows[7] = [None, "产出指标", "数量指标", "指标1：", None, None, 50, 50]
     form = read_paper_form(sheet(rows), "x.xlsx")
     assert [f.code for f in check_form(form, load_profile()) if f.cell == "D8"] == ["W05"]
@@ -1182,3 +1195,23 @@ def test_a_unit_named_by_budget_department_or_unit() -> None:
     form = read_paper_form(sheet(rows), "x.xlsx")
     assert form.data["单位名称"] == "衡山县某乡人民政府"
     assert not [f for f in check_form(form, load_profile()) if f.code == "W01"]
+
+
+def test_the_header_again_over_a_second_block_is_no_indicator() -> None:
+    """黄冈 (水土保持监测): 年度绩效目标1 (40分) and 年度绩效目标2 (40分), each under its own
+    copy of the header. The second header was read as an indicator whose 得分 is “得分”
+    (W05 错误); the rows under it are the form's indicators like those above it."""
+    head = ["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分"]
+    rows: list[list[Any]] = [
+        ["项目支出绩效自评表（2023年度）"],
+        ["项目名称", "农村公路养护", None, "项目单位", "某县交通运输局"],
+        *ROAD[:2],
+        ["年度绩效目标1", *head],
+        ROAD[3],
+        ["年度绩效目标2", *head],
+        *ROAD_END,
+    ]  # fmt: skip
+    assert_road_form_read(read_paper_form(sheet(rows), "x.xlsx"))
+    # headed 自评得分, which on a row of its own is a total's label: the header still goes on
+    rows[4][-1] = rows[6][-1] = "自评得分"
+    assert_road_form_read(read_paper_form(sheet(rows), "x.xlsx"))

@@ -82,13 +82,22 @@ def _number(raw: Any) -> float | None:
 _TEXT_NUMBERS = memo(_number)
 
 
-_AMOUNT_TEXT = re.compile(r"([-+]?\d+(?:\.\d+)?)(亿元|万元|千元|元)")
-_YUAN = {"元": 1, "千元": 1_000, "万元": 10_000, "亿元": 100_000_000}
+_AMOUNT_TEXT = re.compile(r"([-+]?\d+(?:\.\d+)?)(亿元|万元|千元|元|万|亿)")
+# "150万" in an amount cell is 150万元 (鄂州): the cell is money, only 元 was left out.
+_YUAN = {
+    "元": 1,
+    "千元": 1_000,
+    "万元": 10_000,
+    "亿元": 100_000_000,
+    "万": 10_000,
+    "亿": 100_000_000,
+}
 
 
 def amount_value(raw: Any, unit: str = "万元") -> float | None:
     """An amount cell's value in ``unit`` (the column's): a number as typed, or text that is a
-    number with its own money unit ("620.82万元" → 620.82 in a 万元 column; "3000元" → 0.3)."""
+    number with its own money unit ("620.82万元" → 620.82 in a 万元 column; "3000元" → 0.3;
+    "150万" → 150)."""
     value = number(raw)
     if value is not None or not isinstance(raw, str):
         return value
@@ -96,7 +105,7 @@ def amount_value(raw: Any, unit: str = "万元") -> float | None:
     if m is None:
         return None
     value, own = float(m.group(1)), m.group(2)
-    if own != unit:
+    if own + "元" != unit and own != unit:
         value = round(value * _YUAN[own] / _YUAN.get(unit, 10_000), 6)
     return value if math.isfinite(value) and abs(value) < MAX_AMOUNT else None
 

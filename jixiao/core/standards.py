@@ -145,4 +145,3 @@ UNIT_FITS: tuple[tuple[re.Pattern[str], frozenset[str], str], ...] = (
 )  # fmt: skip
 # Level-2 names whose rows count things: their names are not read as the unit they need.
 COUNTING_LEVEL2 = frozenset({"数量指标"})
-MONEY_UNITS = ("元", "万元", "亿元", "千元")

@@ -188,6 +188,13 @@ def read_indicators(
     empty = 0
     row = header.last + 1
     while row <= g.max_row:
+        if is_indicator_header_row(g, row):
+            # The header again over a second block of the same table (黄冈: 年度绩效目标1 (40分)
+            # and 年度绩效目标2 (40分), each under its own header row): no indicator, and no
+            # end either, though a heading like 自评得分 would end the block elsewhere.
+            empty = 0
+            row += 1
+            continue
         if ends(row):
             break
         covered = any(g.covered_from_above((row, c)) for c in level_cols.values())

@@ -20,7 +20,6 @@ from jixiao.core.standards import (
     COST_LEVEL2,
     COUNTING_LEVEL2,
     LEVEL2_OF,
-    MONEY_UNITS,
     UNIT_FITS,
     standard_level1,
     standard_level2,
@@ -235,7 +234,14 @@ def _unit_fit(key: tuple[str, str | None]) -> tuple[frozenset[str], str] | None:
 
 def _fits(key: tuple[str, frozenset[str]]) -> bool:
     unit, fitting = key
+    if unit in _RATIOS and "%" not in fitting:
+        # A share of what the name counts ("森林火灾受害面积 小于0.9‰", "改造面积 100%"):
+        # the rate done or allowed, not the wrong unit for the thing itself.
+        return True
     return any(same_unit(unit, u) for u in fitting)
+
+
+_RATIOS = frozenset({"%", "‰"})
 
 
 _UNIT_FIT = memo(_unit_fit)
@@ -327,10 +333,6 @@ def full_marks(ctx: Context) -> Iterator[Hit]:
         )
 
 
-def _is_money(unit: str) -> bool:
-    return unit in MONEY_UNITS
-
-
 @check(
     "Q07",
     Severity.WARNING,
@@ -357,7 +359,7 @@ def cost_hits(ctx: Context, rows: list[IndicatorReading]) -> Iterator[Hit]:
         labels = r.labels
         t, a = r.target, r.actual
         assert a.number is not None
-        scale = 1e-4 if _unit_of(r) == "元" else (1e4 if _unit_of(r) == "亿元" else 1.0)
+        scale = _IN_WAN[_unit_of(r)]
         actual = a.number * scale
         target = t.number * scale if t.kind is Kind.NUMBER and t.number is not None else None
         params = {
@@ -391,11 +393,15 @@ def cost_hits(ctx: Context, rows: list[IndicatorReading]) -> Iterator[Hit]:
             )
 
 
+# A cost indicator's amount in 万元, by its unit; a bare 万/亿 is money there ("150万", 鄂州).
+_IN_WAN = {"元": 1e-4, "千元": 0.1, "万元": 1.0, "亿元": 1e4, "万": 1.0, "亿": 1e4}
+
+
 def _money_cost(r: IndicatorReading) -> bool:
     """A cost indicator whose result is an amount of money (not a per-unit cost: 万元/个)."""
     labels, a = r.labels, r.actual
     is_cost = labels.level1_standard == "成本指标" or labels.level2_standard in COST_LEVEL2
-    return is_cost and a.kind is Kind.NUMBER and a.number is not None and _is_money(_unit_of(r))
+    return is_cost and a.kind is Kind.NUMBER and a.number is not None and _unit_of(r) in _IN_WAN
 
 
 def _spent(ctx: Context, attr: str) -> float | None:

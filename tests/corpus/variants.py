@@ -323,8 +323,21 @@ def percentages_trimmed(form: dict[str, Any]) -> Changed:
 
 
 def percentages_as_fractions(form: dict[str, Any]) -> Changed:
-    """Percentages as the plain numbers a General cell shows: "97.80%" is 0.978, "100%" 1."""
-    return Changed(_texts(form, _percent_text(lambda d: round(float(d) / 100, 6))))
+    """Percentages as the plain numbers a General cell shows: "97.80%" is 0.978, "100%" 1.
+
+    Not in a row that pairs the rate with a count ("灭火设备配备率 | 100% | 1000件", 蔡甸):
+    there the % is all that says the 1 is a rate, so without it the row says something else
+    (a target of 1 against 1000件), and other findings are right."""
+    to_fraction = _percent_text(lambda d: round(float(d) / 100, 6))
+    g = copy.deepcopy(form)
+    for row in g["rows"]:
+        if any(isinstance(v, str) and _COUNTED.match(v.strip()) for v in row):
+            continue
+        row[:] = [to_fraction(v) if isinstance(v, str) else v for v in row]
+    return Changed(g)
+
+
+_COUNTED = re.compile(r"^\d+(?:\.\d+)?\s*[\u4e00-\u9fff]+$")  # "1000件", "150万"
 
 
 def percent_signs_full_width(form: dict[str, Any]) -> Changed:
