@@ -22,7 +22,7 @@ from jixiao.core.layout import (
     sheet_layout,
 )
 from jixiao.core.memo import cached, memo
-from jixiao.core.standards import split_points
+from jixiao.core.standards import MONEY_SHORT, YUAN_PER, split_points
 from jixiao.core.values import (
     Kind,
     ParsedValue,
@@ -83,15 +83,6 @@ _TEXT_NUMBERS = memo(_number)
 
 
 _AMOUNT_TEXT = re.compile(r"([-+]?\d+(?:\.\d+)?)(亿元|万元|千元|元|万|亿)")
-# "150万" in an amount cell is 150万元 (鄂州): the cell is money, only 元 was left out.
-_YUAN = {
-    "元": 1,
-    "千元": 1_000,
-    "万元": 10_000,
-    "亿元": 100_000_000,
-    "万": 10_000,
-    "亿": 100_000_000,
-}
 
 
 def amount_value(raw: Any, unit: str = "万元") -> float | None:
@@ -104,9 +95,9 @@ def amount_value(raw: Any, unit: str = "万元") -> float | None:
     m = _AMOUNT_TEXT.fullmatch(normalize_text(raw))
     if m is None:
         return None
-    value, own = float(m.group(1)), m.group(2)
-    if own + "元" != unit and own != unit:
-        value = round(value * _YUAN[own] / _YUAN.get(unit, 10_000), 6)
+    value, own = float(m.group(1)), MONEY_SHORT.get(m.group(2), m.group(2))
+    if own != unit:
+        value = round(value * YUAN_PER[own] / YUAN_PER.get(unit, 10_000), 6)
     return value if math.isfinite(value) and abs(value) < MAX_AMOUNT else None
 
 

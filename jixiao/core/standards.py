@@ -145,3 +145,7 @@ UNIT_FITS: tuple[tuple[re.Pattern[str], frozenset[str], str], ...] = (
 )  # fmt: skip
 # Level-2 names whose rows count things: their names are not read as the unit they need.
 COUNTING_LEVEL2 = frozenset({"数量指标"})
+# Money units in 元; an amount typed with 万 or 亿 alone ("150万", 鄂州) is in 万元, 亿元: in a
+# cell for money only the 元 was left out.
+YUAN_PER = {"元": 1, "千元": 1_000, "万元": 10_000, "亿元": 100_000_000}
+MONEY_SHORT = {"万": "万元", "亿": "亿元"}

@@ -20,7 +20,9 @@ from jixiao.core.standards import (
     COST_LEVEL2,
     COUNTING_LEVEL2,
     LEVEL2_OF,
+    MONEY_SHORT,
     UNIT_FITS,
+    YUAN_PER,
     standard_level1,
     standard_level2,
 )
@@ -359,7 +361,7 @@ def cost_hits(ctx: Context, rows: list[IndicatorReading]) -> Iterator[Hit]:
         labels = r.labels
         t, a = r.target, r.actual
         assert a.number is not None
-        scale = _IN_WAN[_unit_of(r)]
+        scale = YUAN_PER[_money_unit(r)] / YUAN_PER["万元"]
         actual = a.number * scale
         target = t.number * scale if t.kind is Kind.NUMBER and t.number is not None else None
         params = {
@@ -393,15 +395,18 @@ def cost_hits(ctx: Context, rows: list[IndicatorReading]) -> Iterator[Hit]:
             )
 
 
-# A cost indicator's amount in 万元, by its unit; a bare 万/亿 is money there ("150万", 鄂州).
-_IN_WAN = {"元": 1e-4, "千元": 0.1, "万元": 1.0, "亿元": 1e4, "万": 1.0, "亿": 1e4}
+def _money_unit(r: IndicatorReading) -> str:
+    """The row's unit as a money unit: a bare 万/亿 in a cost row is 万元/亿元 ("150万")."""
+    unit = _unit_of(r)
+    return MONEY_SHORT.get(unit, unit)
 
 
 def _money_cost(r: IndicatorReading) -> bool:
     """A cost indicator whose result is an amount of money (not a per-unit cost: 万元/个)."""
     labels, a = r.labels, r.actual
     is_cost = labels.level1_standard == "成本指标" or labels.level2_standard in COST_LEVEL2
-    return is_cost and a.kind is Kind.NUMBER and a.number is not None and _unit_of(r) in _IN_WAN
+    money = _money_unit(r) in YUAN_PER
+    return is_cost and a.kind is Kind.NUMBER and a.number is not None and money
 
 
 def _spent(ctx: Context, attr: str) -> float | None:
