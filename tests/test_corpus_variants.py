@@ -19,6 +19,7 @@ import io
 import json
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -105,39 +106,41 @@ def test_a_changed_form_gives_the_same_findings(name, variant, base, tmp_path):
 # like an .xls sheet, is the form's rows and merges as they are, so each change is also a
 # change of the report and of the .xls.
 IN_FORM = [v for v in VARIANTS if VARIANTS[v](build.load(NAMES[0])).post is None]
-_WORD_BASE: dict[str, Counter[Key]] = {}
-_XLS_BASE: dict[str, Counter[Key]] = {}
+# The original's findings in each other format, by format and form (checked once each).
+_OTHER_BASE: dict[tuple[str, str], Counter[Key]] = {}
 
 
-def check_word(form: dict[str, Any], path: Path) -> dict[str, Any]:
-    """``jixiao check --json`` of the form laid out as a Word report (one table)."""
-    return check_json(form, build.to_docx(form, path))
+def assert_same_in(
+    to_file: Callable[[dict[str, Any], Path], Path],
+    suffix: str,
+    name: str,
+    variant: str,
+    tmp_path_factory: Any,
+    tmp_path: Path,
+) -> None:
+    """The change made to the form laid out by ``to_file`` gives the findings of the original
+    laid out the same way."""
+    if (suffix, name) not in _OTHER_BASE:
+        original = tmp_path_factory.mktemp(f"{suffix}-base") / f"原表.{suffix}"
+        found = check_json(build.load(name), to_file(build.load(name), original))
+        _OTHER_BASE[(suffix, name)] = keys(found)
+    changed = VARIANTS[variant](build.load(name))
+    report = check_json(changed.form, to_file(changed.form, tmp_path / f"变体.{suffix}"))
+    assert_same_findings(report, changed, _OTHER_BASE[(suffix, name)])
 
 
 @pytest.mark.parametrize("variant", IN_FORM)
 @pytest.mark.parametrize("name", NAMES)
 def test_a_changed_xls_gives_the_same_findings(name, variant, tmp_path_factory, tmp_path):
     """The same changes in an Excel 97–2003 file (.xls, read through xlrd)."""
-    if name not in _XLS_BASE:
-        original = tmp_path_factory.mktemp("xls-base") / "原表.xls"
-        _XLS_BASE[name] = keys(
-            check_json(build.load(name), build.to_biff(build.load(name), original))
-        )
-    changed = VARIANTS[variant](build.load(name))
-    report = check_json(changed.form, build.to_biff(changed.form, tmp_path / "变体.xls"))
-    assert_same_findings(report, changed, _XLS_BASE[name])
+    assert_same_in(build.to_biff, "xls", name, variant, tmp_path_factory, tmp_path)
 
 
 @pytest.mark.parametrize("variant", IN_FORM)
 @pytest.mark.parametrize("name", NAMES)
 def test_a_changed_word_report_gives_the_same_findings(name, variant, tmp_path_factory, tmp_path):
     """The same changes in a Word report: its cells are the table's grid (A1 as in a sheet)."""
-    if name not in _WORD_BASE:
-        original = tmp_path_factory.mktemp("word-base") / "原表.docx"
-        _WORD_BASE[name] = keys(check_word(build.load(name), original))
-    changed = VARIANTS[variant](build.load(name))
-    report = check_word(changed.form, tmp_path / "变体.docx")
-    assert_same_findings(report, changed, _WORD_BASE[name])
+    assert_same_in(build.to_docx, "docx", name, variant, tmp_path_factory, tmp_path)
 
 
 def assert_same_findings(report: dict[str, Any], changed: Changed, found: Counter[Key]) -> None:

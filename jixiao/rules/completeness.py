@@ -175,7 +175,7 @@ def incomplete_row(
     r: IndicatorReading,
     with_scores: bool,
     other: bool,
-    points_asked: bool = True,
+    points_asked: bool,
 ) -> Hit | None:
     """W05's finding for a row that lacks a cell or has a score that is not a number."""
     ind, labels = r.indicator, r.labels

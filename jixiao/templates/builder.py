@@ -51,7 +51,7 @@ from jixiao.core.profile import BUILTIN, Profile, load_profile
 from jixiao.core.standards import LEVEL2_OF
 from jixiao.formats.cached import write_cached_values
 from jixiao.formats.package import Package
-from jixiao.readers.workbook import FRAMEWORK_NAME
+from jixiao.readers.workbook import FRAMEWORK_NAME, PROFILE_NAME
 from jixiao.templates import formulas as fx
 from jixiao.templates.results import empty_results_sheet
 from jixiao.templates.vba import BUTTON_MACROS, build_vba_project
@@ -619,7 +619,7 @@ class Builder:
         ws.write(r, 1, profile.key, f.input)
         ws.data_validation(r, 1, r, 1, {"validate": "list", "source": list(BUILTIN),
                                         "error_title": "jixiao", "error_message": "请从列表中选择地区配置。"})  # fmt: skip
-        self.name(None, "jx_profile", _a1(r + 1, 2, True))
+        self.name(None, PROFILE_NAME, _a1(r + 1, 2, True))
         # The evaluation framework of a form of another framework, written by `jixiao import`
         # (a 20/80 or 决策/过程/产出/效益 form): 校验 then leaves out the national checks, as
         # for the original form. Above the profile table, as wide as it: two lines hold the
